@@ -49,6 +49,16 @@ CREATE TABLE user_mapping (
     CONSTRAINT fk_user_mapping_installation FOREIGN KEY (installation_id) REFERENCES installation (id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
+-- Pact operators seen on outgoing messages (Pact's API has no endpoint that lists them).
+CREATE TABLE pact_operator (
+    installation_id BIGINT       NOT NULL,
+    pact_user_id    BIGINT       NOT NULL,
+    name            VARCHAR(255) NULL,
+    last_seen_at    DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+    PRIMARY KEY (installation_id, pact_user_id),
+    CONSTRAINT fk_pact_operator_installation FOREIGN KEY (installation_id) REFERENCES installation (id) ON DELETE CASCADE
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
 -- Pact conversation <-> CRM entity (lead, deal, contact).
 CREATE TABLE conversation_link (
     id                   BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -130,6 +140,7 @@ CREATE TABLE outbox_command (
     last_error      VARCHAR(2000) NULL,
     remote_id       VARCHAR(128)  NULL,
     first_sent_at   DATETIME(3)   NULL,
+    ambiguous       BOOLEAN       NOT NULL DEFAULT FALSE,
     source_event_id BIGINT        NULL,
     origin_at       DATETIME(3)   NOT NULL,
     created_at      DATETIME(3)   NOT NULL DEFAULT CURRENT_TIMESTAMP(3),

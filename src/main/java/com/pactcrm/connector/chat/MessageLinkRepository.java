@@ -1,0 +1,39 @@
+package com.pactcrm.connector.chat;
+
+import io.micronaut.data.annotation.Query;
+import io.micronaut.data.jdbc.annotation.JdbcRepository;
+import io.micronaut.data.model.query.builder.sql.Dialect;
+import io.micronaut.data.repository.GenericRepository;
+import java.time.Instant;
+import java.util.Optional;
+
+@JdbcRepository(dialect = Dialect.MYSQL)
+public interface MessageLinkRepository extends GenericRepository<MessageLink, Long> {
+
+    @Query("""
+            SELECT * FROM message_link WHERE installation_id = :installationId AND pact_message_id = :pactMessageId
+            FOR UPDATE""")
+    Optional<MessageLink> lock(long installationId, long pactMessageId);
+
+    @Query("SELECT * FROM message_link WHERE installation_id = :installationId AND pact_message_id = :pactMessageId")
+    Optional<MessageLink> find(long installationId, long pactMessageId);
+
+    @Query("""
+            INSERT INTO message_link (installation_id, pact_message_id, pact_conversation_id, external_id, income, status,
+                status_details, text_preview, pact_created_at)
+            VALUES (:installationId, :pactMessageId, :pactConversationId, :externalId, :income, :status, :statusDetails,
+                LEFT(:textPreview, 500), :pactCreatedAt)""")
+    void insert(long installationId, long pactMessageId, long pactConversationId, String externalId, boolean income,
+                String status, String statusDetails, String textPreview, Instant pactCreatedAt);
+
+    @Query("""
+            UPDATE message_link SET status = :status, status_details = :statusDetails,
+                external_id = COALESCE(:externalId, external_id)
+            WHERE installation_id = :installationId AND pact_message_id = :pactMessageId""")
+    void updateStatus(long installationId, long pactMessageId, String status, String statusDetails, String externalId);
+
+    @Query("""
+            UPDATE message_link SET crm_entry_id = :crmEntryId
+            WHERE installation_id = :installationId AND pact_message_id = :pactMessageId""")
+    void setCrmEntry(long installationId, long pactMessageId, String crmEntryId);
+}

@@ -1,0 +1,99 @@
+package com.pactcrm.connector.chat;
+
+import com.pactcrm.connector.chat.ChatEvent.MessageObserved;
+import com.pactcrm.connector.crm.CrmPayloads.MessageHistoryPayload;
+import com.pactcrm.connector.crm.CrmPayloads.MessageStatusPayload;
+import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.installation.InstallationSettings;
+import com.pactcrm.connector.sync.outbox.CommandKind;
+import com.pactcrm.connector.sync.outbox.Outbox;
+import jakarta.inject.Singleton;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A Pact message was created or changed: keep its status monotonic (a late "delivered" never
+ * overwrites "read"), then queue what the CRM should show: the status in each linked entity's
+ * timeline, the message itself when history is on, or the find-or-create of a new client.
+ */
+@Singleton
+public class MessageStatusUseCase {
+
+    private final MessageLinkRepository messages;
+    private final ConversationLinkRepository conversations;
+    private final PactOperatorRepository operators;
+    private final Outbox outbox;
+
+    public MessageStatusUseCase(MessageLinkRepository messages, ConversationLinkRepository conversations,
+                                PactOperatorRepository operators, Outbox outbox) {
+        this.messages = messages;
+        this.conversations = conversations;
+        this.operators = operators;
+        this.outbox = outbox;
+    }
+
+    /** Runs inside the dispatcher's transaction. @return the journal outcome */
+    public String apply(Installation installation, MessageObserved m, long eventId) {
+        long inst = installation.id();
+        if (m.operatorId() != null) {
+            operators.seen(inst, m.operatorId(), m.senderName());
+        }
+        Optional<MessageLink> existing = messages.lock(inst, m.messageId());
+        boolean firstSeen = existing.isEmpty();
+        if (firstSeen) {
+            messages.insert(inst, m.messageId(), m.conversationId(), m.externalId(), m.income(), m.status().name(),
+                    m.statusDetails(), m.text(), m.at());
+        } else {
+            MessageStatus current = existing.get().status();
+            if (!current.canAdvanceTo(m.status())) {
+                if (m.externalId() != null && existing.get().externalId() == null) {
+                    messages.updateStatus(inst, m.messageId(), current.name(), existing.get().statusDetails(), m.externalId());
+                }
+                return "stale: message " + m.messageId() + " stays " + current + " (got " + m.status() + ")";
+            }
+            messages.updateStatus(inst, m.messageId(), m.status().name(), m.statusDetails(), m.externalId());
+        }
+        InstallationSettings settings = InstallationSettings.of(installation.settings());
+        List<ConversationLink> links = conversations.findByConversation(inst, m.conversationId());
+        if (links.isEmpty()) {
+            return unlinked(installation, settings, m, eventId, firstSeen);
+        }
+        int queued = 0;
+        for (ConversationLink link : links) {
+            if (!m.income() && settings.statusesOn()) {
+                String key = "status:" + m.messageId() + ":" + link.crmEntityType() + ":" + link.crmEntityId();
+                outbox.enqueue(inst, CommandKind.CRM_MESSAGE_STATUS, key + ":" + m.status(), key,
+                        new MessageStatusPayload(m.messageId(), m.conversationId(), link.crmEntityType(),
+                                link.crmEntityId(), m.status().name(), m.status().icon(), m.statusDetails(), m.text(), m.at()),
+                        eventId, m.at());
+                queued++;
+            }
+            if (firstSeen && m.created() && settings.historyOn() && (m.income() || m.operatorId() != null)) {
+                outbox.enqueue(inst, CommandKind.CRM_MESSAGE_HISTORY,
+                        "history:" + m.messageId() + ":" + link.crmEntityType() + ":" + link.crmEntityId(), null,
+                        new MessageHistoryPayload(m.messageId(), m.conversationId(), link.crmEntityType(),
+                                link.crmEntityId(), m.income(), m.senderName(), m.text(), m.at()),
+                        eventId, m.at());
+                queued++;
+            }
+        }
+        return "message " + m.messageId() + " " + m.status() + "; " + queued + " CRM command(s) queued";
+    }
+
+    private String unlinked(Installation installation, InstallationSettings settings, MessageObserved m, long eventId,
+                            boolean firstSeen) {
+        if (!(m.income() && firstSeen && settings.autoCreateClientsOn())) {
+            return "message " + m.messageId() + " " + m.status() + "; conversation not linked";
+        }
+        String phone = m.conversation().senderPhone() != null ? m.conversation().senderPhone() : m.senderPhone();
+        // One command per conversation: two messages racing in from a new client create one contact.
+        boolean queued = outbox.enqueue(installation.id(), CommandKind.CRM_FIND_OR_CREATE_CLIENT,
+                "client:" + m.conversationId(), null,
+                new NewClientPayload(m.conversationId(), m.messageId(), m.conversation().provider(), phone,
+                        m.conversation().senderName() != null ? m.conversation().senderName() : m.senderName(),
+                        m.conversation().senderPublicId()),
+                eventId, m.at());
+        return "message " + m.messageId() + " from a new client; find-or-create " + (queued ? "queued" : "already queued");
+    }
+}

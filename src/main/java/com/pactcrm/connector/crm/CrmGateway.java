@@ -1,0 +1,29 @@
+package com.pactcrm.connector.crm;
+
+import com.pactcrm.connector.installation.CrmKind;
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.sync.outbox.CommandKind;
+import com.pactcrm.connector.sync.outbox.DeliveryResult;
+import java.util.List;
+
+/**
+ * The port every CRM adapter (amoCRM, Bitrix24) implements for the CRM-agnostic use-cases. Methods
+ * throw {@link com.pactcrm.connector.sync.outbox.OutboundCallException} for failures that hit the
+ * whole call; per-entry failures come back as {@link DeliveryResult.Failed}.
+ */
+public interface CrmGateway {
+
+    CrmKind crm();
+
+    /** How many timeline entries one call carries (amoCRM notes: 50; Bitrix24 batch: 50). */
+    int batchSize(CommandKind kind);
+
+    /**
+     * Writes timeline entries; an entry with an {@code existingEntryId} is edited in place when the
+     * CRM allows it. {@link DeliveryResult.Delivered#remoteId()} is the CRM's entry id.
+     */
+    List<DeliveryResult> writeTimeline(Installation installation, List<TimelineEntry> entries);
+
+    /** Finds the contact by phone, or creates contact and lead/deal in the mapped pipeline and stage. */
+    CrmEntityRef findOrCreateClient(Installation installation, CrmPayloads.NewClientPayload client);
+}

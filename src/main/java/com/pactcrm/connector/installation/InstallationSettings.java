@@ -1,0 +1,59 @@
+package com.pactcrm.connector.installation;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+
+/**
+ * The admin's toggles for one installation, stored as JSON in {@code installation.settings}.
+ * Missing keys take the defaults a new installation starts with.
+ *
+ * @param statuses           message statuses in the CRM timeline
+ * @param history            incoming and operator messages as timeline entries
+ * @param conversationStates archived / blocked / unanswered notes
+ * @param comments           CRM notes people write become the Pact client-card comment
+ * @param autoCreateClients  an unknown phone's first message finds or creates the CRM contact
+ * @param responsibleFrom    which entity's responsible user leads: {@code lead} or {@code contact}
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record InstallationSettings(
+        Boolean statuses,
+        Boolean history,
+        Boolean conversationStates,
+        Boolean comments,
+        Boolean autoCreateClients,
+        String responsibleFrom) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static InstallationSettings of(String json) {
+        if (json == null || json.isBlank()) {
+            return new InstallationSettings(null, null, null, null, null, null);
+        }
+        try {
+            return JSON.readValue(json, InstallationSettings.class);
+        } catch (IOException e) {
+            throw new IllegalStateException("installation.settings is not valid JSON", e);
+        }
+    }
+
+    public boolean statusesOn() {
+        return statuses == null || statuses;
+    }
+
+    public boolean historyOn() {
+        return history != null && history;
+    }
+
+    public boolean conversationStatesOn() {
+        return conversationStates == null || conversationStates;
+    }
+
+    public boolean commentsOn() {
+        return comments == null || comments;
+    }
+
+    public boolean autoCreateClientsOn() {
+        return autoCreateClients != null && autoCreateClients;
+    }
+}

@@ -1,0 +1,8 @@
+package com.pactcrm.connector.sync;
+
+/** Who sent an inbound event. */
+public enum EventSource {
+    PACT,
+    AMOCRM,
+    BITRIX24
+}

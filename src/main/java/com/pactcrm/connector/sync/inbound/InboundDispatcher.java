@@ -1,0 +1,166 @@
+package com.pactcrm.connector.sync.inbound;
+
+import com.pactcrm.connector.sync.InstanceIdentity;
+import com.pactcrm.connector.sync.PollingWorker;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.context.event.ApplicationEventListener;
+import io.micronaut.runtime.event.annotation.EventListener;
+import io.micronaut.runtime.server.event.ServerStartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Claims journaled events ({@code FOR UPDATE SKIP LOCKED} plus a lease), processes each exactly
+ * once, retries failures with backoff and parks an event after its last attempt. A reaper returns
+ * events whose lease expired (their worker died) to the queue.
+ */
+@Singleton
+@Requires(property = "connector.dispatcher.enabled", notEquals = "false")
+public class InboundDispatcher extends PollingWorker implements ApplicationEventListener<ServerStartupEvent> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InboundDispatcher.class);
+
+    private final InboundJournal journal;
+    private final InboundEventProcessor processor;
+    private final String owner;
+    private final int batchSize;
+    private final int maxAttempts;
+    private final Duration firstBackoff;
+    private final Duration reapEvery;
+    private final Duration shutdownGrace;
+    private final ExecutorService workers;
+    private final Clock clock;
+    private final MeterRegistry meters;
+    private Instant nextReap = Instant.MIN;
+
+    public InboundDispatcher(InboundJournal journal, InboundEventProcessor processor, InstanceIdentity identity,
+                             Clock clock, MeterRegistry meters,
+                             @Value("${connector.dispatcher.poll-interval:500ms}") Duration pollInterval,
+                             @Value("${connector.dispatcher.batch-size:100}") int batchSize,
+                             @Value("${connector.dispatcher.threads:4}") int threads,
+                             @Value("${connector.dispatcher.max-attempts:8}") int maxAttempts,
+                             @Value("${connector.dispatcher.first-backoff:5s}") Duration firstBackoff,
+                             @Value("${connector.dispatcher.reap-every:10s}") Duration reapEvery,
+                             @Value("${connector.shutdown-grace:20s}") Duration shutdownGrace) {
+        super("inbound-dispatcher", pollInterval);
+        this.journal = journal;
+        this.processor = processor;
+        this.owner = identity.id();
+        this.batchSize = batchSize;
+        this.maxAttempts = maxAttempts;
+        this.firstBackoff = firstBackoff;
+        this.reapEvery = reapEvery;
+        this.shutdownGrace = shutdownGrace;
+        this.workers = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "inbound-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        this.clock = clock;
+        this.meters = meters;
+    }
+
+    @Override
+    public void onApplicationEvent(ServerStartupEvent event) {
+        start();
+    }
+
+    /** A receiver journaled an event: start now rather than at the next poll. */
+    @EventListener
+    void onJournaled(InboundEventJournaled event) {
+        wake();
+    }
+
+    @PreDestroy
+    void shutdown() {
+        stop(shutdownGrace);
+        workers.shutdown();
+        int released = journal.releaseOwnedBy(owner);
+        LOG.info("event=dispatcher_shutdown released={}", released);
+    }
+
+    @Override
+    protected int pollOnce() {
+        reapIfDue();
+        List<Long> claimed = journal.claim(owner, batchSize);
+        if (claimed.isEmpty()) {
+            return 0;
+        }
+        List<Future<?>> running = new ArrayList<>(claimed.size());
+        for (Long id : claimed) {
+            running.add(workers.submit(() -> processOne(id)));
+        }
+        for (Future<?> f : running) {
+            try {
+                f.get();
+            } catch (Exception e) {
+                LOG.error("event=dispatch_worker_failed error={}", e.toString());
+            }
+        }
+        return claimed.size();
+    }
+
+    private void processOne(long id) {
+        MDC.put("eventId", Long.toString(id));
+        long start = System.nanoTime();
+        try {
+            String outcome = processor.process(id, owner);
+            if (outcome == null) {
+                LOG.warn("event=inbound_lease_lost");
+            } else {
+                LOG.debug("event=inbound_processed outcome={}", outcome);
+                meters.counter("connector.inbound.processed", "outcome", "done").increment();
+            }
+        } catch (RuntimeException e) {
+            fail(id, e);
+        } finally {
+            meters.timer("connector.inbound.processing").record(Duration.ofNanos(System.nanoTime() - start));
+            MDC.remove("eventId");
+        }
+    }
+
+    private void fail(long id, RuntimeException e) {
+        boolean retryable = !(e instanceof UnprocessableEventException);
+        int attempts = journal.attempts(id);
+        Duration backoff = backoff(attempts);
+        boolean parked = journal.recordFailure(id, owner, attempts, maxAttempts, e.toString(), retryable, backoff);
+        meters.counter("connector.inbound.processed", "outcome", parked ? "parked" : "retry").increment();
+        if (parked) {
+            LOG.error("event=inbound_parked attempts={} error={}", attempts, e.toString());
+        } else {
+            LOG.warn("event=inbound_retry_scheduled attempts={} inMs={} error={}", attempts, backoff.toMillis(), e.toString());
+        }
+    }
+
+    /** Doubling backoff from {@code firstBackoff}, capped at an hour, with 75–100 % jitter. */
+    private Duration backoff(int attempts) {
+        long base = firstBackoff.toMillis() << Math.min(Math.max(attempts - 1, 0), 10);
+        long capped = Math.min(base, Duration.ofHours(1).toMillis());
+        return Duration.ofMillis((long) (capped * (0.75 + 0.25 * ThreadLocalRandom.current().nextDouble())));
+    }
+
+    private void reapIfDue() {
+        Instant now = clock.instant();
+        if (now.isAfter(nextReap)) {
+            nextReap = now.plus(reapEvery);
+            int reaped = journal.reapExpiredLeases();
+            if (reaped > 0) {
+                LOG.warn("event=inbound_leases_reaped count={}", reaped);
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package com.pactcrm.connector.sync.inbound;
+
+import io.micronaut.data.annotation.Query;
+import io.micronaut.data.jdbc.annotation.JdbcRepository;
+import io.micronaut.data.model.query.builder.sql.Dialect;
+import io.micronaut.data.repository.GenericRepository;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+@JdbcRepository(dialect = Dialect.MYSQL)
+public interface InboundEventRepository extends GenericRepository<InboundEvent, Long> {
+
+    /** @return 1 when stored, 0 when the same (installation, source, dedupe key) was already journaled */
+    @Query("""
+            INSERT IGNORE INTO inbound_event
+                (installation_id, source, dedupe_key, content_type, headers, body, state, attempts, next_attempt_at, received_at)
+            VALUES (:installationId, :source, :dedupeKey, :contentType, :headers, :body, 'NEW', 0, :receivedAt, :receivedAt)""")
+    int insertIgnore(long installationId, String source, String dedupeKey, String contentType, String headers,
+                     byte[] body, Instant receivedAt);
+
+    /** Rows other workers hold are skipped, not waited for: that is what lets replicas share the journal. */
+    @Query("""
+            SELECT id FROM inbound_event
+            WHERE state = 'NEW' AND next_attempt_at <= :now
+            ORDER BY id LIMIT :limit
+            FOR UPDATE SKIP LOCKED""")
+    List<Long> lockClaimable(Instant now, int limit);
+
+    @Query("""
+            UPDATE inbound_event SET state = 'PROCESSING', lease_owner = :owner, lease_until = :leaseUntil,
+                attempts = attempts + 1
+            WHERE id IN (:ids)""")
+    int markProcessing(List<Long> ids, String owner, Instant leaseUntil);
+
+    /**
+     * Locks an event this worker still owns for the whole processing transaction, so a reaper cannot
+     * hand it to another worker half-way: the use-case's writes commit only together with DONE.
+     */
+    @Query("SELECT * FROM inbound_event WHERE id = :id AND state = 'PROCESSING' AND lease_owner = :owner FOR UPDATE")
+    Optional<InboundEvent> lockOwned(long id, String owner);
+
+    @Query("""
+            UPDATE inbound_event SET state = 'DONE', outcome = :outcome, processed_at = :now, lease_owner = NULL,
+                lease_until = NULL, last_error = NULL
+            WHERE id = :id""")
+    int markDone(long id, String outcome, Instant now);
+
+    @Query("""
+            UPDATE inbound_event SET state = :state, last_error = :error, next_attempt_at = :nextAttemptAt,
+                lease_owner = NULL, lease_until = NULL
+            WHERE id = :id AND state = 'PROCESSING' AND lease_owner = :owner""")
+    int markFailed(long id, String owner, String state, String error, Instant nextAttemptAt);
+
+    @Query("""
+            UPDATE inbound_event SET state = 'NEW', lease_owner = NULL, lease_until = NULL
+            WHERE state = 'PROCESSING' AND lease_until < :now""")
+    int reapExpired(Instant now);
+
+    @Query("""
+            UPDATE inbound_event SET state = 'NEW', lease_owner = NULL, lease_until = NULL
+            WHERE state = 'PROCESSING' AND lease_owner = :owner""")
+    int releaseOwnedBy(String owner);
+
+    @Query("""
+            UPDATE inbound_event SET state = 'NEW', attempts = 0, next_attempt_at = :now, last_error = NULL
+            WHERE id = :id AND installation_id = :installationId AND state = 'PARKED'""")
+    int retryParked(long id, long installationId, Instant now);
+
+    @Query("SELECT attempts FROM inbound_event WHERE id = :id")
+    int attemptsOf(long id);
+
+    @Query("SELECT COUNT(*) FROM inbound_event WHERE state IN ('NEW', 'PROCESSING')")
+    long countPending();
+
+    @Query("SELECT COUNT(*) FROM inbound_event WHERE state = 'PARKED'")
+    long countParked();
+
+    @Query("SELECT MIN(received_at) FROM inbound_event WHERE state IN ('NEW', 'PROCESSING')")
+    Optional<Instant> oldestPendingReceivedAt();
+}

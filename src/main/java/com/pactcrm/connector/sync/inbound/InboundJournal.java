@@ -1,0 +1,75 @@
+package com.pactcrm.connector.sync.inbound;
+
+import com.pactcrm.connector.sync.EventSource;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.transaction.annotation.Transactional;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/** The journal's write side for receivers and its claim side for the dispatcher. */
+@Singleton
+public class InboundJournal {
+
+    private final InboundEventRepository events;
+    private final Clock clock;
+    private final Duration lease;
+
+    public InboundJournal(InboundEventRepository events, Clock clock,
+                          @Value("${connector.dispatcher.lease:60s}") Duration lease) {
+        this.events = events;
+        this.clock = clock;
+        this.lease = lease;
+    }
+
+    /** @return true when stored, false when it is a duplicate of an event already journaled */
+    public boolean append(long installationId, EventSource source, String dedupeKey, String contentType,
+                          String headers, byte[] body) {
+        return events.insertIgnore(installationId, source.name(), dedupeKey, contentType, headers, body,
+                clock.instant()) == 1;
+    }
+
+    /** Claims up to {@code limit} due events for {@code owner} in one short transaction. */
+    @Transactional
+    public List<Long> claim(String owner, int limit) {
+        Instant now = clock.instant();
+        List<Long> ids = events.lockClaimable(now, limit);
+        if (!ids.isEmpty()) {
+            events.markProcessing(ids, owner, now.plus(lease));
+        }
+        return ids;
+    }
+
+    @Transactional
+    public int reapExpiredLeases() {
+        return events.reapExpired(clock.instant());
+    }
+
+    @Transactional
+    public int releaseOwnedBy(String owner) {
+        return events.releaseOwnedBy(owner);
+    }
+
+    /** Puts a failed event back for a later attempt, or parks it when it has had its last one. */
+    @Transactional
+    public boolean recordFailure(long id, String owner, int attempts, int maxAttempts, String error,
+                                 boolean retryable, Duration backoff) {
+        boolean park = !retryable || attempts >= maxAttempts;
+        Instant next = clock.instant().plus(park ? Duration.ZERO : backoff);
+        String trimmed = error.length() > 2000 ? error.substring(0, 2000) : error;
+        events.markFailed(id, owner, park ? InboundEventState.PARKED.name() : InboundEventState.NEW.name(), trimmed, next);
+        return park;
+    }
+
+    public int attempts(long id) {
+        return events.attemptsOf(id);
+    }
+
+    /** An admin's "retry" on a parked event. */
+    @Transactional
+    public boolean retryParked(long installationId, long id) {
+        return events.retryParked(id, installationId, clock.instant()) == 1;
+    }
+}

@@ -1,0 +1,61 @@
+package com.pactcrm.connector.sync.outbox;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micronaut.context.event.ApplicationEventPublisher;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * Queues outbound commands. Called inside a use-case's transaction, so the command exists if and
+ * only if the state change that caused it was committed.
+ */
+@Singleton
+public class Outbox {
+
+    private final OutboxRepository commands;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final ApplicationEventPublisher<OutboxCommandQueued> queued;
+
+    public Outbox(OutboxRepository commands, ObjectMapper json, Clock clock,
+                  ApplicationEventPublisher<OutboxCommandQueued> queued) {
+        this.commands = commands;
+        this.json = json;
+        this.clock = clock;
+        this.queued = queued;
+    }
+
+    /**
+     * @param idempotencyKey the same key twice queues one command
+     * @param coalesceKey    when set, a command with this key still waiting takes this payload instead
+     *                       (the latest status of a message wins)
+     * @param originAt       when the fact behind the command happened (for end-to-end latency)
+     * @return true when a command was queued or updated, false for a duplicate
+     */
+    public boolean enqueue(long installationId, CommandKind kind, String idempotencyKey, String coalesceKey,
+                           Object payload, Long sourceEventId, Instant originAt) {
+        String body = toJson(payload);
+        boolean changed;
+        if (coalesceKey != null
+                && commands.coalescePending(installationId, coalesceKey, idempotencyKey, body, sourceEventId) > 0) {
+            changed = true;
+        } else {
+            changed = commands.insertIgnore(installationId, kind.target().name(), kind.name(), idempotencyKey,
+                    coalesceKey, body, clock.instant(), sourceEventId, originAt == null ? clock.instant() : originAt) == 1;
+        }
+        if (changed) {
+            queued.publishEvent(new OutboxCommandQueued(installationId));
+        }
+        return changed;
+    }
+
+    private String toJson(Object payload) {
+        try {
+            return json.writeValueAsString(payload);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("Outbox payload cannot be written as JSON", e);
+        }
+    }
+}

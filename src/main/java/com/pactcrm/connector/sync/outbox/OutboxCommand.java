@@ -1,0 +1,36 @@
+package com.pactcrm.connector.sync.outbox;
+
+import com.pactcrm.connector.sync.outbox.CommandKind.Target;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.data.annotation.Id;
+import io.micronaut.data.annotation.MappedEntity;
+import java.time.Instant;
+
+/**
+ * One call to make to Pact or a CRM. {@code remoteId} keeps what the call created (a Pact message
+ * id, a CRM note id) so a retry never creates it twice; {@code ambiguous} marks that the previous
+ * attempt may have been applied (it timed out after sending).
+ */
+@MappedEntity("outbox_command")
+public record OutboxCommand(
+        @Id Long id,
+        long installationId,
+        Target target,
+        CommandKind kind,
+        String idempotencyKey,
+        @Nullable String coalesceKey,
+        String payload,
+        OutboxState state,
+        int attempts,
+        Instant nextAttemptAt,
+        @Nullable String leaseOwner,
+        @Nullable Instant leaseUntil,
+        @Nullable String lastError,
+        @Nullable String remoteId,
+        @Nullable Instant firstSentAt,
+        boolean ambiguous,
+        @Nullable Long sourceEventId,
+        Instant originAt,
+        @Nullable Instant createdAt,
+        @Nullable Instant doneAt) {
+}

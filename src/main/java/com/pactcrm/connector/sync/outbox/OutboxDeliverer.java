@@ -1,0 +1,22 @@
+package com.pactcrm.connector.sync.outbox;
+
+import com.pactcrm.connector.installation.Installation;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Delivers commands of some kinds to their target (Pact, or the installation's CRM). The relay
+ * hands it batches of one installation and one kind, up to {@link #batchSize}.
+ */
+public interface OutboxDeliverer {
+
+    Set<CommandKind> kinds();
+
+    /** How many commands of this kind one call can carry (amoCRM notes: 50, Bitrix24 batch: 50, Pact: 1). */
+    int batchSize(CommandKind kind, Installation installation);
+
+    /**
+     * @return one result per command, in order. Throwing {@link OutboundCallException} fails the whole batch.
+     */
+    List<DeliveryResult> deliver(Installation installation, List<OutboxCommand> batch);
+}

@@ -1,0 +1,259 @@
+package com.pactcrm.connector.sync.outbox;
+
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.installation.InstallationHealthRepository;
+import com.pactcrm.connector.installation.InstallationRepository;
+import com.pactcrm.connector.sync.InstanceIdentity;
+import com.pactcrm.connector.sync.PollingWorker;
+import com.pactcrm.connector.sync.journal.SyncLogRepository;
+import com.pactcrm.connector.sync.outbox.DeliveryResult.Delivered;
+import com.pactcrm.connector.sync.outbox.DeliveryResult.Failed;
+import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.context.event.ApplicationEventListener;
+import io.micronaut.runtime.event.annotation.EventListener;
+import io.micronaut.runtime.server.event.ServerStartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Delivers queued commands: claims them, hands each installation's commands in order to the
+ * deliverer of their kind in batches, and records the outcome: DONE with the remote id, a retry
+ * along the {@link RetryLadder} (never sooner than the target asked), a wait without spending an
+ * attempt when rate limited, or DEAD (with a health state for credential and billing errors).
+ */
+@Singleton
+@Requires(property = "connector.relay.enabled", notEquals = "false")
+public class OutboxRelay extends PollingWorker implements ApplicationEventListener<ServerStartupEvent> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
+
+    private final OutboxClaims claims;
+    private final OutboxRepository commands;
+    private final InstallationRepository installations;
+    private final InstallationHealthRepository health;
+    private final SyncLogRepository syncLog;
+    private final RetryLadder ladder;
+    private final Map<CommandKind, OutboxDeliverer> deliverers = new EnumMap<>(CommandKind.class);
+    private final String owner;
+    private final int claimSize;
+    private final Duration reapEvery;
+    private final Duration shutdownGrace;
+    private final ExecutorService workers;
+    private final Clock clock;
+    private final MeterRegistry meters;
+    private final Set<Long> notStarted = ConcurrentHashMap.newKeySet();
+    private Instant nextReap = Instant.MIN;
+
+    public OutboxRelay(OutboxClaims claims, OutboxRepository commands, InstallationRepository installations,
+                       InstallationHealthRepository health, SyncLogRepository syncLog, RetryLadder ladder,
+                       List<OutboxDeliverer> deliverers, InstanceIdentity identity, Clock clock, MeterRegistry meters,
+                       @Value("${connector.relay.poll-interval:500ms}") Duration pollInterval,
+                       @Value("${connector.relay.claim-size:50}") int claimSize,
+                       @Value("${connector.relay.threads:8}") int threads,
+                       @Value("${connector.relay.reap-every:10s}") Duration reapEvery,
+                       @Value("${connector.shutdown-grace:20s}") Duration shutdownGrace) {
+        super("outbox-relay", pollInterval);
+        this.claims = claims;
+        this.commands = commands;
+        this.installations = installations;
+        this.health = health;
+        this.syncLog = syncLog;
+        this.ladder = ladder;
+        deliverers.forEach(d -> d.kinds().forEach(k -> this.deliverers.put(k, d)));
+        this.owner = identity.id();
+        this.claimSize = claimSize;
+        this.reapEvery = reapEvery;
+        this.shutdownGrace = shutdownGrace;
+        this.workers = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "outbox-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        this.clock = clock;
+        this.meters = meters;
+    }
+
+    @Override
+    public void onApplicationEvent(ServerStartupEvent event) {
+        start();
+    }
+
+    @EventListener
+    void onQueued(OutboxCommandQueued event) {
+        wake();
+    }
+
+    @PreDestroy
+    void shutdown() {
+        stop(shutdownGrace);
+        workers.shutdown();
+        int released = claims.release(List.copyOf(notStarted), owner);
+        LOG.info("event=relay_shutdown released={}", released);
+    }
+
+    @Override
+    protected int pollOnce() {
+        reapIfDue();
+        List<OutboxCommand> claimed = claims.claim(owner, claimSize);
+        if (claimed.isEmpty()) {
+            return 0;
+        }
+        Map<Long, List<OutboxCommand>> byInstallation = new LinkedHashMap<>();
+        for (OutboxCommand c : claimed) {
+            notStarted.add(c.id());
+            byInstallation.computeIfAbsent(c.installationId(), k -> new ArrayList<>()).add(c);
+        }
+        List<Future<?>> running = new ArrayList<>();
+        byInstallation.forEach((installationId, list) -> running.add(workers.submit(() -> deliverAll(installationId, list))));
+        for (Future<?> f : running) {
+            try {
+                f.get();
+            } catch (Exception e) {
+                LOG.error("event=relay_worker_failed error={}", e.toString());
+            }
+        }
+        return claimed.size();
+    }
+
+    /** One installation's commands, in order, one kind-run at a time, in batches the deliverer accepts. */
+    private void deliverAll(long installationId, List<OutboxCommand> list) {
+        MDC.put("installationId", Long.toString(installationId));
+        try {
+            Installation installation = installations.findById(installationId).orElse(null);
+            int i = 0;
+            while (i < list.size()) {
+                if (!isRunning()) {
+                    return;
+                }
+                CommandKind kind = list.get(i).kind();
+                OutboxDeliverer deliverer = deliverers.get(kind);
+                int size = deliverer == null || installation == null ? 1 : Math.max(1, deliverer.batchSize(kind, installation));
+                List<OutboxCommand> batch = new ArrayList<>();
+                while (i < list.size() && list.get(i).kind() == kind && batch.size() < size) {
+                    batch.add(list.get(i++));
+                }
+                deliverBatch(installation, deliverer, batch);
+            }
+        } finally {
+            MDC.remove("installationId");
+        }
+    }
+
+    private void deliverBatch(Installation installation, OutboxDeliverer deliverer, List<OutboxCommand> batch) {
+        batch.forEach(c -> notStarted.remove(c.id()));
+        if (installation == null || !installation.active()) {
+            batch.forEach(c -> dead(c, "installation is not active"));
+            return;
+        }
+        if (deliverer == null) {
+            batch.forEach(c -> dead(c, "no deliverer for " + c.kind() + " on " + installation.crm()));
+            return;
+        }
+        Instant now = clock.instant();
+        batch.forEach(c -> commands.markSending(c.id(), now));
+        List<DeliveryResult> results;
+        try {
+            results = deliverer.deliver(installation, batch);
+        } catch (OutboundCallException e) {
+            results = batch.stream().map(c -> DeliveryResult.failed(e)).toList();
+        } catch (RuntimeException e) {
+            LOG.error("event=deliverer_crashed kind={} error={}", batch.get(0).kind(), e.toString(), e);
+            OutboundCallException wrapped = new OutboundCallException(e.toString(), Disposition.RETRY, 0, null,
+                    null, null, e);
+            results = batch.stream().map(c -> DeliveryResult.failed(wrapped)).toList();
+        }
+        for (int j = 0; j < batch.size(); j++) {
+            OutboxCommand c = batch.get(j);
+            DeliveryResult r = j < results.size() ? results.get(j)
+                    : DeliveryResult.failed(new OutboundCallException("no result for command", Disposition.RETRY,
+                            0, null, null, null, null));
+            if (r instanceof Delivered d) {
+                done(c, d);
+            } else if (r instanceof Failed f) {
+                failed(installation, c, f.error());
+            }
+        }
+    }
+
+    private void done(OutboxCommand c, Delivered d) {
+        Instant now = clock.instant();
+        if (commands.markDone(c.id(), owner, d.remoteId(), now) == 0) {
+            LOG.warn("event=outbox_lease_lost command={}", c.id());
+            return;
+        }
+        syncLog.record(c.installationId(), c.kind().name(), c.sourceEventId(), c.id(), null, null, "DONE", d.detail());
+        meters.counter("connector.outbox.commands", "kind", c.kind().name(), "outcome", "done").increment();
+        meters.timer("connector.e2e.latency", "kind", c.kind().name()).record(Duration.between(c.originAt(), now));
+        LOG.info("event=command_delivered command={} kind={} remoteId={} attempts={}", c.id(), c.kind(), d.remoteId(), c.attempts());
+    }
+
+    private void failed(Installation installation, OutboxCommand c, OutboundCallException e) {
+        Instant now = clock.instant();
+        switch (e.disposition()) {
+            case RATE_LIMITED -> {
+                Duration wait = e.retryAfter().orElse(Duration.ofSeconds(1));
+                Duration jittered = wait.plusMillis(ThreadLocalRandom.current().nextLong(Math.max(1, wait.toMillis() / 10 + 1)));
+                commands.markFailed(c.id(), owner, OutboxState.PENDING.name(), now.plus(jittered), e.getMessage(), -1, false);
+                meters.counter("connector.outbox.commands", "kind", c.kind().name(), "outcome", "rate_limited").increment();
+                LOG.info("event=command_rate_limited command={} kind={} waitMs={}", c.id(), c.kind(), jittered.toMillis());
+            }
+            case RETRY, RETRY_AMBIGUOUS -> {
+                if (c.attempts() >= ladder.maxAttempts()) {
+                    dead(c, "retries exhausted: " + e.getMessage());
+                    return;
+                }
+                Duration wait = ladder.delayAfter(c.attempts(), e.retryAfter().orElse(null));
+                commands.markFailed(c.id(), owner, OutboxState.PENDING.name(), now.plus(wait), e.getMessage(), 0,
+                        e.disposition() == Disposition.RETRY_AMBIGUOUS);
+                meters.counter("connector.outbox.commands", "kind", c.kind().name(), "outcome", "retry").increment();
+                LOG.warn("event=command_retry_scheduled command={} kind={} attempts={} inMs={} ambiguous={} error={}",
+                        c.id(), c.kind(), c.attempts(), wait.toMillis(), e.disposition() == Disposition.RETRY_AMBIGUOUS,
+                        e.getMessage());
+            }
+            case HEALTH -> {
+                e.healthComponent().ifPresent(component ->
+                        health.record(installation.id(), component, e.healthState().orElse("ERROR"), e.getMessage()));
+                dead(c, e.healthState().orElse("HEALTH") + ": " + e.getMessage());
+            }
+            case PERMANENT -> dead(c, e.getMessage());
+        }
+    }
+
+    private void dead(OutboxCommand c, String reason) {
+        commands.markFailed(c.id(), owner, OutboxState.DEAD.name(), clock.instant(), reason, 0, false);
+        syncLog.record(c.installationId(), c.kind().name(), c.sourceEventId(), c.id(), null, null, "DEAD", reason);
+        meters.counter("connector.outbox.commands", "kind", c.kind().name(), "outcome", "dead").increment();
+        LOG.error("event=command_dead command={} kind={} attempts={} reason={}", c.id(), c.kind(), c.attempts(), reason);
+    }
+
+    private void reapIfDue() {
+        Instant now = clock.instant();
+        if (now.isAfter(nextReap)) {
+            nextReap = now.plus(reapEvery);
+            int reaped = claims.reapExpiredLeases();
+            if (reaped > 0) {
+                LOG.warn("event=outbox_leases_reaped count={}", reaped);
+            }
+        }
+    }
+}

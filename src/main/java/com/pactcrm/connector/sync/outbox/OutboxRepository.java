@@ -1,0 +1,105 @@
+package com.pactcrm.connector.sync.outbox;
+
+import io.micronaut.data.annotation.Query;
+import io.micronaut.data.jdbc.annotation.JdbcRepository;
+import io.micronaut.data.model.query.builder.sql.Dialect;
+import io.micronaut.data.repository.GenericRepository;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+@JdbcRepository(dialect = Dialect.MYSQL)
+public interface OutboxRepository extends GenericRepository<OutboxCommand, Long> {
+
+    /** @return 1 when stored, 0 when a command with this idempotency key already exists */
+    @Query("""
+            INSERT IGNORE INTO outbox_command
+                (installation_id, target, kind, idempotency_key, coalesce_key, payload, state, attempts, next_attempt_at,
+                 source_event_id, origin_at)
+            VALUES (:installationId, :target, :kind, :idempotencyKey, :coalesceKey, :payload, 'PENDING', 0, :now,
+                 :sourceEventId, :originAt)""")
+    int insertIgnore(long installationId, String target, String kind, String idempotencyKey, String coalesceKey,
+                     String payload, Instant now, Long sourceEventId, Instant originAt);
+
+    /** Latest wins: a command still waiting takes the newer payload instead of a second command being queued. */
+    @Query("""
+            UPDATE outbox_command SET payload = :payload, idempotency_key = :idempotencyKey, source_event_id = :sourceEventId
+            WHERE installation_id = :installationId AND coalesce_key = :coalesceKey AND state = 'PENDING'""")
+    int coalescePending(long installationId, String coalesceKey, String idempotencyKey, String payload,
+                        Long sourceEventId);
+
+    /**
+     * Due commands, skipping rows other workers hold, and skipping a command while an older one with
+     * the same coalesce key is still in flight (its remote id is not known yet).
+     */
+    @Query("""
+            SELECT o.id FROM outbox_command o
+            WHERE o.state = 'PENDING' AND o.next_attempt_at <= :now
+              AND (o.coalesce_key IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM outbox_command f
+                    WHERE f.installation_id = o.installation_id AND f.coalesce_key = o.coalesce_key
+                      AND f.state = 'IN_FLIGHT'))
+            ORDER BY o.id LIMIT :limit
+            FOR UPDATE SKIP LOCKED""")
+    List<Long> lockClaimable(Instant now, int limit);
+
+    @Query("""
+            UPDATE outbox_command SET state = 'IN_FLIGHT', lease_owner = :owner, lease_until = :leaseUntil,
+                attempts = attempts + 1
+            WHERE id IN (:ids)""")
+    int markInFlight(List<Long> ids, String owner, Instant leaseUntil);
+
+    @Query("SELECT * FROM outbox_command WHERE id IN (:ids) ORDER BY id")
+    List<OutboxCommand> findByIds(List<Long> ids);
+
+    @Query("SELECT * FROM outbox_command WHERE id = :id")
+    Optional<OutboxCommand> findById(long id);
+
+    @Query("""
+            UPDATE outbox_command SET first_sent_at = COALESCE(first_sent_at, :now)
+            WHERE id = :id""")
+    int markSending(long id, Instant now);
+
+    @Query("""
+            UPDATE outbox_command SET state = 'DONE', remote_id = :remoteId, done_at = :now, lease_owner = NULL,
+                lease_until = NULL, last_error = NULL, ambiguous = FALSE
+            WHERE id = :id AND state = 'IN_FLIGHT' AND lease_owner = :owner""")
+    int markDone(long id, String owner, String remoteId, Instant now);
+
+    @Query("""
+            UPDATE outbox_command SET state = :state, next_attempt_at = :nextAttemptAt, last_error = LEFT(:error, 2000),
+                attempts = attempts + :attemptDelta, ambiguous = (ambiguous OR :ambiguous), lease_owner = NULL,
+                lease_until = NULL
+            WHERE id = :id AND state = 'IN_FLIGHT' AND lease_owner = :owner""")
+    int markFailed(long id, String owner, String state, Instant nextAttemptAt, String error, int attemptDelta,
+                   boolean ambiguous);
+
+    @Query("UPDATE outbox_command SET state = 'SUPERSEDED', done_at = :now, lease_owner = NULL, lease_until = NULL WHERE id IN (:ids)")
+    int markSuperseded(List<Long> ids, Instant now);
+
+    @Query("""
+            UPDATE outbox_command SET state = 'PENDING', lease_owner = NULL, lease_until = NULL,
+                ambiguous = (ambiguous OR first_sent_at IS NOT NULL)
+            WHERE state = 'IN_FLIGHT' AND lease_until < :now""")
+    int reapExpired(Instant now);
+
+    /** Gives back commands claimed but never started (shutdown), without spending an attempt. */
+    @Query("""
+            UPDATE outbox_command SET state = 'PENDING', lease_owner = NULL, lease_until = NULL, attempts = attempts - 1
+            WHERE id IN (:ids) AND state = 'IN_FLIGHT' AND lease_owner = :owner""")
+    int releaseClaimed(List<Long> ids, String owner);
+
+    @Query("""
+            UPDATE outbox_command SET state = 'PENDING', attempts = 0, next_attempt_at = :now, last_error = NULL
+            WHERE id = :id AND installation_id = :installationId AND state = 'DEAD'""")
+    int retryDead(long id, long installationId, Instant now);
+
+    @Query("SELECT COUNT(*) FROM outbox_command WHERE state IN ('PENDING', 'IN_FLIGHT')")
+    long countPending();
+
+    @Query("SELECT COUNT(*) FROM outbox_command WHERE state = 'DEAD'")
+    long countDead();
+
+    @Query("SELECT MIN(origin_at) FROM outbox_command WHERE state IN ('PENDING', 'IN_FLIGHT')")
+    Optional<Instant> oldestPendingOriginAt();
+}
