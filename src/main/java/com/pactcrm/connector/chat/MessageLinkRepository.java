@@ -26,6 +26,14 @@ public interface MessageLinkRepository extends GenericRepository<MessageLink, Lo
     void insert(long installationId, long pactMessageId, long pactConversationId, String externalId, boolean income,
                 String status, String statusDetails, String textPreview, Instant pactCreatedAt);
 
+    /** For messages the connector sent itself: a webhook may have recorded the message first. */
+    @Query("""
+            INSERT IGNORE INTO message_link (installation_id, pact_message_id, pact_conversation_id, external_id, income,
+                status, text_preview)
+            VALUES (:installationId, :pactMessageId, :pactConversationId, :externalId, FALSE, :status, LEFT(:textPreview, 500))""")
+    void insertSentIfAbsent(long installationId, long pactMessageId, long pactConversationId, String externalId,
+                            String status, String textPreview);
+
     @Query("""
             UPDATE message_link SET status = :status, status_details = :statusDetails,
                 external_id = COALESCE(:externalId, external_id)

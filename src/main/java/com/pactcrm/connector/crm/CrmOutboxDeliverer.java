@@ -1,0 +1,124 @@
+package com.pactcrm.connector.crm;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.pactcrm.connector.chat.ConversationLinkRepository;
+import com.pactcrm.connector.chat.MessageLinkRepository;
+import com.pactcrm.connector.crm.CrmPayloads.ConversationStatePayload;
+import com.pactcrm.connector.crm.CrmPayloads.MessageHistoryPayload;
+import com.pactcrm.connector.crm.CrmPayloads.MessageStatusPayload;
+import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
+import com.pactcrm.connector.installation.CrmKind;
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.sync.outbox.CommandKind;
+import com.pactcrm.connector.sync.outbox.DeliveryResult;
+import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.outbox.OutboxCommand;
+import com.pactcrm.connector.sync.outbox.OutboxDeliverer;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Delivers CRM-bound commands through the installation's {@link CrmGateway}, and remembers what the
+ * CRM created: the timeline entry of each message (so its next status edits it), and the entity a
+ * new client's conversation is linked to.
+ */
+@Singleton
+class CrmOutboxDeliverer implements OutboxDeliverer {
+
+    private final Map<CrmKind, CrmGateway> gateways = new EnumMap<>(CrmKind.class);
+    private final MessageLinkRepository messages;
+    private final ConversationLinkRepository conversations;
+    private final ObjectMapper json;
+
+    CrmOutboxDeliverer(List<CrmGateway> gateways, MessageLinkRepository messages,
+                       ConversationLinkRepository conversations, ObjectMapper json) {
+        gateways.forEach(g -> this.gateways.put(g.crm(), g));
+        this.messages = messages;
+        this.conversations = conversations;
+        this.json = json;
+    }
+
+    @Override
+    public Set<CommandKind> kinds() {
+        return EnumSet.of(CommandKind.CRM_MESSAGE_STATUS, CommandKind.CRM_MESSAGE_HISTORY,
+                CommandKind.CRM_CONVERSATION_STATE, CommandKind.CRM_FIND_OR_CREATE_CLIENT);
+    }
+
+    @Override
+    public int batchSize(CommandKind kind, Installation installation) {
+        CrmGateway gateway = gateways.get(installation.crm());
+        return gateway == null || kind == CommandKind.CRM_FIND_OR_CREATE_CLIENT ? 1 : gateway.batchSize(kind);
+    }
+
+    @Override
+    public List<DeliveryResult> deliver(Installation installation, List<OutboxCommand> batch) {
+        CrmGateway gateway = gateways.get(installation.crm());
+        if (gateway == null) {
+            throw new OutboundCallException("no gateway for " + installation.crm() + " yet", Disposition.PERMANENT,
+                    0, null, null, null, null);
+        }
+        if (batch.get(0).kind() == CommandKind.CRM_FIND_OR_CREATE_CLIENT) {
+            return batch.stream().map(c -> findOrCreate(gateway, installation, c)).toList();
+        }
+        List<TimelineEntry> entries = new ArrayList<>(batch.size());
+        for (OutboxCommand c : batch) {
+            entries.add(entryOf(installation, c));
+        }
+        List<DeliveryResult> results = gateway.writeTimeline(installation, entries);
+        for (int i = 0; i < batch.size() && i < results.size(); i++) {
+            if (batch.get(i).kind() == CommandKind.CRM_MESSAGE_STATUS
+                    && results.get(i) instanceof DeliveryResult.Delivered d && d.remoteId() != null) {
+                messages.setCrmEntry(installation.id(), entries.get(i).status().messageId(), d.remoteId());
+            }
+        }
+        return results;
+    }
+
+    private DeliveryResult findOrCreate(CrmGateway gateway, Installation installation, OutboxCommand c) {
+        NewClientPayload client = read(c, NewClientPayload.class);
+        try {
+            CrmEntityRef ref = gateway.findOrCreateClient(installation, client);
+            conversations.link(installation.id(), client.conversationId(), ref.type(), ref.id(), client.provider(),
+                    client.publicId(), client.name());
+            return DeliveryResult.delivered(ref.type() + ":" + ref.id(),
+                    "conversation " + client.conversationId() + " linked to " + ref.type() + " " + ref.id());
+        } catch (OutboundCallException e) {
+            return DeliveryResult.failed(e);
+        }
+    }
+
+    private TimelineEntry entryOf(Installation installation, OutboxCommand c) {
+        return switch (c.kind()) {
+            case CRM_MESSAGE_STATUS -> {
+                MessageStatusPayload p = read(c, MessageStatusPayload.class);
+                String existing = messages.find(installation.id(), p.messageId()).map(l -> l.crmEntryId()).orElse(null);
+                yield new TimelineEntry(p.entityType(), p.entityId(), existing, p, null, null);
+            }
+            case CRM_MESSAGE_HISTORY -> {
+                MessageHistoryPayload p = read(c, MessageHistoryPayload.class);
+                yield new TimelineEntry(p.entityType(), p.entityId(), null, null, p, null);
+            }
+            case CRM_CONVERSATION_STATE -> {
+                ConversationStatePayload p = read(c, ConversationStatePayload.class);
+                yield new TimelineEntry(p.entityType(), p.entityId(), null, null, null, p);
+            }
+            default -> throw new IllegalArgumentException("not a timeline command: " + c.kind());
+        };
+    }
+
+    private <T> T read(OutboxCommand c, Class<T> type) {
+        try {
+            return json.readValue(c.payload(), type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("payload of command " + c.id() + " is not a " + type.getSimpleName(), e);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package com.pactcrm.connector.pact.outbox;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.pactcrm.connector.chat.ConversationLinkRepository;
+import com.pactcrm.connector.chat.MessageLinkRepository;
+import com.pactcrm.connector.chat.MessageStatus;
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.pact.client.PactCredentials;
+import com.pactcrm.connector.pact.client.PactGateway;
+import com.pactcrm.connector.pact.client.PactMessage;
+import com.pactcrm.connector.pact.outbox.PactCommandPayloads.ConversationNote;
+import com.pactcrm.connector.pact.outbox.PactCommandPayloads.SendMessage;
+import com.pactcrm.connector.pact.outbox.PactCommandPayloads.UpdateConversation;
+import com.pactcrm.connector.pact.outbox.PactCommandPayloads.WriteFirst;
+import com.pactcrm.connector.security.SecretCipher;
+import com.pactcrm.connector.sync.outbox.CommandKind;
+import com.pactcrm.connector.sync.outbox.DeliveryResult;
+import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.outbox.OutboxCommand;
+import com.pactcrm.connector.sync.outbox.OutboxDeliverer;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers Pact-bound commands one by one (Pact has no batch endpoint). A write that may already
+ * have been applied (the previous attempt timed out) is looked up first, so a retry never sends a
+ * second message.
+ */
+@Singleton
+class PactOutboxDeliverer implements OutboxDeliverer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PactOutboxDeliverer.class);
+
+    private final PactGateway pact;
+    private final PactSentMessageFinder finder;
+    private final SecretCipher cipher;
+    private final ConversationLinkRepository conversations;
+    private final MessageLinkRepository messages;
+    private final ObjectMapper json;
+
+    PactOutboxDeliverer(PactGateway pact, PactSentMessageFinder finder, SecretCipher cipher,
+                        ConversationLinkRepository conversations, MessageLinkRepository messages, ObjectMapper json) {
+        this.pact = pact;
+        this.finder = finder;
+        this.cipher = cipher;
+        this.conversations = conversations;
+        this.messages = messages;
+        this.json = json;
+    }
+
+    @Override
+    public Set<CommandKind> kinds() {
+        return EnumSet.of(CommandKind.PACT_WRITE_FIRST, CommandKind.PACT_SEND_MESSAGE,
+                CommandKind.PACT_UPDATE_CONVERSATION, CommandKind.PACT_CONVERSATION_NOTE);
+    }
+
+    @Override
+    public int batchSize(CommandKind kind, Installation installation) {
+        return 1;
+    }
+
+    @Override
+    public List<DeliveryResult> deliver(Installation installation, List<OutboxCommand> batch) {
+        PactCredentials credentials = credentials(installation);
+        return batch.stream().map(c -> {
+            try {
+                return deliverOne(installation, credentials, c);
+            } catch (OutboundCallException e) {
+                return DeliveryResult.failed(e);
+            }
+        }).toList();
+    }
+
+    private DeliveryResult deliverOne(Installation installation, PactCredentials credentials, OutboxCommand c) {
+        return switch (c.kind()) {
+            case PACT_WRITE_FIRST -> {
+                WriteFirst p = read(c, WriteFirst.class);
+                Optional<PactMessage> already = c.ambiguous()
+                        ? finder.findWriteFirst(credentials, p.request().provider(), p.request().recipient(),
+                                p.request().text(), c.firstSentAt())
+                        : Optional.empty();
+                PactMessage sent = already.orElseGet(() -> pact.writeFirst(credentials, p.request()));
+                remember(installation, sent, p.entityType(), p.entityId(), p.request().provider(), p.request().recipient());
+                yield DeliveryResult.delivered(Long.toString(sent.id()), (already.isPresent() ? "found after timeout: " : "")
+                        + "message " + sent.id() + " in conversation " + sent.conversationId());
+            }
+            case PACT_SEND_MESSAGE -> {
+                SendMessage p = read(c, SendMessage.class);
+                Optional<PactMessage> already = c.ambiguous()
+                        ? finder.findInConversation(credentials, p.conversationId(), p.request().text(), c.firstSentAt())
+                        : Optional.empty();
+                PactMessage sent = already.orElseGet(() -> pact.sendMessage(credentials, p.conversationId(), p.request()));
+                remember(installation, sent, null, null, null, null);
+                yield DeliveryResult.delivered(Long.toString(sent.id()), (already.isPresent() ? "found after timeout: " : "")
+                        + "message " + sent.id() + " in conversation " + p.conversationId());
+            }
+            case PACT_UPDATE_CONVERSATION -> {
+                UpdateConversation p = read(c, UpdateConversation.class);
+                pact.updateConversation(credentials, p.conversationId(), p.update());
+                yield DeliveryResult.delivered(Long.toString(p.conversationId()), "conversation " + p.conversationId() + " updated");
+            }
+            case PACT_CONVERSATION_NOTE -> {
+                ConversationNote p = read(c, ConversationNote.class);
+                pact.setConversationNote(credentials, p.conversationId(), p.note());
+                yield DeliveryResult.delivered(Long.toString(p.conversationId()), "client-card comment set");
+            }
+            default -> throw new IllegalArgumentException("not a Pact command: " + c.kind());
+        };
+    }
+
+    /**
+     * Links the conversation to its CRM entity and follows the message's status from now on. The
+     * message is already sent: a failure here must not fail the command, or its retry would send
+     * the message a second time.
+     */
+    private void remember(Installation installation, PactMessage sent, String entityType, String entityId,
+                          String provider, String recipient) {
+        try {
+            long conversationId = sent.conversationId() == null ? 0 : sent.conversationId();
+            if (entityType != null && entityId != null && conversationId != 0) {
+                conversations.link(installation.id(), conversationId, entityType, entityId, provider, recipient, null);
+            }
+            MessageStatus status = MessageStatus.fromPact(sent.status()).orElse(MessageStatus.SENT);
+            messages.insertSentIfAbsent(installation.id(), sent.id(), conversationId, sent.externalId(), status.name(),
+                    sent.message());
+        } catch (RuntimeException e) {
+            LOG.error("event=pact_sent_bookkeeping_failed message={} error={}", sent.id(), e.toString());
+        }
+    }
+
+    private PactCredentials credentials(Installation installation) {
+        if (installation.pactTokenEnc() == null || installation.pactCompanyId() == null) {
+            throw new OutboundCallException("Pact is not connected for this installation", Disposition.HEALTH, 0, null,
+                    "PACT_TOKEN", "NOT_CONNECTED", null);
+        }
+        return new PactCredentials(cipher.decrypt(installation.pactTokenEnc()), installation.pactCompanyId());
+    }
+
+    private <T> T read(OutboxCommand c, Class<T> type) {
+        try {
+            return json.readValue(c.payload(), type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("payload of command " + c.id() + " is not a " + type.getSimpleName(), e);
+        }
+    }
+}
