@@ -1,0 +1,43 @@
+package com.pactcrm.connector.testsupport;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/** Pact v2 webhook bodies from the fixtures under {@code fixtures/pact-webhooks}, with ids changed where a test needs it. */
+public final class PactWebhooks {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private PactWebhooks() {
+    }
+
+    public static String fixture(String name) {
+        try (InputStream in = PactWebhooks.class.getResourceAsStream("/fixtures/pact-webhooks/" + name + ".json")) {
+            if (in == null) {
+                throw new IllegalArgumentException("no fixture " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A message fixture for another message and conversation. */
+    public static String message(String fixture, long messageId, long conversationId) {
+        try {
+            ObjectNode root = (ObjectNode) JSON.readTree(fixture(fixture));
+            ObjectNode object = (ObjectNode) root.get("object");
+            object.put("id", messageId);
+            object.put("conversation_id", conversationId);
+            ((ObjectNode) object.get("conversation")).put("id", conversationId);
+            ((ObjectNode) object.get("conversation")).put("last_message_id", messageId);
+            return JSON.writeValueAsString(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package com.pactcrm.connector.testsupport;
+
+import com.pactcrm.connector.crm.CrmEntityRef;
+import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
+import com.pactcrm.connector.crm.TimelineEntry;
+import com.pactcrm.connector.installation.CrmKind;
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.sync.outbox.CommandKind;
+import com.pactcrm.connector.sync.outbox.DeliveryResult;
+import io.micronaut.context.annotation.Requires;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Test double of a CRM behind the {@link CrmGateway} port: it keeps a timeline per entity where a
+ * status entry is edited in place, records every call and batch size, and finds or creates contacts
+ * by phone.
+ */
+@Singleton
+@Requires(env = "test")
+public class RecordingCrmGateway implements CrmGateway {
+
+    /** One entry in an entity's timeline, as the CRM would show it. */
+    public record Entry(String id, String entityType, String entityId, String text, int edits) {
+    }
+
+    private final AtomicLong ids = new AtomicLong(1000);
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+    private final Map<String, CrmEntityRef> contactsByPhone = new ConcurrentHashMap<>();
+    private final List<String> createdContacts = new CopyOnWriteArrayList<>();
+
+    @Override
+    public CrmKind crm() {
+        return CrmKind.AMOCRM;
+    }
+
+    @Override
+    public int batchSize(CommandKind kind) {
+        return 50;
+    }
+
+    @Override
+    public List<DeliveryResult> writeTimeline(Installation installation, List<TimelineEntry> batch) {
+        batchSizes.add(batch.size());
+        List<DeliveryResult> results = new ArrayList<>();
+        for (TimelineEntry e : batch) {
+            String text = textOf(e);
+            if (e.existingEntryId() != null && entries.containsKey(e.existingEntryId())) {
+                Entry old = entries.get(e.existingEntryId());
+                entries.put(old.id(), new Entry(old.id(), old.entityType(), old.entityId(), text, old.edits() + 1));
+                results.add(DeliveryResult.delivered(old.id(), "edited"));
+            } else {
+                String id = Long.toString(ids.incrementAndGet());
+                entries.put(id, new Entry(id, e.entityType(), e.entityId(), text, 0));
+                results.add(DeliveryResult.delivered(id, "added"));
+            }
+        }
+        return results;
+    }
+
+    @Override
+    public CrmEntityRef findOrCreateClient(Installation installation, NewClientPayload client) {
+        return contactsByPhone.computeIfAbsent(installation.id() + ":" + client.phone(), k -> {
+            String id = Long.toString(ids.incrementAndGet());
+            createdContacts.add(id);
+            return new CrmEntityRef("contact", id);
+        });
+    }
+
+    public List<Entry> timeline(String entityType, String entityId) {
+        return entries.values().stream()
+                .filter(e -> e.entityType().equals(entityType) && e.entityId().equals(entityId))
+                .sorted((a, b) -> Long.compare(Long.parseLong(a.id()), Long.parseLong(b.id())))
+                .toList();
+    }
+
+    public List<Integer> batchSizes() {
+        return Collections.unmodifiableList(batchSizes);
+    }
+
+    public List<String> createdContacts() {
+        return Collections.unmodifiableList(createdContacts);
+    }
+
+    private static String textOf(TimelineEntry e) {
+        if (e.status() != null) {
+            return "Pact message " + e.status().messageId() + ": " + e.status().icon()
+                    + (e.status().details() == null ? "" : " " + e.status().details());
+        }
+        if (e.history() != null) {
+            return (e.history().income() ? "client: " : "operator: ") + e.history().text();
+        }
+        return "conversation " + e.state().operationalState() + "/" + e.state().repliedState();
+    }
+}

@@ -1,0 +1,37 @@
+package com.pactcrm.connector.testsupport;
+
+import com.pactcrm.connector.installation.CrmKind;
+import com.pactcrm.connector.installation.HookKeys;
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.installation.InstallationRepository;
+import com.pactcrm.connector.installation.InstallationStatus;
+import com.pactcrm.connector.security.SecretCipher;
+import jakarta.inject.Singleton;
+import java.util.UUID;
+
+/** Creates installations the way an install flow would: random account, hook keys, encrypted tokens. */
+@Singleton
+public class TestInstallations {
+
+    public static final String PACT_TOKEN = "pact-private-token-6f1c2e9ab4d84a1f";
+
+    private final InstallationRepository installations;
+    private final SecretCipher cipher;
+
+    public TestInstallations(InstallationRepository installations, SecretCipher cipher) {
+        this.installations = installations;
+        this.cipher = cipher;
+    }
+
+    public Installation amoCrm(String settingsJson) {
+        return create(CrmKind.AMOCRM, PACT_TOKEN, 1L, settingsJson);
+    }
+
+    public Installation create(CrmKind crm, String pactToken, Long pactCompanyId, String settingsJson) {
+        String account = UUID.randomUUID().toString().substring(0, 12);
+        return installations.save(new Installation(null, crm, account, account + ".amocrm.ru", InstallationStatus.ACTIVE,
+                HookKeys.newKey(), HookKeys.newKey(), cipher.encrypt("crm-access-" + account), cipher.encrypt("crm-refresh-" + account),
+                null, null, pactCompanyId, pactToken == null ? null : cipher.encrypt(pactToken), null, settingsJson,
+                null, null, null));
+    }
+}
