@@ -27,7 +27,7 @@ public interface PactGateway {
     /** {@code GET /api/p2/conversations/{id}/messages?company_id&page&per_page}. */
     List<PactMessage> listMessages(PactCredentials credentials, long conversationId, int page, int perPage);
 
-    /** {@code GET /api/p2/companies/{cid}/waba_templates?page&per_page}. */
+    /** {@code GET /api/p2/waba_templates?company_ids[]=cid&page&per_page} (v2 has no company-scoped template path). */
     List<PactWabaTemplate> wabaTemplates(PactCredentials credentials, int page, int perPage);
 
     /** {@code POST /api/p2/attachments/} with a multipart {@code file}. */
