@@ -33,8 +33,18 @@ public abstract class PollingWorker {
     /** Does one round of work. @return how many items it handled (0 lets the loop sleep) */
     protected abstract int pollOnce();
 
+    /**
+     * Runs a first round on the calling thread, then loops on a thread of its own. The first round
+     * creates the lazily built beans (interceptors, proxies) on the starting thread: a worker thread
+     * creating them while the application context is still being built can deadlock on its locks.
+     */
     public synchronized void start() {
         if (running.compareAndSet(false, true)) {
+            try {
+                pollOnce();
+            } catch (RuntimeException e) {
+                LOG.error("event=worker_first_round_failed worker={} error={}", name, e.toString(), e);
+            }
             thread = new Thread(this::loop, name);
             thread.setDaemon(true);
             thread.start();
