@@ -27,6 +27,19 @@ import java.util.Map;
  * {@code note}). Query methods taking an "operation" accept either kind of name.
  *
  * <p>Thread-safe: requests and test-side queries share one lock; fault delays happen outside it.
+ *
+ * <p>Typical use, one fake per test class (starting a server per test is slow):
+ * <pre>{@code
+ * static final PactFake PACT = PactFake.start();
+ * public Map<String, String> getProperties() {       // TestPropertyProvider
+ *     return Map.of("connector.pact.api-url", PACT.baseUrl(), "connector.pact.read-timeout", "1s");
+ * }
+ * @BeforeEach void reset() { PACT.reset(); PACT.setFaultDelay(Duration.ofMillis(1500)); }
+ * ...
+ * PACT.planFaults(Fault.TIMEOUT_AFTER_APPLY);
+ * assertEquals(1, PACT.messagesWithText("hello"));
+ * assertTrue(PACT.maxCallsInAnyWindowForToken(token, "send", Duration.ofSeconds(1)) <= 5);
+ * }</pre>
  */
 public final class PactFake {
 

@@ -49,6 +49,7 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
     private static final long FIRST_MESSAGE_ID = 4_000_000_000L;
     private static final long FIRST_ATTACHMENT_ID = 5_000_000_000L;
     private static final long FIRST_WEBHOOK_ID = 6_000_000_000L;
+    private static final long FIRST_TEMPLATE_ID = 7_000_000_000L;
     private static final int MAX_WEBHOOKS_PER_COMPANY = 5;
     /** Longer than any limit's window: older accepted calls can no longer block anything. */
     private static final Duration FORGET_AFTER = Duration.ofHours(1);
@@ -145,6 +146,7 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
     private long nextMessageId;
     private long nextAttachmentId;
     private long nextWebhookId;
+    private long nextTemplateId;
 
     PactFakeBackend(Clock clock) {
         this.clock = clock;
@@ -186,6 +188,7 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
             nextMessageId = FIRST_MESSAGE_ID;
             nextAttachmentId = FIRST_ATTACHMENT_ID;
             nextWebhookId = FIRST_WEBHOOK_ID;
+            nextTemplateId = FIRST_TEMPLATE_ID;
         }
     }
 
@@ -225,7 +228,7 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
 
     void addWabaTemplate(long companyId, long wabaId, String name, String body, int substitutionsCount) {
         synchronized (lock) {
-            templates.add(new Template(wabaId - 1, companyId, wabaId, name, body, substitutionsCount, clock.instant()));
+            templates.add(new Template(nextTemplateId++, companyId, wabaId, name, body, substitutionsCount, clock.instant()));
         }
     }
 

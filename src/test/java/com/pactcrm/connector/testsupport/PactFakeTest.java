@@ -8,12 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.pact.client.PactApiException;
+import com.pactcrm.connector.pact.client.PactAttachment;
 import com.pactcrm.connector.pact.client.PactConversation;
 import com.pactcrm.connector.pact.client.PactConversationUpdate;
 import com.pactcrm.connector.pact.client.PactCredentials;
 import com.pactcrm.connector.pact.client.PactGateway;
 import com.pactcrm.connector.pact.client.PactMessage;
 import com.pactcrm.connector.pact.client.PactSendMessageRequest;
+import com.pactcrm.connector.pact.client.PactWabaTemplate;
 import com.pactcrm.connector.pact.client.PactWebhook;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
@@ -189,6 +191,33 @@ class PactFakeTest implements TestPropertyProvider {
         assertEquals(Disposition.PERMANENT, sixth.disposition());
         assertEquals(5, pact.listWebhooks(credentials).size());
         assertEquals(1, PACT.webhooks().stream().filter(PactFake.FakeWebhook::active).count());
+    }
+
+    @Test
+    void templatesAreFilteredByCompany() {
+        PACT.addWabaTemplate(COMPANY, 3100000002L, "order_ready", "Hello {{1}}, order {{2}} is ready", 2);
+        PACT.addWabaTemplate(999, 3100000003L, "other_company", "Hi", 0);
+
+        List<PactWabaTemplate> templates = pact.wabaTemplates(credentials, 1, 25);
+
+        assertEquals(List.of(3100000002L), templates.stream().map(PactWabaTemplate::wabaId).toList());
+        assertEquals(2, templates.get(0).substitutionsCount());
+    }
+
+    @Test
+    void uploadsAnswerAnAttachmentThatCanBeSent() {
+        PactAttachment file = pact.uploadAttachment(credentials, "invoice.pdf", "application/pdf", new byte[] {1, 2, 3});
+        PactAttachment linked = pact.uploadAttachmentFromUrl(credentials, "https://crm.example.com/f/photo.jpg");
+        long conversationId = pact.writeFirst(credentials, new PactWriteFirstRequest(PactWriteFirstRequest.WHATSAPP,
+                "79001234567", null, null, null, null, file.id())).conversationId();
+
+        assertEquals("invoice.pdf", file.fileName());
+        assertEquals(3L, file.size());
+        assertEquals("photo.jpg", linked.fileName());
+        assertNotEquals(file.id(), linked.id());
+        assertEquals(file.id(), PACT.messages().get(0).attachmentId());
+        assertEquals(conversationId, PACT.messages().get(0).conversationId());
+        assertEquals(2, PACT.callCount("upload"));
     }
 
     @Test
