@@ -2,6 +2,7 @@ package com.pactcrm.connector.database;
 
 import io.micronaut.context.event.BeanCreatedEvent;
 import io.micronaut.context.event.BeanCreatedEventListener;
+import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import jakarta.inject.Singleton;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -22,8 +23,11 @@ class FlywayDataSourceMigrator implements BeanCreatedEventListener<DataSource> {
     @Override
     public DataSource onCreated(BeanCreatedEvent<DataSource> event) {
         DataSource dataSource = event.getBean();
+        // Micronaut Data may already have wrapped the pool in its contextual proxy, whose getConnection()
+        // resolves beans that need this very DataSource: still being created, so Micronaut would build
+        // another pool, migrate it, and so on until MariaDB runs out of connections. Flyway needs the raw pool.
         MigrateResult result = Flyway.configure()
-                .dataSource(dataSource)
+                .dataSource(DelegatingDataSource.unwrapDataSource(dataSource))
                 .locations("classpath:db/migration")
                 .load()
                 .migrate();
