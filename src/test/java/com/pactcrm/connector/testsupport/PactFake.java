@@ -14,9 +14,9 @@ import java.util.Map;
 
 /**
  * A small stateful Pact for acceptance tests: a WireMock server on a dynamic port that keeps
- * conversations, messages, notes and webhooks per company, answers with the v2 shapes of the
- * reference (docs/pact-api.md §2.1, §3.1), enforces Pact's per-token rate limits (§1.4) with its real
- * 429 body, and can inject faults into send requests. Every request is recorded with its time, token
+ * conversations, messages, notes and webhooks per company, answers with Pact's v2 shapes (pact-im/api-doc
+ * {@code content/en/v2}, {@code content/ru/v2}), enforces Pact's per-token rate limits
+ * ({@code content/en/v2/rate-limits.md}) with its real 429 body, and can inject faults into send requests. Every request is recorded with its time, token
  * and operation, so tests can prove the connector stays within the limits.
  *
  * <p>Operations are the connector's limiter buckets ({@code send}, {@code conversation-read},
@@ -96,7 +96,10 @@ public final class PactFake {
             "template-read", "20/60s",
             "upload", "5/1s,30/60s");
 
-    /** Longer than any test's Pact read timeout, so timed-out faults really time out. */
+    /**
+     * Longer than the 1-2 s {@code connector.pact.read-timeout} tests should set, so timed-out faults really
+     * time out; with the production 10 s, raise it with {@link #setFaultDelay(Duration)}.
+     */
     public static final Duration DEFAULT_FAULT_DELAY = Duration.ofSeconds(3);
 
     private final WireMockServer server;
