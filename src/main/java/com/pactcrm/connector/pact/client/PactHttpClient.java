@@ -109,9 +109,11 @@ public class PactHttpClient implements PactGateway {
     public List<PactConversation> searchConversations(PactCredentials credentials, String searchString, int page,
                                                       int perPage) {
         UriBuilder uri = v2(credentials, "/conversations")
-                .queryParam("search_string", searchString)
                 .queryParam("page", page)
                 .queryParam("per_page", perPage);
+        if (searchString != null) {
+            uri.queryParam("search_string", searchString);
+        }
         JsonNode body = call(credentials, Operation.CONVERSATION_READ, HttpRequest.GET(uri.toString()));
         return readList(body, "conversations", PactConversation.class);
     }
@@ -216,7 +218,8 @@ public class PactHttpClient implements PactGateway {
                                            byte[] content) {
         MultipartBody multipart = MultipartBody.builder()
                 .addPart("company_id", String.valueOf(credentials.companyId()))
-                .addPart("file", fileName, MediaType.of(mimeType), content)
+                .addPart("file", fileName, mimeType == null ? MediaType.APPLICATION_OCTET_STREAM_TYPE : MediaType.of(mimeType),
+                        content)
                 .build();
         MutableHttpRequest<MultipartBody> request = HttpRequest.POST(V2 + "/attachments/", multipart)
                 .contentType(MediaType.MULTIPART_FORM_DATA_TYPE);

@@ -122,6 +122,17 @@ class PactHttpClientTest implements TestPropertyProvider {
     }
 
     @Test
+    void searchWithoutASearchStringListsAllConversationsOfTheCompany() {
+        PACT.stubFor(WireMock.get(urlPathEqualTo("/api/p2/conversations")).willReturn(okJson(fixture("conversations.json"))));
+
+        client.searchConversations(credentials, null, 1, 25);
+
+        PACT.verify(getRequestedFor(urlPathEqualTo("/api/p2/conversations"))
+                .withQueryParam("company_id", equalTo("154"))
+                .withQueryParam("search_string", absent()));
+    }
+
+    @Test
     void getConversationReadsTheWrappedObject() {
         PACT.stubFor(WireMock.get(urlPathEqualTo("/api/p2/conversations/3073572213"))
                 .withQueryParam("company_id", equalTo("154"))
