@@ -88,6 +88,10 @@ public final class PactFake {
     public record FakeWebhook(long id, long companyId, String url, boolean active) {
     }
 
+    /** One test POST to a webhook URL and the receiver's status (0 when it could not be reached). */
+    public record FakeHandshake(Instant at, String url, int status) {
+    }
+
     /** Pact's documented per-user limits ([D2] {@code content/en/v2/rate-limits.md}); other operations are unlimited. */
     public static final Map<String, String> PACT_LIMITS = Map.of(
             "send", "5/1s,30/60s",
@@ -213,6 +217,20 @@ public final class PactFake {
 
     public List<FakeWebhook> webhooks() {
         return backend.webhooks();
+    }
+
+    /**
+     * From now until {@link #reset()}, setting, changing or activating a webhook URL first POSTs Pact's
+     * {@code {"source":"pact.im","operation":"test"}} to it; unless it answers 200 the fake refuses the change
+     * with 422 (Pact's answer in that case is undocumented). Off by default, so tests that register
+     * placeholder URLs need no receiver.
+     */
+    public void enableWebhookHandshakes() {
+        backend.enableWebhookHandshakes();
+    }
+
+    public List<FakeHandshake> webhookHandshakes() {
+        return backend.handshakes();
     }
 
     private static boolean matches(FakeCall call, String operation) {

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.pactcrm.connector.pact.client.PactApiException;
 import com.pactcrm.connector.pact.client.PactAttachment;
 import com.pactcrm.connector.pact.client.PactConversation;
@@ -218,6 +221,31 @@ class PactFakeTest implements TestPropertyProvider {
         assertEquals(file.id(), PACT.messages().get(0).attachmentId());
         assertEquals(conversationId, PACT.messages().get(0).conversationId());
         assertEquals(2, PACT.callCount("upload"));
+    }
+
+    @Test
+    void withHandshakesAWebhookIsKeptOnlyIfItsUrlAnswersPactsTestPost() {
+        WireMockServer receiver = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        receiver.start();
+        try {
+            receiver.stubFor(WireMock.post("/ok").willReturn(WireMock.ok()));
+            receiver.stubFor(WireMock.post("/broken").willReturn(WireMock.serverError()));
+            PACT.enableWebhookHandshakes();
+
+            PactWebhook kept = pact.registerWebhook(credentials, receiver.baseUrl() + "/ok");
+            pact.activateWebhook(credentials, kept.id());
+            PactApiException refused = assertThrows(PactApiException.class,
+                    () -> pact.registerWebhook(credentials, receiver.baseUrl() + "/broken"));
+
+            assertEquals(Disposition.PERMANENT, refused.disposition());
+            assertEquals(List.of(receiver.baseUrl() + "/ok"), PACT.webhooks().stream().map(PactFake.FakeWebhook::url).toList());
+            assertTrue(PACT.webhooks().get(0).active());
+            assertEquals(List.of(200, 200, 500), PACT.webhookHandshakes().stream().map(PactFake.FakeHandshake::status).toList());
+            receiver.verify(2, WireMock.postRequestedFor(WireMock.urlEqualTo("/ok"))
+                    .withRequestBody(WireMock.equalToJson("{\"source\":\"pact.im\",\"operation\":\"test\"}")));
+        } finally {
+            receiver.stop();
+        }
     }
 
     @Test
