@@ -14,9 +14,9 @@ import java.util.Map;
 
 /**
  * A small stateful Pact for acceptance tests: a WireMock server on a dynamic port that keeps
- * conversations, messages, notes and webhooks per company, answers with the v2 shapes of the
- * reference (docs/pact-api.md §2.1, §3.1), enforces Pact's per-token rate limits (§1.4) with its real
- * 429 body, and can inject faults into send requests. Every request is recorded with its time, token
+ * conversations, messages, notes and webhooks per company, answers with Pact's v2 shapes (pact-im/api-doc
+ * {@code content/en/v2}, {@code content/ru/v2}), enforces Pact's per-token rate limits
+ * ({@code content/en/v2/rate-limits.md}) with its real 429 body, and can inject faults into send requests. Every request is recorded with its time, token
  * and operation, so tests can prove the connector stays within the limits.
  *
  * <p>Operations are the connector's limiter buckets ({@code send}, {@code conversation-read},
@@ -27,6 +27,19 @@ import java.util.Map;
  * {@code note}). Query methods taking an "operation" accept either kind of name.
  *
  * <p>Thread-safe: requests and test-side queries share one lock; fault delays happen outside it.
+ *
+ * <p>Typical use, one fake per test class (starting a server per test is slow):
+ * <pre>{@code
+ * static final PactFake PACT = PactFake.start();
+ * public Map<String, String> getProperties() {       // TestPropertyProvider
+ *     return Map.of("connector.pact.api-url", PACT.baseUrl(), "connector.pact.read-timeout", "1s");
+ * }
+ * @BeforeEach void reset() { PACT.reset(); PACT.setFaultDelay(Duration.ofMillis(1500)); }
+ * ...
+ * PACT.planFaults(Fault.TIMEOUT_AFTER_APPLY);
+ * assertEquals(1, PACT.messagesWithText("hello"));
+ * assertTrue(PACT.maxCallsInAnyWindowForToken(token, "send", Duration.ofSeconds(1)) <= 5);
+ * }</pre>
  */
 public final class PactFake {
 
@@ -75,6 +88,10 @@ public final class PactFake {
     public record FakeWebhook(long id, long companyId, String url, boolean active) {
     }
 
+    /** One test POST to a webhook URL and the receiver's status (0 when it could not be reached). */
+    public record FakeHandshake(Instant at, String url, int status) {
+    }
+
     /** Pact's documented per-user limits ([D2] {@code content/en/v2/rate-limits.md}); other operations are unlimited. */
     public static final Map<String, String> PACT_LIMITS = Map.of(
             "send", "5/1s,30/60s",
@@ -83,7 +100,10 @@ public final class PactFake {
             "template-read", "20/60s",
             "upload", "5/1s,30/60s");
 
-    /** Longer than any test's Pact read timeout, so timed-out faults really time out. */
+    /**
+     * Longer than the 1-2 s {@code connector.pact.read-timeout} tests should set, so timed-out faults really
+     * time out; with the production 10 s, raise it with {@link #setFaultDelay(Duration)}.
+     */
     public static final Duration DEFAULT_FAULT_DELAY = Duration.ofSeconds(3);
 
     private final WireMockServer server;
@@ -197,6 +217,20 @@ public final class PactFake {
 
     public List<FakeWebhook> webhooks() {
         return backend.webhooks();
+    }
+
+    /**
+     * From now until {@link #reset()}, setting, changing or activating a webhook URL first POSTs Pact's
+     * {@code {"source":"pact.im","operation":"test"}} to it; unless it answers 200 the fake refuses the change
+     * with 422 (Pact's answer in that case is undocumented). Off by default, so tests that register
+     * placeholder URLs need no receiver.
+     */
+    public void enableWebhookHandshakes() {
+        backend.enableWebhookHandshakes();
+    }
+
+    public List<FakeHandshake> webhookHandshakes() {
+        return backend.handshakes();
     }
 
     private static boolean matches(FakeCall call, String operation) {

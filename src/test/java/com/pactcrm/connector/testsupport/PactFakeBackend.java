@@ -15,8 +15,14 @@ import com.pactcrm.connector.sync.resilience.RateLimit;
 import com.pactcrm.connector.testsupport.PactFake.Fault;
 import com.pactcrm.connector.testsupport.PactFake.FakeCall;
 import com.pactcrm.connector.testsupport.PactFake.FakeConversation;
+import com.pactcrm.connector.testsupport.PactFake.FakeHandshake;
 import com.pactcrm.connector.testsupport.PactFake.FakeMessage;
 import com.pactcrm.connector.testsupport.PactFake.FakeWebhook;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,6 +43,7 @@ import java.util.regex.Pattern;
 final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HANDSHAKE_CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final DateTimeFormatter PACT_TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     /** Write-first providers ([D2] ru {@code write-first-message.md}). */
@@ -49,6 +56,7 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
     private static final long FIRST_MESSAGE_ID = 4_000_000_000L;
     private static final long FIRST_ATTACHMENT_ID = 5_000_000_000L;
     private static final long FIRST_WEBHOOK_ID = 6_000_000_000L;
+    private static final long FIRST_TEMPLATE_ID = 7_000_000_000L;
     private static final int MAX_WEBHOOKS_PER_COMPANY = 5;
     /** Longer than any limit's window: older accepted calls can no longer block anything. */
     private static final Duration FORGET_AFTER = Duration.ofHours(1);
@@ -139,12 +147,15 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
     private final Map<Long, Conversation> conversations = new LinkedHashMap<>();
     private final List<FakeMessage> messages = new ArrayList<>();
     private final Map<Long, FakeWebhook> webhooks = new LinkedHashMap<>();
+    private final List<FakeHandshake> handshakes = new ArrayList<>();
+    private boolean webhookHandshakes;
     private final List<Template> templates = new ArrayList<>();
     private Duration faultDelay;
     private long nextConversationId;
     private long nextMessageId;
     private long nextAttachmentId;
     private long nextWebhookId;
+    private long nextTemplateId;
 
     PactFakeBackend(Clock clock) {
         this.clock = clock;
@@ -158,7 +169,9 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
 
     @Override
     public ResponseDefinition transform(ServeEvent serveEvent) {
-        Reply reply = handle(serveEvent.getRequest());
+        Request request = serveEvent.getRequest();
+        Integer handshakeStatus = webhookHandshakeFor(request);
+        Reply reply = handle(request, handshakeStatus);
         ResponseDefinitionBuilder response = ResponseDefinitionBuilder.responseDefinition()
                 .withStatus(reply.status())
                 .withHeader("Content-Type", "application/json; charset=utf-8")
@@ -180,12 +193,15 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
             conversations.clear();
             messages.clear();
             webhooks.clear();
+            handshakes.clear();
+            webhookHandshakes = false;
             templates.clear();
             faultDelay = PactFake.DEFAULT_FAULT_DELAY;
             nextConversationId = FIRST_CONVERSATION_ID;
             nextMessageId = FIRST_MESSAGE_ID;
             nextAttachmentId = FIRST_ATTACHMENT_ID;
             nextWebhookId = FIRST_WEBHOOK_ID;
+            nextTemplateId = FIRST_TEMPLATE_ID;
         }
     }
 
@@ -225,7 +241,7 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
 
     void addWabaTemplate(long companyId, long wabaId, String name, String body, int substitutionsCount) {
         synchronized (lock) {
-            templates.add(new Template(wabaId - 1, companyId, wabaId, name, body, substitutionsCount, clock.instant()));
+            templates.add(new Template(nextTemplateId++, companyId, wabaId, name, body, substitutionsCount, clock.instant()));
         }
     }
 
@@ -247,34 +263,113 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
         }
     }
 
+    void enableWebhookHandshakes() {
+        synchronized (lock) {
+            webhookHandshakes = true;
+        }
+    }
+
+    List<FakeHandshake> handshakes() {
+        synchronized (lock) {
+            return List.copyOf(handshakes);
+        }
+    }
+
     List<FakeWebhook> webhooks() {
         synchronized (lock) {
             return List.copyOf(webhooks.values());
         }
     }
 
-    private Reply handle(Request request) {
-        String path = request.getUrl().split("\\?", 2)[0];
-        String method = request.getMethod().getName();
-        synchronized (lock) {
-            Instant now = clock.instant();
-            String token = tokenOf(request);
+    private record RouteMatch(Route route, Matcher path) {
+
+        static RouteMatch of(Request request) {
+            String path = pathOf(request);
+            String method = request.getMethod().getName();
             for (Route route : ROUTES) {
                 Matcher m = route.path().matcher(path);
                 if (route.method().equals(method) && m.matches()) {
-                    Fault fault = "send".equals(route.operation()) && !faults.isEmpty() ? faults.poll() : Fault.NONE;
-                    Reply reply = answer(route, m, request, token, fault, now);
-                    calls.add(new FakeCall(now, token, route.operation(), route.endpoint(), method, path,
-                            reply.status(), fault));
-                    return reply;
+                    return new RouteMatch(route, m);
                 }
             }
-            calls.add(new FakeCall(now, token, "unknown", "unknown", method, path, 404, Fault.NONE));
-            return Reply.error(404, "not_found", "Not found", "No route " + method + " " + path);
+            return null;
         }
     }
 
-    private Reply answer(Route route, Matcher path, Request request, String token, Fault fault, Instant now) {
+    private Reply handle(Request request, Integer handshakeStatus) {
+        String path = pathOf(request);
+        String method = request.getMethod().getName();
+        RouteMatch match = RouteMatch.of(request);
+        synchronized (lock) {
+            Instant now = clock.instant();
+            String token = tokenOf(request);
+            if (match == null) {
+                calls.add(new FakeCall(now, token, "unknown", "unknown", method, path, 404, Fault.NONE));
+                return Reply.error(404, "not_found", "Not found", "No route " + method + " " + path);
+            }
+            Route route = match.route();
+            Fault fault = "send".equals(route.operation()) && !faults.isEmpty() ? faults.poll() : Fault.NONE;
+            Reply reply = answer(route, match.path(), request, token, fault, handshakeStatus, now);
+            calls.add(new FakeCall(now, token, route.operation(), route.endpoint(), method, path, reply.status(), fault));
+            return reply;
+        }
+    }
+
+    /**
+     * Pact POSTs {@code {"source":"pact.im","operation":"test"}} when a webhook URL is set, changed or
+     * activated, and the endpoint must answer 200 ([D2] en/v2/company-webhooks). Sent outside the lock,
+     * since the receiver may well call the fake back.
+     *
+     * @return the receiver's status (0 when unreachable), or null when no handshake is due
+     */
+    private Integer webhookHandshakeFor(Request request) {
+        RouteMatch match = RouteMatch.of(request);
+        if (match == null || !match.route().endpoint().endsWith("-webhook") || request.isMultipart()) {
+            return null;
+        }
+        JsonNode body = readBody(request);
+        String url;
+        synchronized (lock) {
+            if (!webhookHandshakes) {
+                return null;
+            }
+            if ("register-webhook".equals(match.route().endpoint())) {
+                url = body.path("url").asText(null);
+            } else if (body.has("url") || body.path("active").asBoolean(false)) {
+                FakeWebhook current = webhooks.get(Long.parseLong(match.path().group(2)));
+                url = body.path("url").asText(current == null ? null : current.url());
+            } else {
+                url = null;
+            }
+        }
+        if (url == null) {
+            return null;
+        }
+        int status = postHandshake(url);
+        synchronized (lock) {
+            handshakes.add(new FakeHandshake(clock.instant(), url, status));
+        }
+        return status;
+    }
+
+    private static int postHandshake(String url) {
+        try {
+            HttpRequest test = HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(5))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"source\":\"pact.im\",\"operation\":\"test\"}"))
+                    .build();
+            return HANDSHAKE_CLIENT.send(test, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException | IllegalArgumentException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
+    private Reply answer(Route route, Matcher path, Request request, String token, Fault fault,
+                         Integer handshakeStatus, Instant now) {
         if (token == null) {
             return Reply.error(401, "unauthorized", "Unauthorized", "No token provided");
         }
@@ -305,6 +400,11 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
             recent.removeFirst();
         }
         JsonNode body = request.isMultipart() ? JSON.createObjectNode() : readBody(request);
+        if (handshakeStatus != null && handshakeStatus != 200) {
+            // What Pact answers when the test POST fails is undocumented; the fake refuses the change.
+            return Reply.error(422, "unprocessable_entity", "Unprocessable entity",
+                    "webhook test request answered " + handshakeStatus + " instead of 200");
+        }
         Reply reply = switch (route.endpoint()) {
             case "write-first" -> writeFirst(body, now);
             case "send-message" -> sendMessage(Long.parseLong(path.group(1)), body, now);
@@ -698,6 +798,10 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
     private static int intQuery(Request request, String name, int fallback) {
         String value = query(request, name);
         return value == null || !value.matches("\\d+") ? fallback : Integer.parseInt(value);
+    }
+
+    private static String pathOf(Request request) {
+        return request.getUrl().split("\\?", 2)[0];
     }
 
     private static JsonNode readBody(Request request) {

@@ -7,13 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.pactcrm.connector.pact.client.PactApiException;
+import com.pactcrm.connector.pact.client.PactAttachment;
 import com.pactcrm.connector.pact.client.PactConversation;
 import com.pactcrm.connector.pact.client.PactConversationUpdate;
 import com.pactcrm.connector.pact.client.PactCredentials;
 import com.pactcrm.connector.pact.client.PactGateway;
 import com.pactcrm.connector.pact.client.PactMessage;
 import com.pactcrm.connector.pact.client.PactSendMessageRequest;
+import com.pactcrm.connector.pact.client.PactWabaTemplate;
 import com.pactcrm.connector.pact.client.PactWebhook;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
@@ -56,6 +61,10 @@ class PactFakeTest implements TestPropertyProvider {
                 "connector.pact.read-timeout", "1s",
                 // Looser than Pact, so that the fake's own conversation-read limit is what the client meets.
                 "connector.rate-limits.pact.conversation-read", "100/60s",
+                // The client counts a permit when it is taken, Pact when the request arrives. A cold first call
+                // (connection setup) arrived ~280 ms after its permit here, so the production 5/1s let the sixth
+                // send land 720 ms after the first and the fake answered 429. Headroom covers that latency.
+                "connector.rate-limits.pact.send", "5/1500ms,30/61s",
                 "connector.circuit-breaker.window", "1000",
                 "connector.circuit-breaker.minimum-calls", "1000");
     }
@@ -188,6 +197,58 @@ class PactFakeTest implements TestPropertyProvider {
     }
 
     @Test
+    void templatesAreFilteredByCompany() {
+        PACT.addWabaTemplate(COMPANY, 3100000002L, "order_ready", "Hello {{1}}, order {{2}} is ready", 2);
+        PACT.addWabaTemplate(999, 3100000003L, "other_company", "Hi", 0);
+
+        List<PactWabaTemplate> templates = pact.wabaTemplates(credentials, 1, 25);
+
+        assertEquals(List.of(3100000002L), templates.stream().map(PactWabaTemplate::wabaId).toList());
+        assertEquals(2, templates.get(0).substitutionsCount());
+    }
+
+    @Test
+    void uploadsAnswerAnAttachmentThatCanBeSent() {
+        PactAttachment file = pact.uploadAttachment(credentials, "invoice.pdf", "application/pdf", new byte[] {1, 2, 3});
+        PactAttachment linked = pact.uploadAttachmentFromUrl(credentials, "https://crm.example.com/f/photo.jpg");
+        long conversationId = pact.writeFirst(credentials, new PactWriteFirstRequest(PactWriteFirstRequest.WHATSAPP,
+                "79001234567", null, null, null, null, file.id())).conversationId();
+
+        assertEquals("invoice.pdf", file.fileName());
+        assertEquals(3L, file.size());
+        assertEquals("photo.jpg", linked.fileName());
+        assertNotEquals(file.id(), linked.id());
+        assertEquals(file.id(), PACT.messages().get(0).attachmentId());
+        assertEquals(conversationId, PACT.messages().get(0).conversationId());
+        assertEquals(2, PACT.callCount("upload"));
+    }
+
+    @Test
+    void withHandshakesAWebhookIsKeptOnlyIfItsUrlAnswersPactsTestPost() {
+        WireMockServer receiver = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        receiver.start();
+        try {
+            receiver.stubFor(WireMock.post("/ok").willReturn(WireMock.ok()));
+            receiver.stubFor(WireMock.post("/broken").willReturn(WireMock.serverError()));
+            PACT.enableWebhookHandshakes();
+
+            PactWebhook kept = pact.registerWebhook(credentials, receiver.baseUrl() + "/ok");
+            pact.activateWebhook(credentials, kept.id());
+            PactApiException refused = assertThrows(PactApiException.class,
+                    () -> pact.registerWebhook(credentials, receiver.baseUrl() + "/broken"));
+
+            assertEquals(Disposition.PERMANENT, refused.disposition());
+            assertEquals(List.of(receiver.baseUrl() + "/ok"), PACT.webhooks().stream().map(PactFake.FakeWebhook::url).toList());
+            assertTrue(PACT.webhooks().get(0).active());
+            assertEquals(List.of(200, 200, 500), PACT.webhookHandshakes().stream().map(PactFake.FakeHandshake::status).toList());
+            receiver.verify(2, WireMock.postRequestedFor(WireMock.urlEqualTo("/ok"))
+                    .withRequestBody(WireMock.equalToJson("{\"source\":\"pact.im\",\"operation\":\"test\"}")));
+        } finally {
+            receiver.stop();
+        }
+    }
+
+    @Test
     void conversationReadsOverPactsLimitAreRejectedWithItsRealBody() {
         long id = pact.writeFirst(credentials, PactWriteFirstRequest.whatsapp("79001234567", "a")).conversationId();
         for (int i = 0; i < 10; i++) {
@@ -226,7 +287,7 @@ class PactFakeTest implements TestPropertyProvider {
     }
 
     @Test
-    void theClientsOwnPacingKeepsWithinPactsSendLimit() {
+    void theClientsPacingWithHeadroomKeepsWithinPactsSendLimit() {
         long started = System.nanoTime();
         for (int i = 0; i < 7; i++) {
             pact.writeFirst(credentials, PactWriteFirstRequest.whatsapp("79001234567", "paced " + i));
@@ -234,7 +295,7 @@ class PactFakeTest implements TestPropertyProvider {
 
         assertEquals(0, PACT.rateLimitedCount("send"));
         assertEquals(5, PACT.maxCallsInAnyWindow("send", Duration.ofSeconds(1)));
-        assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(1)) > 0,
+        assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofMillis(1500)) > 0,
                 "the sixth send had to wait for the first to leave the window");
     }
 

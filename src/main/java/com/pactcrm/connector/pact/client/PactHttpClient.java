@@ -56,7 +56,10 @@ public class PactHttpClient implements PactGateway {
     private static final String V2 = "/api/p2";
     /** Pact documents no {@code Retry-After} and puts the wait only in prose; a minute covers its longest window. */
     private static final Duration DEFAULT_RATE_LIMIT_WAIT = Duration.ofSeconds(60);
-    /** "Please wait for 50 seconds" (docs, "Rate limits") and "Please wait 2 seconds" (seen in practice). */
+    /**
+     * Pact's documented "Please wait for 50 seconds" (pact-im/api-doc {@code content/en/v2/rate-limits.md}), read
+     * liberally so that shorter wordings such as "Please wait 2 seconds" work too.
+     */
     private static final Pattern WAIT_SECONDS = Pattern.compile("(\\d+)\\s*sec", Pattern.CASE_INSENSITIVE);
 
     /** Limiter buckets, named as in {@code connector.rate-limits.pact.*}; Pact limits per token and endpoint group. */
@@ -106,9 +109,11 @@ public class PactHttpClient implements PactGateway {
     public List<PactConversation> searchConversations(PactCredentials credentials, String searchString, int page,
                                                       int perPage) {
         UriBuilder uri = v2(credentials, "/conversations")
-                .queryParam("search_string", searchString)
                 .queryParam("page", page)
                 .queryParam("per_page", perPage);
+        if (searchString != null) {
+            uri.queryParam("search_string", searchString);
+        }
         JsonNode body = call(credentials, Operation.CONVERSATION_READ, HttpRequest.GET(uri.toString()));
         return readList(body, "conversations", PactConversation.class);
     }
@@ -125,7 +130,8 @@ public class PactHttpClient implements PactGateway {
                                                PactConversationUpdate update) {
         ObjectNode body = companyBody(credentials);
         if (update.unassign()) {
-            // Pact reads an explicit null as "remove the responsible" (docs, "Update conversation").
+            // Pact reads an explicit null as "remove the responsible" (pact-im/api-doc
+            // content/ru/v2/conversations/update-conversation.md); an absent field leaves the assignee alone.
             body.putNull("assignee_id");
         } else if (update.assigneeId() != null) {
             body.put("assignee_id", update.assigneeId());
@@ -212,7 +218,8 @@ public class PactHttpClient implements PactGateway {
                                            byte[] content) {
         MultipartBody multipart = MultipartBody.builder()
                 .addPart("company_id", String.valueOf(credentials.companyId()))
-                .addPart("file", fileName, MediaType.of(mimeType), content)
+                .addPart("file", fileName, mimeType == null ? MediaType.APPLICATION_OCTET_STREAM_TYPE : MediaType.of(mimeType),
+                        content)
                 .build();
         MutableHttpRequest<MultipartBody> request = HttpRequest.POST(V2 + "/attachments/", multipart)
                 .contentType(MediaType.MULTIPART_FORM_DATA_TYPE);
@@ -272,7 +279,7 @@ public class PactHttpClient implements PactGateway {
 
     /**
      * Pact defaults {@code send_to_crm} to true and would copy our own message into its native CRM
-     * integration, duplicating it in the CRM timeline (docs §5, "send_to_crm").
+     * integration, duplicating it in the CRM timeline (pact-im/api-doc v2 send-message and write-first pages).
      */
     private static void notToPactCrm(ObjectNode body) {
         body.put("send_to_crm", false);
@@ -345,7 +352,8 @@ public class PactHttpClient implements PactGateway {
         return switch (status) {
             case 401 -> health(message, status, error, detail, "UNAUTHORIZED", e);
             case 402 -> health(message, status, error, detail, "PAYMENT_REQUIRED", e);
-            // A free tariff answers 403 to v2 sends: a plan or permission state, not a transient error (docs §1.6).
+            // "Endpoint unavailable to you" (pact-im/api-doc content/ru/errors.md), e.g. a v2 send on a free
+            // tariff: a plan or permission state that retrying cannot fix.
             case 403 -> health(message, status, error, detail, "FORBIDDEN", e);
             case 429 -> {
                 Duration wait = waitFrom(error.detail())
@@ -488,7 +496,10 @@ public class PactHttpClient implements PactGateway {
         }
     }
 
-    /** The first entry of Pact's {@code {"errors":[{"status","code","title","detail"}]}} body (docs §1.6). */
+    /**
+     * The first entry of Pact's {@code {"errors":[{"status","code","title","detail"}]}} body (pact-im/api-doc
+     * v2 authentication and rate-limit pages).
+     */
     record PactError(String code, String detail) {
 
         static final PactError NONE = new PactError(null, null);

@@ -18,6 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
@@ -37,6 +41,7 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -44,6 +49,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.slf4j.LoggerFactory;
 
 @MicronautTest(transactional = false, startApplication = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -113,6 +119,17 @@ class PactHttpClientTest implements TestPropertyProvider {
         assertEquals("telegram_personal", found.get(1).provider());
         assertNull(found.get(1).senderPhone());
         assertEquals("archived", found.get(1).operationalState());
+    }
+
+    @Test
+    void searchWithoutASearchStringListsAllConversationsOfTheCompany() {
+        PACT.stubFor(WireMock.get(urlPathEqualTo("/api/p2/conversations")).willReturn(okJson(fixture("conversations.json"))));
+
+        client.searchConversations(credentials, null, 1, 25);
+
+        PACT.verify(getRequestedFor(urlPathEqualTo("/api/p2/conversations"))
+                .withQueryParam("company_id", equalTo("154"))
+                .withQueryParam("search_string", absent()));
     }
 
     @Test
@@ -495,8 +512,27 @@ class PactHttpClientTest implements TestPropertyProvider {
     }
 
     @Test
-    void theTokenNeverAppearsInExceptionMessagesEvenWhenPactEchoesIt() {
+    void theTokenNeverAppearsInExceptionMessagesOrLogsEvenWhenPactEchoesIt() {
         String echo = "{\"errors\":[{\"status\":%d,\"code\":\"x\",\"title\":\"t\",\"detail\":\"token %s is bad; Please wait 3 seconds\"}]}";
+        Logger logger = (Logger) LoggerFactory.getLogger(PactHttpClient.class);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        logger.addAppender(logs);
+        List<String> tokens = new ArrayList<>();
+        try {
+            echoTokenInEveryErrorStatus(echo, tokens);
+        } finally {
+            logger.detachAppender(logs);
+        }
+
+        assertEquals(6, logs.list.stream().filter(e -> e.getLevel() == Level.WARN
+                && e.getFormattedMessage().startsWith("event=pact_call_failed operation=send status=")).count());
+        for (String token : tokens) {
+            assertTrue(logs.list.stream().noneMatch(e -> e.getFormattedMessage().contains(token)));
+        }
+    }
+
+    private void echoTokenInEveryErrorStatus(String echo, List<String> tokens) {
         for (int status : new int[] {401, 402, 403, 404, 429, 500}) {
             credentials = new PactCredentials("pact-private-token-" + UUID.randomUUID(), COMPANY);
             PACT.stubFor(post(urlPathEqualTo("/api/p2/messages")).willReturn(aResponse().withStatus(status)
@@ -509,6 +545,7 @@ class PactHttpClientTest implements TestPropertyProvider {
             assertFalse(e.getMessage().contains(credentials.apiToken()), e.getMessage());
             assertFalse(e.detail().contains(credentials.apiToken()), e.detail());
             assertTrue(e.getMessage().contains("is bad"), "the rest of Pact's detail is kept: " + e.getMessage());
+            tokens.add(credentials.apiToken());
         }
     }
 
