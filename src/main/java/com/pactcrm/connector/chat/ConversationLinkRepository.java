@@ -1,5 +1,6 @@
 package com.pactcrm.connector.chat;
 
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.annotation.Query;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
@@ -28,11 +29,11 @@ public interface ConversationLinkRepository extends GenericRepository<Conversati
             ON DUPLICATE KEY UPDATE provider = COALESCE(VALUES(provider), provider),
                 sender_public_id = COALESCE(VALUES(sender_public_id), sender_public_id),
                 sender_name = COALESCE(VALUES(sender_name), sender_name)""")
-    void link(long installationId, long pactConversationId, String entityType, String entityId, String provider,
-              String senderPublicId, String senderName);
+    void link(long installationId, long pactConversationId, String entityType, String entityId, @Nullable String provider,
+              @Nullable String senderPublicId, @Nullable String senderName);
 
     @Query("""
             UPDATE conversation_link SET operational_state = :operationalState, replied_state = :repliedState
             WHERE installation_id = :installationId AND pact_conversation_id = :pactConversationId""")
-    void updateStates(long installationId, long pactConversationId, String operationalState, String repliedState);
+    void updateStates(long installationId, long pactConversationId, @Nullable String operationalState, @Nullable String repliedState);
 }

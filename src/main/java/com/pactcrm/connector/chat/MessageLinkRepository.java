@@ -1,5 +1,6 @@
 package com.pactcrm.connector.chat;
 
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.annotation.Query;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
@@ -23,22 +24,22 @@ public interface MessageLinkRepository extends GenericRepository<MessageLink, Lo
                 status_details, text_preview, pact_created_at)
             VALUES (:installationId, :pactMessageId, :pactConversationId, :externalId, :income, :status, :statusDetails,
                 LEFT(:textPreview, 500), :pactCreatedAt)""")
-    void insert(long installationId, long pactMessageId, long pactConversationId, String externalId, boolean income,
-                String status, String statusDetails, String textPreview, Instant pactCreatedAt);
+    void insert(long installationId, long pactMessageId, long pactConversationId, @Nullable String externalId, boolean income,
+                String status, @Nullable String statusDetails, @Nullable String textPreview, @Nullable Instant pactCreatedAt);
 
     /** For messages the connector sent itself: a webhook may have recorded the message first. */
     @Query("""
             INSERT IGNORE INTO message_link (installation_id, pact_message_id, pact_conversation_id, external_id, income,
                 status, text_preview)
             VALUES (:installationId, :pactMessageId, :pactConversationId, :externalId, FALSE, :status, LEFT(:textPreview, 500))""")
-    void insertSentIfAbsent(long installationId, long pactMessageId, long pactConversationId, String externalId,
-                            String status, String textPreview);
+    void insertSentIfAbsent(long installationId, long pactMessageId, long pactConversationId, @Nullable String externalId,
+                            String status, @Nullable String textPreview);
 
     @Query("""
             UPDATE message_link SET status = :status, status_details = :statusDetails,
                 external_id = COALESCE(:externalId, external_id)
             WHERE installation_id = :installationId AND pact_message_id = :pactMessageId""")
-    void updateStatus(long installationId, long pactMessageId, String status, String statusDetails, String externalId);
+    void updateStatus(long installationId, long pactMessageId, String status, @Nullable String statusDetails, @Nullable String externalId);
 
     @Query("""
             UPDATE message_link SET crm_entry_id = :crmEntryId

@@ -1,5 +1,6 @@
 package com.pactcrm.connector.chat;
 
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.annotation.Query;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
@@ -15,5 +16,5 @@ public interface PactOperatorRepository extends GenericRepository<MessageLink, L
     @Query("""
             INSERT INTO pact_operator (installation_id, pact_user_id, name) VALUES (:installationId, :pactUserId, :name)
             ON DUPLICATE KEY UPDATE name = COALESCE(VALUES(name), name), last_seen_at = CURRENT_TIMESTAMP(3)""")
-    void seen(long installationId, long pactUserId, String name);
+    void seen(long installationId, long pactUserId, @Nullable String name);
 }

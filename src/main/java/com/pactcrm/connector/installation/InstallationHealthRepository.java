@@ -1,5 +1,6 @@
 package com.pactcrm.connector.installation;
 
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.annotation.Query;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
@@ -14,7 +15,7 @@ public interface InstallationHealthRepository extends GenericRepository<Installa
             INSERT INTO installation_health (installation_id, component, state, detail)
             VALUES (:installationId, :component, :state, :detail)
             ON DUPLICATE KEY UPDATE state = VALUES(state), detail = VALUES(detail)""")
-    void record(long installationId, String component, String state, String detail);
+    void record(long installationId, String component, String state, @Nullable String detail);
 
     @Query("SELECT * FROM installation_health WHERE installation_id = :installationId ORDER BY component")
     List<InstallationHealth> findByInstallationId(long installationId);

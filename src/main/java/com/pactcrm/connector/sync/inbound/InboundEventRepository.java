@@ -1,5 +1,6 @@
 package com.pactcrm.connector.sync.inbound;
 
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.annotation.Query;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
@@ -16,7 +17,7 @@ public interface InboundEventRepository extends GenericRepository<InboundEvent, 
             INSERT IGNORE INTO inbound_event
                 (installation_id, source, dedupe_key, content_type, headers, body, state, attempts, next_attempt_at, received_at)
             VALUES (:installationId, :source, :dedupeKey, :contentType, :headers, :body, 'NEW', 0, :receivedAt, :receivedAt)""")
-    int insertIgnore(long installationId, String source, String dedupeKey, String contentType, String headers,
+    int insertIgnore(long installationId, String source, String dedupeKey, @Nullable String contentType, @Nullable String headers,
                      byte[] body, Instant receivedAt);
 
     /** Rows other workers hold are skipped, not waited for: that is what lets replicas share the journal. */

@@ -1,5 +1,6 @@
 package com.pactcrm.connector.sync.journal;
 
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.annotation.Query;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
@@ -15,8 +16,8 @@ public interface SyncLogRepository extends GenericRepository<SyncLogEntry, Long>
                 phone, outcome, detail)
             VALUES (:installationId, :kind, :inboundEventId, :outboxCommandId, :pactConversationId, :phone, :outcome,
                 LEFT(:detail, 1000))""")
-    void record(long installationId, String kind, Long inboundEventId, Long outboxCommandId, Long pactConversationId,
-                String phone, String outcome, String detail);
+    void record(long installationId, String kind, @Nullable Long inboundEventId, @Nullable Long outboxCommandId, @Nullable Long pactConversationId,
+                @Nullable String phone, String outcome, @Nullable String detail);
 
     @Query("""
             SELECT * FROM sync_log WHERE installation_id = :installationId

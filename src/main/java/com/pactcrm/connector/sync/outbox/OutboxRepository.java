@@ -1,5 +1,6 @@
 package com.pactcrm.connector.sync.outbox;
 
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.annotation.Query;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
@@ -18,15 +19,15 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
                  source_event_id, origin_at)
             VALUES (:installationId, :target, :kind, :idempotencyKey, :coalesceKey, :payload, 'PENDING', 0, :now,
                  :sourceEventId, :originAt)""")
-    int insertIgnore(long installationId, String target, String kind, String idempotencyKey, String coalesceKey,
-                     String payload, Instant now, Long sourceEventId, Instant originAt);
+    int insertIgnore(long installationId, String target, String kind, String idempotencyKey, @Nullable String coalesceKey,
+                     String payload, Instant now, @Nullable Long sourceEventId, Instant originAt);
 
     /** Latest wins: a command still waiting takes the newer payload instead of a second command being queued. */
     @Query("""
             UPDATE outbox_command SET payload = :payload, idempotency_key = :idempotencyKey, source_event_id = :sourceEventId
             WHERE installation_id = :installationId AND coalesce_key = :coalesceKey AND state = 'PENDING'""")
     int coalescePending(long installationId, String coalesceKey, String idempotencyKey, String payload,
-                        Long sourceEventId);
+                        @Nullable Long sourceEventId);
 
     /**
      * Due commands, skipping rows other workers hold, and skipping a command while an older one with
@@ -64,7 +65,7 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
             UPDATE outbox_command SET state = 'DONE', remote_id = :remoteId, done_at = :now, lease_owner = NULL,
                 lease_until = NULL, last_error = NULL, ambiguous = FALSE
             WHERE id = :id AND state = 'IN_FLIGHT' AND lease_owner = :owner""")
-    int markDone(long id, String owner, String remoteId, Instant now);
+    int markDone(long id, String owner, @Nullable String remoteId, Instant now);
 
     @Query("""
             UPDATE outbox_command SET state = :state, next_attempt_at = :nextAttemptAt, last_error = LEFT(:error, 2000),
