@@ -296,8 +296,7 @@ public class PactHttpClient implements PactGateway {
     }
 
     private JsonNode call(PactCredentials credentials, Operation operation, MutableHttpRequest<?> request) {
-        try {
-            rateLimiters.acquire(TARGET, credentials.tokenKey(), operation.limiterName, maxLimiterWait);
+        try (var permit = rateLimiters.acquire(TARGET, credentials.tokenKey(), operation.limiterName, maxLimiterWait)) {
             request.header(TOKEN_HEADER, credentials.apiToken()).accept(MediaType.APPLICATION_JSON_TYPE);
             return circuitBreakers.call(host, () -> exchange(credentials, operation, request));
         } catch (PactApiException e) {

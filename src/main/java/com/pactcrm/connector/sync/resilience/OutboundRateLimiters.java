@@ -32,18 +32,20 @@ public class OutboundRateLimiters {
     }
 
     /**
-     * Waits for a permit if it comes within {@code maxWait}; otherwise gives up at once.
+     * Waits for a permit if it comes within {@code maxWait}; otherwise gives up at once. The caller
+     * completes the permit when its call returns: the call counts against the limit until then.
      *
      * @throws RateLimitWaitTooLongException with the time until a permit may be free
      */
-    public void acquire(String target, String account, String operation, Duration maxWait) {
+    public SlidingWindowRateLimiter.Permit acquire(String target, String account, String operation, Duration maxWait) {
         SlidingWindowRateLimiter limiter = limiter(target, account, operation);
         Instant deadline = clock.instant().plus(maxWait);
         while (true) {
-            Duration wait = limiter.tryAcquire();
-            if (wait.isZero()) {
-                return;
+            SlidingWindowRateLimiter.Attempt attempt = limiter.tryAcquire();
+            if (attempt.granted()) {
+                return attempt.permit();
             }
+            Duration wait = attempt.waitTime();
             if (clock.instant().plus(wait).isAfter(deadline)) {
                 throw new RateLimitWaitTooLongException(target, operation, wait);
             }

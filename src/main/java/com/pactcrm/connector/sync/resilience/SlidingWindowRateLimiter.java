@@ -4,24 +4,25 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.List;
 
 /**
- * Exact sliding-window limiter: it remembers the instants of recent calls, so no window of any
- * limit's length ever holds more calls than the limit allows. Fixed-window counters can let twice
- * the limit through across a window boundary, which is how an amoCRM account gets blocked.
+ * Exact sliding-window limiter: no window of any limit's length ever holds more calls than the
+ * limit allows, as the target counts them. The target counts a call when the request arrives, which
+ * is some time after we took the permit and before the call completed; so a call counts from its
+ * permit until it {@linkplain Permit#complete() completes} as "happening now", and after that at its
+ * completion time. Fixed-window counters can let twice the limit through across a window boundary,
+ * which is how an amoCRM account gets blocked.
  */
 public final class SlidingWindowRateLimiter {
 
-    /**
-     * A call exactly one period ago still counts: a receiver that measures closed windows must not
-     * see one call too many.
-     */
+    /** A call exactly one period ago still counts: a target that measures closed windows must not see one too many. */
     private static final Duration MARGIN = Duration.ofMillis(1);
 
     private final List<RateLimit> limits;
     private final Clock clock;
-    private final ArrayDeque<Instant> recent = new ArrayDeque<>();
+    private final ArrayDeque<Permit> recent = new ArrayDeque<>();
     private final Duration longest;
     private final int largestPermits;
     private Instant pausedUntil = Instant.MIN;
@@ -33,15 +34,46 @@ public final class SlidingWindowRateLimiter {
         this.largestPermits = limits.stream().mapToInt(RateLimit::permits).max().orElseThrow();
     }
 
-    /**
-     * Takes a permit if one is free now.
-     *
-     * @return {@link Duration#ZERO} when the permit was taken, otherwise how long until one may be free
-     */
-    public synchronized Duration tryAcquire() {
+    /** One granted call. Complete it when the call returns (or fails), in a finally block. */
+    public final class Permit implements AutoCloseable {
+        private Instant countedAt;
+        private boolean inFlight = true;
+
+        private Permit(Instant at) {
+            this.countedAt = at;
+        }
+
+        /** The call is over: from now on it counts at this instant. */
+        public void complete() {
+            synchronized (SlidingWindowRateLimiter.this) {
+                if (inFlight) {
+                    inFlight = false;
+                    countedAt = clock.instant();
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            complete();
+        }
+
+        private Instant countedAt(Instant now) {
+            return inFlight ? now : countedAt;
+        }
+    }
+
+    /** A permit, or how long until one may be free. */
+    public record Attempt(Permit permit, Duration waitTime) {
+        public boolean granted() {
+            return permit != null;
+        }
+    }
+
+    public synchronized Attempt tryAcquire() {
         Instant now = clock.instant();
         if (now.isBefore(pausedUntil)) {
-            return Duration.between(now, pausedUntil);
+            return new Attempt(null, Duration.between(now, pausedUntil));
         }
         forgetOlderThan(now.minus(longest));
         Duration wait = Duration.ZERO;
@@ -51,13 +83,15 @@ public final class SlidingWindowRateLimiter {
                 wait = w;
             }
         }
-        if (wait.isZero()) {
-            recent.addLast(now);
-            while (recent.size() > largestPermits) {
-                recent.removeFirst();
-            }
+        if (!wait.isZero()) {
+            return new Attempt(null, wait);
         }
-        return wait;
+        Permit permit = new Permit(now);
+        recent.addLast(permit);
+        while (recent.size() > largestPermits) {
+            recent.removeFirst();
+        }
+        return new Attempt(permit, Duration.ZERO);
     }
 
     /** The target said "too many requests": nobody gets a permit before {@code until}. */
@@ -76,23 +110,28 @@ public final class SlidingWindowRateLimiter {
             return Duration.ZERO;
         }
         // The call that must leave the window before another may enter it.
-        Instant blocking = nthNewest(limit.permits());
+        Instant blocking = nthNewest(limit.permits(), now);
         Instant free = blocking.plus(limit.period()).plus(MARGIN);
         return free.isAfter(now) ? Duration.between(now, free) : Duration.ZERO;
     }
 
-    private Instant nthNewest(int n) {
-        var it = recent.descendingIterator();
-        Instant at = null;
-        for (int i = 0; i < n; i++) {
-            at = it.next();
-        }
-        return at;
+    /** Calls complete out of order, so the n-th newest is found by time, not by position. */
+    private Instant nthNewest(int n, Instant now) {
+        return recent.stream()
+                .map(p -> p.countedAt(now))
+                .sorted((a, b) -> b.compareTo(a))
+                .skip(n - 1L)
+                .findFirst()
+                .orElse(Instant.MIN);
     }
 
     private void forgetOlderThan(Instant cutoff) {
-        while (!recent.isEmpty() && !recent.peekFirst().isAfter(cutoff)) {
-            recent.removeFirst();
+        Iterator<Permit> it = recent.iterator();
+        while (it.hasNext()) {
+            Permit p = it.next();
+            if (!p.inFlight && !p.countedAt.isAfter(cutoff)) {
+                it.remove();
+            }
         }
     }
 }

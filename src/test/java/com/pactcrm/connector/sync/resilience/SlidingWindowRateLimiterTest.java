@@ -1,0 +1,105 @@
+package com.pactcrm.connector.sync.resilience;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SlidingWindowRateLimiterTest {
+
+    /** A clock the test moves by hand. */
+    static final class ManualClock extends Clock {
+        Instant now = Instant.parse("2026-11-24T00:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void parsesLimitsAsWrittenInConfiguration() {
+        assertEquals(List.of(new RateLimit(5, Duration.ofSeconds(1)), new RateLimit(30, Duration.ofSeconds(60))),
+                RateLimit.parseAll("5/1s, 30/60s"));
+        assertEquals(new RateLimit(10, Duration.ofMinutes(1)), RateLimit.parse("10/1m"));
+        assertThrows(IllegalArgumentException.class, () -> RateLimit.parse("five per second"));
+    }
+
+    @Test
+    void noSlidingWindowEverHoldsMoreThanEveryLimitAllows() {
+        ManualClock clock = new ManualClock();
+        SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(RateLimit.parseAll("5/1s,30/60s"), clock);
+        List<Instant> granted = new ArrayList<>();
+        for (int step = 0; step < 180_000; step += 37) {
+            SlidingWindowRateLimiter.Attempt a = limiter.tryAcquire();
+            if (a.granted()) {
+                a.permit().complete();
+                granted.add(clock.instant());
+            }
+            clock.advance(Duration.ofMillis(37));
+        }
+        assertEquals(90, granted.size(), "30 a minute for three minutes");
+        assertTrue(maxInWindow(granted, Duration.ofSeconds(1)) <= 5);
+        assertTrue(maxInWindow(granted, Duration.ofSeconds(60)) <= 30);
+    }
+
+    @Test
+    void aCallInFlightCountsAsHappeningNowUntilItCompletes() {
+        ManualClock clock = new ManualClock();
+        SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(RateLimit.parseAll("1/1s"), clock);
+        SlidingWindowRateLimiter.Permit slowCall = limiter.tryAcquire().permit();
+        clock.advance(Duration.ofMillis(1500));
+        assertFalse(limiter.tryAcquire().granted(), "the target may have received the slow call just now");
+        slowCall.complete();
+        clock.advance(Duration.ofMillis(999));
+        assertFalse(limiter.tryAcquire().granted());
+        clock.advance(Duration.ofMillis(2));
+        assertTrue(limiter.tryAcquire().granted());
+    }
+
+    @Test
+    void aPauseAfterTooManyRequestsHoldsEveryCaller() {
+        ManualClock clock = new ManualClock();
+        SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(RateLimit.parseAll("100/1s"), clock);
+        limiter.pauseUntil(clock.instant().plusSeconds(2));
+        SlidingWindowRateLimiter.Attempt refused = limiter.tryAcquire();
+        assertFalse(refused.granted());
+        assertEquals(Duration.ofSeconds(2), refused.waitTime());
+        clock.advance(Duration.ofSeconds(2));
+        assertTrue(limiter.tryAcquire().granted());
+    }
+
+    private static int maxInWindow(List<Instant> calls, Duration window) {
+        int max = 0;
+        for (int i = 0; i < calls.size(); i++) {
+            int count = 0;
+            for (int j = i; j < calls.size() && !calls.get(j).isAfter(calls.get(i).plus(window)); j++) {
+                count++;
+            }
+            max = Math.max(max, count);
+        }
+        return max;
+    }
+}
