@@ -22,6 +22,15 @@ public class TestSql {
         this.raw = DelegatingDataSource.unwrapDataSource(dataSource);
     }
 
+    /** The JDBC URL of the database this context uses (for a service started as a separate process). */
+    public String jdbcUrl() {
+        try (Connection c = raw.getConnection()) {
+            return c.getMetaData().getURL();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public long count(String sql, Object... args) {
         return ((Number) queryOne(sql, args).values().iterator().next()).longValue();
     }
