@@ -3,16 +3,17 @@ package com.pactcrm.connector.ops;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.scheduling.annotation.Scheduled;
-import jakarta.inject.Singleton;
+import io.micronaut.context.annotation.Context;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Queue gauges for Prometheus, refreshed on a schedule rather than on every scrape, so a busy
- * scraper never turns into database load.
+ * scraper never turns into database load. Created with the context, so the gauges exist from the
+ * first scrape on.
  */
-@Singleton
+@Context
 public class SyncMetrics {
 
     private static final Logger LOG = LoggerFactory.getLogger(SyncMetrics.class);
