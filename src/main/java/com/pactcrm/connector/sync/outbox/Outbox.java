@@ -51,6 +51,15 @@ public class Outbox {
         return changed;
     }
 
+    /** An admin's "retry" on a dead letter: it starts its ladder again. */
+    public boolean retryDead(long installationId, long commandId) {
+        boolean retried = commands.retryDead(commandId, installationId, clock.instant()) == 1;
+        if (retried) {
+            queued.publishEvent(new OutboxCommandQueued(installationId));
+        }
+        return retried;
+    }
+
     private String toJson(Object payload) {
         try {
             return json.writeValueAsString(payload);

@@ -9,6 +9,7 @@ import com.pactcrm.connector.chat.StartChatUseCase;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
+import com.pactcrm.connector.sync.outbox.Outbox;
 import com.pactcrm.connector.testsupport.PactFake;
 import com.pactcrm.connector.testsupport.PactFake.Fault;
 import com.pactcrm.connector.testsupport.TestInstallations;
@@ -39,6 +40,8 @@ class PactCommandDeliveryTest implements TestPropertyProvider {
     TestInstallations installations;
     @Inject
     StartChatUseCase startChat;
+    @Inject
+    Outbox outbox;
     @Inject
     TestSql sql;
 
@@ -109,5 +112,13 @@ class PactCommandDeliveryTest implements TestPropertyProvider {
                 + "AND component = 'PACT_BILLING'", installation.id()).get("state"));
         assertTrue(sql.queryOne("SELECT last_error FROM outbox_command WHERE installation_id = ?", installation.id())
                 .get("last_error").toString().startsWith("PAYMENT_REQUIRED"));
+
+        PACT.reset();
+        long dead = ((Number) sql.queryOne("SELECT id FROM outbox_command WHERE installation_id = ?", installation.id())
+                .get("id")).longValue();
+        assertTrue(outbox.retryDead(installation.id(), dead), "the plan was paid: the admin retries the dead letter");
+        await().atMost(Duration.ofSeconds(20)).until(() -> sql.count(
+                "SELECT COUNT(*) FROM outbox_command WHERE id = ? AND state = 'DONE'", dead) == 1);
+        assertEquals(1, PACT.messagesWithText("Olá"));
     }
 }

@@ -187,6 +187,27 @@ class PactWebhookPipelineTest {
                 installation.id()));
     }
 
+    @Test
+    void statusesOfManyMessagesReachTheCrmInBatchesOfAtMostWhatItAccepts() throws Exception {
+        Installation installation = installations.amoCrm(null);
+        link(installation, 6_000_000_001L, "lead", "88001");
+        int before = crm.batchSizes().size();
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        List<Future<Integer>> sent = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            String body = PactWebhooks.message("message-create-outgoing", 6_100_000_000L + i, 6_000_000_001L);
+            sent.add(pool.submit(() -> Http.postJson(hookUrl(installation), body).statusCode()));
+        }
+        for (Future<Integer> f : sent) {
+            assertEquals(200, f.get());
+        }
+        pool.shutdown();
+        await().atMost(Duration.ofSeconds(60)).until(() -> crm.timeline("lead", "88001").size() == 150);
+        List<Integer> batches = crm.batchSizes().subList(before, crm.batchSizes().size());
+        assertTrue(batches.stream().allMatch(size -> size <= 50), batches.toString());
+        assertTrue(batches.size() < 150, "entries travel together, not one call each: " + batches);
+    }
+
     private String statusOf(Installation installation, long messageId) {
         var rows = sql.query("SELECT status FROM message_link WHERE installation_id = ? AND pact_message_id = ?",
                 installation.id(), messageId);

@@ -1,0 +1,83 @@
+package com.pactcrm.connector.sync.outbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.testsupport.TestInstallations;
+import com.pactcrm.connector.testsupport.TestSql;
+import io.micronaut.context.annotation.Property;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The outbox's own rules, with the relay stopped so each step can be looked at. */
+@MicronautTest(transactional = false)
+@Property(name = "connector.relay.enabled", value = "false")
+@Property(name = "connector.dispatcher.enabled", value = "false")
+class OutboxCoalescingTest {
+
+    @Inject
+    Outbox outbox;
+    @Inject
+    OutboxClaims claims;
+    @Inject
+    TestInstallations installations;
+    @Inject
+    TestSql sql;
+
+    @Test
+    void aWaitingStatusCommandTakesTheLatestStatusInsteadOfQueueingAnother() {
+        Installation installation = installations.amoCrm(null);
+        for (String status : List.of("SENT", "DELIVERED", "READ")) {
+            assertTrue(outbox.enqueue(installation.id(), CommandKind.CRM_MESSAGE_STATUS, "status:1:" + status, "status:1",
+                    Map.of("status", status), null, Instant.now()));
+        }
+        List<Map<String, Object>> rows = sql.query("SELECT payload, idempotency_key FROM outbox_command WHERE installation_id = ?",
+                installation.id());
+        assertEquals(1, rows.size());
+        assertTrue(rows.get(0).get("payload").toString().contains("READ"));
+        assertEquals("status:1:READ", rows.get(0).get("idempotency_key"));
+    }
+
+    @Test
+    void theSameIdempotencyKeyQueuesOneCommand() {
+        Installation installation = installations.amoCrm(null);
+        assertTrue(outbox.enqueue(installation.id(), CommandKind.PACT_WRITE_FIRST, "chat:abc", null, Map.of("n", 1), null, null));
+        assertFalse(outbox.enqueue(installation.id(), CommandKind.PACT_WRITE_FIRST, "chat:abc", null, Map.of("n", 2), null, null));
+        assertEquals(1, sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ?", installation.id()));
+    }
+
+    @Test
+    void olderCommandsWithTheSameCoalesceKeyAreSupersededWhenClaimedTogether() {
+        Installation installation = installations.amoCrm(null);
+        for (String status : List.of("SENT", "READ")) {
+            // Two waiting rows for one message can exist when the first was re-queued after a failure.
+            sql.update("INSERT INTO outbox_command (installation_id, target, kind, idempotency_key, coalesce_key, payload, state, "
+                    + "next_attempt_at, origin_at) VALUES (?, 'CRM', 'CRM_MESSAGE_STATUS', ?, 'status:9', ?, 'PENDING', NOW(3), NOW(3))",
+                    installation.id(), "status:9:" + status, "{\"status\":\"" + status + "\"}");
+        }
+        List<OutboxCommand> claimed = claims.claim("test-owner", 50).stream()
+                .filter(c -> c.installationId() == installation.id()).toList();
+        assertEquals(1, claimed.size());
+        assertTrue(claimed.get(0).payload().contains("READ"));
+        assertEquals(1, sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ? AND state = 'SUPERSEDED'",
+                installation.id()));
+    }
+
+    @Test
+    void aCommandWaitsWhileAnOlderOneForTheSameMessageIsInFlight() {
+        Installation installation = installations.amoCrm(null);
+        sql.update("INSERT INTO outbox_command (installation_id, target, kind, idempotency_key, coalesce_key, payload, state, "
+                + "next_attempt_at, origin_at, lease_owner, lease_until) VALUES (?, 'CRM', 'CRM_MESSAGE_STATUS', 'status:7:SENT', "
+                + "'status:7', '{}', 'IN_FLIGHT', NOW(3), NOW(3), 'other', NOW(3) + INTERVAL 1 MINUTE)", installation.id());
+        outbox.enqueue(installation.id(), CommandKind.CRM_MESSAGE_STATUS, "status:7:READ", "status:7", Map.of("status", "READ"),
+                null, null);
+        assertTrue(claims.claim("test-owner", 50).stream().noneMatch(c -> c.installationId() == installation.id()),
+                "its CRM entry id is not known until the first one is done");
+    }
+}
