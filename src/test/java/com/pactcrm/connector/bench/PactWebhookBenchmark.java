@@ -4,6 +4,8 @@ import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.testsupport.PactWebhooks;
 import com.pactcrm.connector.testsupport.TestInstallations;
 import com.pactcrm.connector.testsupport.TestSql;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,7 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  *
  * Options: {@code --seconds N} measured window (20), {@code --warmup N} (5), {@code --concurrency N}
- * client connections (32), {@code --drain N} seconds to wait for the backlog after the window (30),
+ * client connections (32), {@code --drain N} seconds to wait at most for the backlog to drain after the window (120),
  * {@code --no-noop}, {@code --url URL --hook-key KEY [--noop-url URL]}.
  */
 public final class PactWebhookBenchmark {
@@ -78,7 +81,7 @@ public final class PactWebhookBenchmark {
                 base = URI.create(server.getURL().toString());
                 hookKey = installation.pactHookKey();
                 noop = o.noNoop ? null : base.resolve("/bench/noop");
-                journal = new SqlJournal(context.getBean(TestSql.class), installation.id());
+                journal = new SqlJournal(context.getBean(TestSql.class), installation.id(), context.getBean(MeterRegistry.class));
                 mode = "in-process, embedded MariaDB " + dataDir;
             } else {
                 base = URI.create(o.url);
@@ -123,6 +126,7 @@ public final class PactWebhookBenchmark {
         String template = PactWebhooks.message(FIXTURE, MESSAGE_MARK, CONVERSATION_MARK);
         AtomicLong messageIds = new AtomicLong(System.currentTimeMillis() * 1000); // distinct across runs
         long doneBefore = journal.done();
+        Map<String, Double> countersBefore = journal.counters();
         Cpu.Snapshot before = Cpu.snapshot();
         // The counts below are taken right after the window; finishing in-flight requests takes ms.
         LoadPhase.Result ingest = LoadPhase.run("ingest", base, "/pact/webhooks/" + hookKey, () -> new LoadPhase.Target() {
@@ -143,6 +147,7 @@ public final class PactWebhookBenchmark {
             }
         }, o.concurrency, warmup, measure);
         Cpu ingestCpu = Cpu.since(before);
+        Map<String, Double> countersAfter = journal.counters();
         long doneAtEnd = journal.done();
         long backlogAtEnd = journal.backlog(ingest.ok() + ingest.warmupRequests(), doneAtEnd - doneBefore);
 
@@ -165,7 +170,7 @@ public final class PactWebhookBenchmark {
             out.append(String.format(Locale.ROOT, "noop     req/s=%.0f       %s  errors=%d%s  %s%n",
                     noopResult.perSecond(), latencies(noopResult), noopResult.errors(), firstError(noopResult), noopCpu));
         } else {
-            out.append("noop     (skipped: no --noop-url)\n");
+            out.append(o.url == null ? "noop     (skipped: --no-noop)\n" : "noop     (skipped: no --noop-url)\n");
         }
         double accepted = (ingest.ok() - ingest.duplicates()) / ingest.seconds();
         out.append(String.format(Locale.ROOT, "ingest   accepted/s=%.0f  %s  errors=%d duplicates=%d%s  %s%n",
@@ -177,11 +182,27 @@ public final class PactWebhookBenchmark {
         out.append(String.format(Locale.ROOT, "process  %s  processed=%d (%.0f/s while posting incl. warm-up)  backlog=%d at end of posting; "
                         + "%s%n",
                 journal.describe(), processedInWindow, processedInWindow / (warmup.toMillis() / 1000.0 + ingest.seconds()),
-                backlogAtEnd, backlog == 0
-                        ? String.format(Locale.ROOT, "drained %.1fs later", drainSeconds)
+                backlogAtEnd, backlogAtEnd == 0 ? "kept up" : backlog == 0
+                        ? String.format(Locale.ROOT, "drained %.1fs later (%.0f/s without ingest load)", drainSeconds, backlogAtEnd / drainSeconds)
                         : String.format(Locale.ROOT, "backlog=%d still after %.0fs", backlog, drainSeconds)));
+        if (!countersAfter.isEmpty()) {
+            long posted = ingest.ok() + ingest.warmupRequests() + ingest.errors();
+            double acks = countersAfter.getOrDefault("ack.count", 0.0) - countersBefore.getOrDefault("ack.count", 0.0);
+            double ackMs = countersAfter.getOrDefault("ack.totalMs", 0.0) - countersBefore.getOrDefault("ack.totalMs", 0.0);
+            out.append(String.format(Locale.ROOT, "server   handler time mean=%.2fms (connector.inbound.ack.latency, in the controller; the rest of p50 is queueing)%n",
+                    acks == 0 ? Double.NaN : ackMs / acks));
+            out.append(String.format(Locale.ROOT, "db       per posted webhook, whole server incl. dispatcher: selects=%.2f inserts=%.2f updates=%.2f commits=%.2f; "
+                            + "row-lock waits=%.0f (%.0fms)%n",
+                    delta(countersBefore, countersAfter, "Com_select") / posted, delta(countersBefore, countersAfter, "Com_insert") / posted,
+                    delta(countersBefore, countersAfter, "Com_update") / posted, delta(countersBefore, countersAfter, "Com_commit") / posted,
+                    delta(countersBefore, countersAfter, "Innodb_row_lock_waits"), delta(countersBefore, countersAfter, "Innodb_row_lock_time")));
+        }
         System.out.print(out);
         System.out.flush();
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String key) {
+        return after.getOrDefault(key, 0.0) - before.getOrDefault(key, 0.0);
     }
 
     private static String latencies(LoadPhase.Result r) {
@@ -205,10 +226,15 @@ public final class PactWebhookBenchmark {
         long backlog(long acceptedByUs, long doneSinceStart) throws IOException;
 
         String describe();
+
+        /** Extra in-process evidence (DB statement counters, server-side handler time), or "" remotely. */
+        default Map<String, Double> counters() {
+            return Map.of();
+        }
     }
 
     /** In-process: the journal rows of the benchmark's installation. */
-    private record SqlJournal(TestSql sql, long installationId) implements Journal {
+    private record SqlJournal(TestSql sql, long installationId, MeterRegistry meters) implements Journal {
         @Override
         public long done() {
             return sql.count("SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? AND state = 'DONE'", installationId);
@@ -223,6 +249,21 @@ public final class PactWebhookBenchmark {
         @Override
         public String describe() {
             return "journal(inbound_event)";
+        }
+
+        @Override
+        public Map<String, Double> counters() {
+            Map<String, Double> c = new HashMap<>();
+            for (var row : sql.query("SHOW GLOBAL STATUS WHERE Variable_name IN "
+                    + "('Com_select', 'Com_insert', 'Com_update', 'Com_commit', 'Innodb_row_lock_waits', 'Innodb_row_lock_time')")) {
+                c.put(row.get("variable_name").toString(), Double.parseDouble(row.get("value").toString()));
+            }
+            Timer ack = meters.find("connector.inbound.ack.latency").timer();
+            if (ack != null) {
+                c.put("ack.count", (double) ack.count());
+                c.put("ack.totalMs", ack.totalTime(TimeUnit.MILLISECONDS));
+            }
+            return c;
         }
     }
 
@@ -316,7 +357,7 @@ public final class PactWebhookBenchmark {
         int seconds = 20;
         int warmup = 5;
         int concurrency = 32;
-        int drain = 30;
+        int drain = 120;
         boolean noNoop;
         String url;
         String hookKey;
