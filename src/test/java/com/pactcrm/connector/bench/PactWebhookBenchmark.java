@@ -294,7 +294,10 @@ public final class PactWebhookBenchmark {
         }
     }
 
-    /** CPU used during a phase: this JVM (service and load generator when in-process), the embedded DB, the machine. */
+    /**
+     * CPU used during a phase: this JVM (service and load generator in-process; only the load generator
+     * with --url), the embedded DB when this JVM started it, and the whole machine.
+     */
     private record Cpu(double jvmCores, double dbCores, double machineBusyPercent) {
 
         record Snapshot(long wallNanos, long jvmNanos, long dbNanos, long[] machine) {
@@ -349,7 +352,8 @@ public final class PactWebhookBenchmark {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "[cpu: jvm=%.2f db=%.2f cores, machine busy=%.0f%%]", jvmCores, dbCores, machineBusyPercent);
+            return String.format(Locale.ROOT, "[cpu: this jvm=%.2f embedded db=%.2f cores, machine busy=%.0f%%]",
+                    jvmCores, dbCores, machineBusyPercent);
         }
     }
 
