@@ -32,10 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * dispatcher kept up. With {@code --url} and {@code --hook-key} it targets a running service instead.
  *
  * <pre>
- * ./mvnw -q -B test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=com.pactcrm.connector.bench.PactWebhookBenchmark \
- *     -Dexec.args="--seconds 20 --concurrency 32"
+ * ./mvnw -q -B test-compile exec:java@bench -Dexec.args="--seconds 20 --concurrency 32"
  * </pre>
+ * (The {@code bench} execution in pom.xml sets the main class and the test class path; a plain
+ * {@code exec:java} picks up the parent's exec:exec arguments and fails.)
  *
  * Options: {@code --seconds N} measured window (20), {@code --warmup N} (5), {@code --concurrency N}
  * client connections (32), {@code --drain N} seconds to wait at most for the backlog to drain after the window (120),
