@@ -52,6 +52,13 @@ class DataSourceFactory {
         } else {
             startEmbedded(hikari);
         }
+        // No gap locks: the journal's claim (SKIP LOCKED over an index range) and the receivers'
+        // inserts into that range deadlocked under REPEATABLE READ. Nothing here needs repeatable reads.
+        hikari.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        // Connector/J parses every statement client-side unless told to keep them.
+        hikari.addDataSourceProperty("cachePrepStmts", "true");
+        hikari.addDataSourceProperty("prepStmtCacheSize", "250");
+        hikari.addDataSourceProperty("prepStmtCacheSqlLimit", "2048");
         HikariDataSource pool = new HikariDataSource(hikari);
         pools.add(pool);
         return pool;

@@ -1,9 +1,7 @@
 package com.pactcrm.connector.pact.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationHealthRepository;
-import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.sync.EventSource;
 import com.pactcrm.connector.sync.inbound.InboundEventJournaled;
@@ -39,16 +37,16 @@ class PactWebhookController {
 
     private static final Logger LOG = LoggerFactory.getLogger(PactWebhookController.class);
 
-    private final InstallationRepository installations;
+    private final PactHookKeys hookKeys;
     private final InstallationHealthRepository health;
     private final InboundJournal journal;
     private final ApplicationEventPublisher<InboundEventJournaled> journaled;
     private final MeterRegistry meters;
 
-    PactWebhookController(InstallationRepository installations, InstallationHealthRepository health,
+    PactWebhookController(PactHookKeys hookKeys, InstallationHealthRepository health,
                           InboundJournal journal, ApplicationEventPublisher<InboundEventJournaled> journaled,
                           MeterRegistry meters) {
-        this.installations = installations;
+        this.hookKeys = hookKeys;
         this.health = health;
         this.journal = journal;
         this.journaled = journaled;
@@ -58,17 +56,15 @@ class PactWebhookController {
     @Post(uri = "/{hookKey}", consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
     Map<String, String> receive(@PathVariable String hookKey, @Body byte[] body, HttpHeaders headers) {
         long start = System.nanoTime();
-        Installation installation = installations.findByPactHookKey(hookKey)
-                .filter(Installation::active)
-                .orElseThrow(() -> {
-                    count("unknown_hook");
-                    return ProblemException.notFound();
-                });
-        MDC.put("installationId", installation.id().toString());
+        long installationId = hookKeys.activeInstallation(hookKey).orElseThrow(() -> {
+            count("unknown_hook");
+            return ProblemException.notFound();
+        });
+        MDC.put("installationId", Long.toString(installationId));
         try {
             JsonNode root = parseOrReject(body);
             if (PactWebhookTranslator.isHandshake(root)) {
-                health.record(installation.id(), "PACT_WEBHOOK", "OK", "handshake received");
+                health.record(installationId, "PACT_WEBHOOK", "OK", "handshake received");
                 LOG.info("event=pact_webhook_handshake");
                 count("handshake");
                 return Map.of("status", "ok");
@@ -77,10 +73,10 @@ class PactWebhookController {
                 count("rejected");
                 throw ProblemException.badRequest("not a Pact v2 webhook envelope: type, event and object are required");
             }
-            boolean stored = journal.append(installation.id(), EventSource.PACT, sha256(body),
+            boolean stored = journal.append(installationId, EventSource.PACT, sha256(body),
                     headers.getContentType().orElse(null), headersOf(headers), body);
             if (stored) {
-                journaled.publishEvent(new InboundEventJournaled(installation.id()));
+                journaled.publishEvent(new InboundEventJournaled(installationId));
             }
             count(stored ? "accepted" : "duplicate");
             return Map.of("status", stored ? "accepted" : "duplicate");

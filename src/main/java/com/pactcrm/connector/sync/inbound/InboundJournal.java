@@ -2,16 +2,23 @@ package com.pactcrm.connector.sync.inbound;
 
 import com.pactcrm.connector.sync.EventSource;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.data.exceptions.DataAccessException;
 import io.micronaut.transaction.annotation.Transactional;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.sql.SQLException;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The journal's write side for receivers and its claim side for the dispatcher. */
 @Singleton
 public class InboundJournal {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InboundJournal.class);
+    private static final int APPEND_ATTEMPTS = 3;
 
     private final InboundEventRepository events;
     private final Clock clock;
@@ -24,11 +31,35 @@ public class InboundJournal {
         this.lease = lease;
     }
 
-    /** @return true when stored, false when it is a duplicate of an event already journaled */
+    /**
+     * Stores an event, retrying the rare deadlock victim: the sender is waiting for our 200 and
+     * must get it if the row can be written at all.
+     *
+     * @return true when stored, false when it is a duplicate of an event already journaled
+     */
     public boolean append(long installationId, EventSource source, String dedupeKey, String contentType,
                           String headers, byte[] body) {
-        return events.insertIgnore(installationId, source.name(), dedupeKey, contentType, headers, body,
-                clock.instant()) == 1;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return events.insertIgnore(installationId, source.name(), dedupeKey, contentType, headers, body,
+                        clock.instant()) == 1;
+            } catch (DataAccessException e) {
+                if (attempt >= APPEND_ATTEMPTS || !isTransientLockFailure(e)) {
+                    throw e;
+                }
+                LOG.warn("event=journal_insert_retried attempt={} error={}", attempt, e.getMessage());
+            }
+        }
+    }
+
+    /** SQLSTATE 40001 is a deadlock victim or serialization failure; the statement can simply run again. */
+    private static boolean isTransientLockFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && "40001".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Claims up to {@code limit} due events for {@code owner} in one short transaction. */
