@@ -118,7 +118,9 @@ CREATE TABLE inbound_event (
     received_at     DATETIME(3)   NOT NULL,
     processed_at    DATETIME(3)   NULL,
     UNIQUE KEY uq_inbound_dedupe (installation_id, source, dedupe_key),
-    KEY ix_inbound_claim (state, next_attempt_at),
+    -- The claim reads due rows in id order: (state, id) lets it stop after LIMIT rows instead of
+    -- sorting the whole backlog.
+    KEY ix_inbound_claim (state, id),
     KEY ix_inbound_lease (state, lease_until),
     CONSTRAINT fk_inbound_installation FOREIGN KEY (installation_id) REFERENCES installation (id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
@@ -146,7 +148,7 @@ CREATE TABLE outbox_command (
     created_at      DATETIME(3)   NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     done_at         DATETIME(3)   NULL,
     UNIQUE KEY uq_outbox_idempotency (installation_id, idempotency_key),
-    KEY ix_outbox_claim (state, next_attempt_at),
+    KEY ix_outbox_claim (state, id),
     KEY ix_outbox_lease (state, lease_until),
     KEY ix_outbox_coalesce (installation_id, coalesce_key, state),
     CONSTRAINT fk_outbox_installation FOREIGN KEY (installation_id) REFERENCES installation (id) ON DELETE CASCADE
