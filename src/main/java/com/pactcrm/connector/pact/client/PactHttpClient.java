@@ -362,8 +362,14 @@ public class PactHttpClient implements PactGateway {
                 rateLimiters.pause(TARGET, credentials.tokenKey(), operation.limiterName, clock.instant().plus(wait));
                 yield new PactApiException(message, Disposition.RATE_LIMITED, status, error.code(), detail, wait, null, e);
             }
-            default -> new PactApiException(message, status >= 500 ? Disposition.RETRY : Disposition.PERMANENT,
-                    status, error.code(), detail, null, null, e);
+            // A 502/504 comes from a proxy that may have handed the write on before giving up: look it up
+            // before sending again. 500/503 mean Pact itself failed or is in maintenance; a Retry-After is honoured.
+            case 502, 504 -> new PactApiException(message, ambiguousIfWrite(request), status, error.code(), detail,
+                    retryAfterHeader(e.getResponse()).orElse(null), null, e);
+            default -> status >= 500
+                    ? new PactApiException(message, Disposition.RETRY, status, error.code(), detail,
+                            retryAfterHeader(e.getResponse()).orElse(null), null, e)
+                    : new PactApiException(message, Disposition.PERMANENT, status, error.code(), detail, null, null, e);
         };
     }
 

@@ -452,14 +452,26 @@ class PactHttpClientTest implements TestPropertyProvider {
     }
 
     @Test
-    void serverErrorsAreRetried() {
-        PACT.stubFor(post(urlPathEqualTo("/api/p2/messages")).willReturn(aResponse().withStatus(502).withBody("<html>")));
+    void serverErrorsAreRetriedHonouringRetryAfter() {
+        PACT.stubFor(post(urlPathEqualTo("/api/p2/messages"))
+                .willReturn(aResponse().withStatus(503).withHeader("Retry-After", "120").withBody("<html>maintenance")));
 
         PactApiException e = assertThrows(PactApiException.class, this::writeFirst);
 
         assertEquals(Disposition.RETRY, e.disposition());
-        assertEquals(502, e.status());
+        assertEquals(503, e.status());
         assertNull(e.code());
+        assertEquals(Duration.ofSeconds(120), e.retryAfter().orElseThrow());
+    }
+
+    @Test
+    void aGatewayErrorOnAWriteIsAmbiguousButOnAReadIsAPlainRetry() {
+        PACT.stubFor(post(urlPathEqualTo("/api/p2/messages")).willReturn(aResponse().withStatus(502).withBody("<html>")));
+        PACT.stubFor(WireMock.get(urlPathEqualTo("/api/p2/conversations/2073572213")).willReturn(aResponse().withStatus(504)));
+
+        assertEquals(Disposition.RETRY_AMBIGUOUS, assertThrows(PactApiException.class, this::writeFirst).disposition());
+        assertEquals(Disposition.RETRY, assertThrows(PactApiException.class,
+                () -> client.getConversation(credentials, 2073572213L)).disposition());
     }
 
     @Test
