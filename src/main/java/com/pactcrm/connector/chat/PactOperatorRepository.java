@@ -11,7 +11,7 @@ import io.micronaut.data.repository.GenericRepository;
  * (pact-api.md §2.1), yet the user mapping needs their ids for {@code assignee_id}.
  */
 @JdbcRepository(dialect = Dialect.MYSQL)
-public interface PactOperatorRepository extends GenericRepository<MessageLink, Long> {
+public interface PactOperatorRepository extends GenericRepository<PactOperator, Long> {
 
     @Query("""
             INSERT INTO pact_operator (installation_id, pact_user_id, name) VALUES (:installationId, :pactUserId, :name)

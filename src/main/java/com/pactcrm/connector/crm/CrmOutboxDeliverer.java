@@ -16,8 +16,6 @@ import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.outbox.OutboxCommand;
 import com.pactcrm.connector.sync.outbox.OutboxDeliverer;
 import jakarta.inject.Singleton;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -83,7 +81,7 @@ class CrmOutboxDeliverer implements OutboxDeliverer {
     }
 
     private DeliveryResult findOrCreate(CrmGateway gateway, Installation installation, OutboxCommand c) {
-        NewClientPayload client = read(c, NewClientPayload.class);
+        NewClientPayload client = c.payloadAs(json, NewClientPayload.class);
         try {
             CrmEntityRef ref = gateway.findOrCreateClient(installation, client);
             conversations.link(installation.id(), client.conversationId(), ref.type(), ref.id(), client.provider(),
@@ -98,27 +96,20 @@ class CrmOutboxDeliverer implements OutboxDeliverer {
     private TimelineEntry entryOf(Installation installation, OutboxCommand c) {
         return switch (c.kind()) {
             case CRM_MESSAGE_STATUS -> {
-                MessageStatusPayload p = read(c, MessageStatusPayload.class);
+                MessageStatusPayload p = c.payloadAs(json, MessageStatusPayload.class);
                 String existing = messages.find(installation.id(), p.messageId()).map(l -> l.crmEntryId()).orElse(null);
                 yield new TimelineEntry(p.entityType(), p.entityId(), existing, p, null, null);
             }
             case CRM_MESSAGE_HISTORY -> {
-                MessageHistoryPayload p = read(c, MessageHistoryPayload.class);
+                MessageHistoryPayload p = c.payloadAs(json, MessageHistoryPayload.class);
                 yield new TimelineEntry(p.entityType(), p.entityId(), null, null, p, null);
             }
             case CRM_CONVERSATION_STATE -> {
-                ConversationStatePayload p = read(c, ConversationStatePayload.class);
+                ConversationStatePayload p = c.payloadAs(json, ConversationStatePayload.class);
                 yield new TimelineEntry(p.entityType(), p.entityId(), null, null, null, p);
             }
             default -> throw new IllegalArgumentException("not a timeline command: " + c.kind());
         };
     }
 
-    private <T> T read(OutboxCommand c, Class<T> type) {
-        try {
-            return json.readValue(c.payload(), type);
-        } catch (IOException e) {
-            throw new UncheckedIOException("payload of command " + c.id() + " is not a " + type.getSimpleName(), e);
-        }
-    }
 }

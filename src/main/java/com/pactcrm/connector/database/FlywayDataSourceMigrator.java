@@ -25,12 +25,13 @@ class FlywayDataSourceMigrator implements BeanCreatedEventListener<DataSource> {
         DataSource dataSource = event.getBean();
         // Micronaut Data may already have wrapped the pool in its contextual proxy, whose connections
         // need beans that depend on this very data source: migrate through the raw pool.
-        MigrateResult result = Flyway.configure()
+        Flyway flyway = Flyway.configure()
                 .dataSource(DelegatingDataSource.unwrapDataSource(dataSource))
                 .locations("classpath:db/migration")
-                .load()
-                .migrate();
-        LOG.info("event=schema_migrated applied={} version={}", result.migrationsExecuted, result.targetSchemaVersion);
+                .load();
+        MigrateResult result = flyway.migrate();
+        LOG.info("event=schema_migrated applied={} version={}", result.migrationsExecuted,
+                flyway.info().current() == null ? "none" : flyway.info().current().getVersion());
         return dataSource;
     }
 }

@@ -2,8 +2,8 @@ package com.pactcrm.connector.ops;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micronaut.scheduling.annotation.Scheduled;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.scheduling.annotation.Scheduled;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

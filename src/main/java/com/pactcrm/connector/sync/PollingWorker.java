@@ -1,6 +1,14 @@
 package com.pactcrm.connector.sync;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
@@ -11,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A loop that polls for work, sleeps up to {@code pollInterval} when there is none, and can be
  * woken at once (a receiver that just journaled an event does that, so latency does not wait for
- * the next poll).
+ * the next poll). Each round's items run on a pool of {@code threads}; every {@code reapEvery} the
+ * worker first returns items whose lease expired (their worker died) to the queue.
  */
 public abstract class PollingWorker {
 
@@ -19,19 +28,60 @@ public abstract class PollingWorker {
 
     private final String name;
     private final Duration pollInterval;
+    private final Duration reapEvery;
+    private final Clock clock;
+    private final ExecutorService pool;
+    private Instant nextReap = Instant.MIN;
     private final AtomicBoolean running = new AtomicBoolean();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition signal = lock.newCondition();
     private boolean woken;
     private Thread thread;
 
-    protected PollingWorker(String name, Duration pollInterval) {
+    protected PollingWorker(String name, Duration pollInterval, int threads, Duration reapEvery, Clock clock) {
         this.name = name;
         this.pollInterval = pollInterval;
+        this.reapEvery = reapEvery;
+        this.clock = clock;
+        this.pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, name + "-worker");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Does one round of work. @return how many items it handled (0 lets the loop sleep) */
     protected abstract int pollOnce();
+
+    /** Returns items whose lease expired to the queue. @return how many */
+    protected abstract int reapExpiredLeases();
+
+    /** Runs the round's tasks on the pool and waits for all of them. */
+    protected void runAll(List<Runnable> tasks) {
+        List<Future<?>> running = new ArrayList<>(tasks.size());
+        tasks.forEach(task -> running.add(pool.submit(task)));
+        for (Future<?> f : running) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                LOG.error("event=worker_task_failed worker={} error={}", name, e.getCause().toString(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void round() {
+        Instant now = clock.instant();
+        if (now.isAfter(nextReap)) {
+            nextReap = now.plus(reapEvery);
+            int reaped = reapExpiredLeases();
+            if (reaped > 0) {
+                LOG.warn("event=leases_reaped worker={} count={}", name, reaped);
+            }
+        }
+    }
 
     /**
      * Runs a first round on the calling thread, then loops on a thread of its own. The first round
@@ -41,6 +91,7 @@ public abstract class PollingWorker {
     public synchronized void start() {
         if (running.compareAndSet(false, true)) {
             try {
+                round();
                 pollOnce();
             } catch (RuntimeException e) {
                 LOG.error("event=worker_first_round_failed worker={} error={}", name, e.toString(), e);
@@ -61,6 +112,7 @@ public abstract class PollingWorker {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            pool.shutdown();
             LOG.info("event=worker_stopped worker={} finished={}", name, !thread.isAlive());
         }
     }
@@ -83,6 +135,7 @@ public abstract class PollingWorker {
         while (running.get()) {
             int handled;
             try {
+                round();
                 handled = pollOnce();
             } catch (RuntimeException e) {
                 LOG.error("event=worker_round_failed worker={} error={}", name, e.toString(), e);

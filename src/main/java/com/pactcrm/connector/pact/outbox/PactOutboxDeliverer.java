@@ -20,8 +20,6 @@ import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.outbox.OutboxCommand;
 import com.pactcrm.connector.sync.outbox.OutboxDeliverer;
 import jakarta.inject.Singleton;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -82,7 +80,7 @@ class PactOutboxDeliverer implements OutboxDeliverer {
     private DeliveryResult deliverOne(Installation installation, PactCredentials credentials, OutboxCommand c) {
         return switch (c.kind()) {
             case PACT_WRITE_FIRST -> {
-                WriteFirst p = read(c, WriteFirst.class);
+                WriteFirst p = c.payloadAs(json, WriteFirst.class);
                 Optional<PactMessage> already = c.ambiguous()
                         ? finder.findWriteFirst(credentials, p.request().provider(), p.request().recipient(),
                                 p.request().text(), c.firstSentAt())
@@ -93,7 +91,7 @@ class PactOutboxDeliverer implements OutboxDeliverer {
                         + "message " + sent.id() + " in conversation " + sent.conversationId());
             }
             case PACT_SEND_MESSAGE -> {
-                SendMessage p = read(c, SendMessage.class);
+                SendMessage p = c.payloadAs(json, SendMessage.class);
                 Optional<PactMessage> already = c.ambiguous()
                         ? finder.findInConversation(credentials, p.conversationId(), p.request().text(), c.firstSentAt())
                         : Optional.empty();
@@ -103,12 +101,12 @@ class PactOutboxDeliverer implements OutboxDeliverer {
                         + "message " + sent.id() + " in conversation " + p.conversationId());
             }
             case PACT_UPDATE_CONVERSATION -> {
-                UpdateConversation p = read(c, UpdateConversation.class);
+                UpdateConversation p = c.payloadAs(json, UpdateConversation.class);
                 pact.updateConversation(credentials, p.conversationId(), p.update());
                 yield DeliveryResult.delivered(Long.toString(p.conversationId()), "conversation " + p.conversationId() + " updated");
             }
             case PACT_CONVERSATION_NOTE -> {
-                ConversationNote p = read(c, ConversationNote.class);
+                ConversationNote p = c.payloadAs(json, ConversationNote.class);
                 pact.setConversationNote(credentials, p.conversationId(), p.note());
                 yield DeliveryResult.delivered(Long.toString(p.conversationId()), "client-card comment set");
             }
@@ -144,11 +142,4 @@ class PactOutboxDeliverer implements OutboxDeliverer {
         return new PactCredentials(cipher.decrypt(installation.pactTokenEnc()), installation.pactCompanyId());
     }
 
-    private <T> T read(OutboxCommand c, Class<T> type) {
-        try {
-            return json.readValue(c.payload(), type);
-        } catch (IOException e) {
-            throw new UncheckedIOException("payload of command " + c.id() + " is not a " + type.getSimpleName(), e);
-        }
-    }
 }

@@ -12,12 +12,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,12 +35,8 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
     private final int batchSize;
     private final int maxAttempts;
     private final Duration firstBackoff;
-    private final Duration reapEvery;
     private final Duration shutdownGrace;
-    private final ExecutorService workers;
-    private final Clock clock;
     private final MeterRegistry meters;
-    private Instant nextReap = Instant.MIN;
 
     public InboundDispatcher(InboundJournal journal, InboundEventProcessor processor, InstanceIdentity identity,
                              Clock clock, MeterRegistry meters,
@@ -56,21 +47,14 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
                              @Value("${connector.dispatcher.first-backoff:5s}") Duration firstBackoff,
                              @Value("${connector.dispatcher.reap-every:10s}") Duration reapEvery,
                              @Value("${connector.shutdown-grace:20s}") Duration shutdownGrace) {
-        super("inbound-dispatcher", pollInterval);
+        super("inbound-dispatcher", pollInterval, threads, reapEvery, clock);
         this.journal = journal;
         this.processor = processor;
         this.owner = identity.id();
         this.batchSize = batchSize;
         this.maxAttempts = maxAttempts;
         this.firstBackoff = firstBackoff;
-        this.reapEvery = reapEvery;
         this.shutdownGrace = shutdownGrace;
-        this.workers = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "inbound-worker");
-            t.setDaemon(true);
-            return t;
-        });
-        this.clock = clock;
         this.meters = meters;
     }
 
@@ -88,30 +72,20 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
     @PreDestroy
     void shutdown() {
         stop(shutdownGrace);
-        workers.shutdown();
         int released = journal.releaseOwnedBy(owner);
         LOG.info("event=dispatcher_shutdown released={}", released);
     }
 
     @Override
     protected int pollOnce() {
-        reapIfDue();
         List<Long> claimed = journal.claim(owner, batchSize);
-        if (claimed.isEmpty()) {
-            return 0;
-        }
-        List<Future<?>> running = new ArrayList<>(claimed.size());
-        for (Long id : claimed) {
-            running.add(workers.submit(() -> processOne(id)));
-        }
-        for (Future<?> f : running) {
-            try {
-                f.get();
-            } catch (Exception e) {
-                LOG.error("event=dispatch_worker_failed error={}", e.toString());
-            }
-        }
+        runAll(claimed.stream().<Runnable>map(id -> () -> processOne(id)).toList());
         return claimed.size();
+    }
+
+    @Override
+    protected int reapExpiredLeases() {
+        return journal.reapExpiredLeases();
     }
 
     private void processOne(long id) {
@@ -153,14 +127,4 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
         return Duration.ofMillis((long) (capped * (0.75 + 0.25 * ThreadLocalRandom.current().nextDouble())));
     }
 
-    private void reapIfDue() {
-        Instant now = clock.instant();
-        if (now.isAfter(nextReap)) {
-            nextReap = now.plus(reapEvery);
-            int reaped = journal.reapExpiredLeases();
-            if (reaped > 0) {
-                LOG.warn("event=inbound_leases_reaped count={}", reaped);
-            }
-        }
-    }
 }

@@ -1,9 +1,12 @@
 package com.pactcrm.connector.sync.outbox;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pactcrm.connector.sync.outbox.CommandKind.Target;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.annotation.Id;
 import io.micronaut.data.annotation.MappedEntity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 
 /**
@@ -33,4 +36,13 @@ public record OutboxCommand(
         Instant originAt,
         @Nullable Instant createdAt,
         @Nullable Instant doneAt) {
+
+    /** The payload as the record it was queued from. */
+    public <T> T payloadAs(ObjectMapper json, Class<T> type) {
+        try {
+            return json.readValue(payload, type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("payload of command " + id + " is not a " + type.getSimpleName(), e);
+        }
+    }
 }

@@ -27,9 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,13 +53,10 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     private final Map<CommandKind, OutboxDeliverer> deliverers = new EnumMap<>(CommandKind.class);
     private final String owner;
     private final int claimSize;
-    private final Duration reapEvery;
     private final Duration shutdownGrace;
-    private final ExecutorService workers;
     private final Clock clock;
     private final MeterRegistry meters;
     private final Set<Long> notStarted = ConcurrentHashMap.newKeySet();
-    private Instant nextReap = Instant.MIN;
 
     public OutboxRelay(OutboxClaims claims, OutboxRepository commands, InstallationRepository installations,
                        InstallationHealthRepository health, SyncLogRepository syncLog, RetryLadder ladder,
@@ -72,7 +66,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
                        @Value("${connector.relay.threads:8}") int threads,
                        @Value("${connector.relay.reap-every:10s}") Duration reapEvery,
                        @Value("${connector.shutdown-grace:20s}") Duration shutdownGrace) {
-        super("outbox-relay", pollInterval);
+        super("outbox-relay", pollInterval, threads, reapEvery, clock);
         this.claims = claims;
         this.commands = commands;
         this.installations = installations;
@@ -82,13 +76,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         deliverers.forEach(d -> d.kinds().forEach(k -> this.deliverers.put(k, d)));
         this.owner = identity.id();
         this.claimSize = claimSize;
-        this.reapEvery = reapEvery;
         this.shutdownGrace = shutdownGrace;
-        this.workers = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "outbox-worker");
-            t.setDaemon(true);
-            return t;
-        });
         this.clock = clock;
         this.meters = meters;
     }
@@ -106,14 +94,17 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     @PreDestroy
     void shutdown() {
         stop(shutdownGrace);
-        workers.shutdown();
         int released = claims.release(List.copyOf(notStarted), owner);
         LOG.info("event=relay_shutdown released={}", released);
     }
 
     @Override
+    protected int reapExpiredLeases() {
+        return claims.reapExpiredLeases();
+    }
+
+    @Override
     protected int pollOnce() {
-        reapIfDue();
         List<OutboxCommand> claimed = claims.claim(owner, claimSize);
         if (claimed.isEmpty()) {
             return 0;
@@ -123,15 +114,8 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
             notStarted.add(c.id());
             byInstallation.computeIfAbsent(c.installationId(), k -> new ArrayList<>()).add(c);
         }
-        List<Future<?>> running = new ArrayList<>();
-        byInstallation.forEach((installationId, list) -> running.add(workers.submit(() -> deliverAll(installationId, list))));
-        for (Future<?> f : running) {
-            try {
-                f.get();
-            } catch (Exception e) {
-                LOG.error("event=relay_worker_failed error={}", e.toString());
-            }
-        }
+        runAll(byInstallation.entrySet().stream()
+                .<Runnable>map(e -> () -> deliverAll(e.getKey(), e.getValue())).toList());
         return claimed.size();
     }
 
@@ -246,14 +230,4 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         LOG.error("event=command_dead command={} kind={} attempts={} reason={}", c.id(), c.kind(), c.attempts(), reason);
     }
 
-    private void reapIfDue() {
-        Instant now = clock.instant();
-        if (now.isAfter(nextReap)) {
-            nextReap = now.plus(reapEvery);
-            int reaped = claims.reapExpiredLeases();
-            if (reaped > 0) {
-                LOG.warn("event=outbox_leases_reaped count={}", reaped);
-            }
-        }
-    }
 }
