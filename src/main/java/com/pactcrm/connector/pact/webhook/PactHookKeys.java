@@ -1,8 +1,10 @@
 package com.pactcrm.connector.pact.webhook;
 
 import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.installation.InstallationDeactivated;
 import com.pactcrm.connector.installation.InstallationRepository;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.runtime.event.annotation.EventListener;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,8 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Hook key → active installation id, cached for a short time: the lookup cost as much as the
- * journal insert itself on every webhook (see README, Benchmark). A deactivated installation's
- * webhooks may still be journaled for up to the TTL; the dispatcher then ignores them.
+ * journal insert itself on every webhook (see README, Benchmark). On another replica, a deactivated
+ * installation's webhooks may still be journaled for up to the TTL; the dispatcher ignores them.
  */
 @Singleton
 class PactHookKeys {
@@ -34,6 +36,12 @@ class PactHookKeys {
         this.installations = installations;
         this.clock = clock;
         this.ttl = ttl;
+    }
+
+    /** In this replica the change is immediate; other replicas forget within the TTL. */
+    @EventListener
+    void onDeactivated(InstallationDeactivated event) {
+        cache.values().removeIf(e -> e.installationId() == event.installationId());
     }
 
     /** The active installation this key belongs to; empty for unknown keys and inactive installations. */
