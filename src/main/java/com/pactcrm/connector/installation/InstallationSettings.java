@@ -53,6 +53,11 @@ public record InstallationSettings(
         return comments == null || comments;
     }
 
+    /** {@code lead} (the default: leads and deals) or {@code contact}. */
+    public String responsibleFrom() {
+        return "contact".equals(responsibleFrom) ? "contact" : "lead";
+    }
+
     public boolean autoCreateClientsOn() {
         return autoCreateClients != null && autoCreateClients;
     }
