@@ -48,7 +48,7 @@ public final class AmoCrmWebhookTranslator {
 
     public static AmoCrmWebhook translate(byte[] body, AmoCrmNoteOrigin noteOrigin) {
         Map<String, Object> form = AmoCrmFormBody.parse(body);
-        Map<String, Object> account = group(form.get("account"), "account");
+        Map<String, Object> account = group(form.get("account"));
         String accountId = account == null ? null : optionalId(account, "id", "account[id]");
         String subdomain = account == null ? null : text(account, "subdomain");
         List<CrmEvent> events = new ArrayList<>();
@@ -56,13 +56,13 @@ public final class AmoCrmWebhookTranslator {
             if ("account".equals(entity.getKey())) {
                 continue;
             }
-            Map<String, Object> actions = group(entity.getValue(), entity.getKey());
+            Map<String, Object> actions = group(entity.getValue());
             if (actions == null) {
                 throw new UnprocessableEventException("webhook field " + entity.getKey() + " is a value, not an entity group");
             }
             for (Map.Entry<String, Object> action : actions.entrySet()) {
                 String where = entity.getKey() + "[" + action.getKey() + "]";
-                Map<String, Object> items = group(action.getValue(), where);
+                Map<String, Object> items = group(action.getValue());
                 if (items == null) {
                     throw new UnprocessableEventException("webhook field " + where + " is a value, not a list of items");
                 }
@@ -92,7 +92,7 @@ public final class AmoCrmWebhookTranslator {
         }
         for (Map.Entry<String, Object> item : ordered(items)) {
             String where = entityKey + "[" + action + "][" + item.getKey() + "]";
-            Map<String, Object> fields = group(item.getValue(), where);
+            Map<String, Object> fields = group(item.getValue());
             if (fields == null) {
                 throw new UnprocessableEventException("webhook field " + where + " is a value, not an item");
             }
@@ -136,7 +136,7 @@ public final class AmoCrmWebhookTranslator {
      */
     private static NoteAdded note(CrmEntityType envelopeType, Map<String, Object> item, String where,
                                   AmoCrmNoteOrigin noteOrigin) {
-        Map<String, Object> nested = group(item.get("note"), where + "[note]");
+        Map<String, Object> nested = group(item.get("note"));
         Map<String, Object> n = nested != null ? nested : item;
         String elementType = text(n, "element_type");
         // v2 element types: 1 contact, 2 lead (amocrm.md §2.3), 3 company (v2 API constant, not in the
@@ -193,22 +193,22 @@ public final class AmoCrmWebhookTranslator {
 
     /** {@code custom_fields[i][code]=PHONE} with the numbers in {@code [values][j][value]} (amocrm.md §2.3). */
     private static List<String> phones(Map<String, Object> f) {
-        Map<String, Object> fields = group(f.get("custom_fields"), "custom_fields");
+        Map<String, Object> fields = group(f.get("custom_fields"));
         if (fields == null) {
             return List.of();
         }
         List<String> phones = new ArrayList<>();
         for (Map.Entry<String, Object> field : ordered(fields)) {
-            Map<String, Object> cf = group(field.getValue(), "custom_fields");
+            Map<String, Object> cf = group(field.getValue());
             if (cf == null || !"PHONE".equalsIgnoreCase(text(cf, "code"))) {
                 continue;
             }
-            Map<String, Object> values = group(cf.get("values"), "values");
+            Map<String, Object> values = group(cf.get("values"));
             if (values == null) {
                 continue;
             }
             for (Map.Entry<String, Object> v : ordered(values)) {
-                Map<String, Object> value = group(v.getValue(), "values");
+                Map<String, Object> value = group(v.getValue());
                 String phone = value == null ? (v.getValue() instanceof String s ? s : null) : text(value, "value");
                 if (phone != null && !phone.isBlank()) {
                     phones.add(phone.strip());
@@ -228,7 +228,7 @@ public final class AmoCrmWebhookTranslator {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> group(Object value, String where) {
+    private static Map<String, Object> group(Object value) {
         return value instanceof Map ? (Map<String, Object>) value : null;
     }
 
@@ -289,7 +289,8 @@ public final class AmoCrmWebhookTranslator {
             return false;
         }
         for (int i = 0; i < s.length(); i++) {
-            if (!Character.isDigit(s.charAt(i)) || s.charAt(i) > '9') {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
                 return false;
             }
         }

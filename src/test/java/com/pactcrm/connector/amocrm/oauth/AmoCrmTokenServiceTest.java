@@ -17,6 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
@@ -50,6 +53,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.slf4j.LoggerFactory;
 
 /** The token endpoint is WireMock on 127.0.0.1 (allowed by configuration only); the database is the embedded MariaDB. */
 @MicronautTest(transactional = false, startApplication = false)
@@ -163,8 +167,23 @@ class AmoCrmTokenServiceTest implements TestPropertyProvider {
         String newRefresh = unique("ref-new");
         Installation i = installation("acc-old", oldRefresh, Instant.now().plus(30, ChronoUnit.MINUTES));
         AMO.stubFor(refreshWith(oldRefresh).willReturn(okJson(tokenJson(newAccess, newRefresh))));
+        Logger amoLogs = (Logger) LoggerFactory.getLogger("com.pactcrm.connector.amocrm");
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        amoLogs.addAppender(logs);
 
-        assertEquals(newAccess, tokens.accessToken(i.id()));
+        try {
+            assertEquals(newAccess, tokens.accessToken(i.id()));
+        } finally {
+            amoLogs.detachAppender(logs);
+        }
+        assertFalse(logs.list.isEmpty());
+        for (ILoggingEvent event : logs.list) {
+            String line = event.getFormattedMessage();
+            for (String secret : List.of(oldRefresh, newAccess, newRefresh, CLIENT_SECRET)) {
+                assertFalse(line.contains(secret), line);
+            }
+        }
 
         AMO.verify(postRequestedFor(urlPathEqualTo("/oauth2/access_token")).withRequestBody(equalToJson("""
                 {"client_id":"%s","client_secret":"%s","grant_type":"refresh_token","refresh_token":"%s","redirect_uri":"%s"}"""
