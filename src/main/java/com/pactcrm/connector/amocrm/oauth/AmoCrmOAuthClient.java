@@ -1,0 +1,230 @@
+package com.pactcrm.connector.amocrm.oauth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.client.DefaultHttpClientConfiguration;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.exceptions.HttpClientException;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * amoCRM's OAuth token endpoint, {@code POST {scheme}://{account host}/oauth2/access_token} with a JSON
+ * body (amocrm.md §1.3; P: https://developers.kommo.com/reference/get-token). The endpoint lives on
+ * each account's own host, so the host is an argument, and because the request carries the client
+ * secret the host must end with one of {@code connector.amocrm.allowed-host-suffixes}: a forged
+ * {@code referer} must never make us post the secret elsewhere. The check runs before any I/O.
+ *
+ * <p>Timeouts follow the official library: 5 s connect, 15 s for the OAuth call
+ * ({@code AmoCRMOAuth::REQUEST_TIMEOUT}, amocrm.md §1.3).
+ */
+@Singleton
+public class AmoCrmOAuthClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AmoCrmOAuthClient.class);
+    static final String TOKEN_PATH = "/oauth2/access_token";
+
+    private final HttpClient http;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final String scheme;
+    private final String clientId;
+    private final String clientSecret;
+    private final String redirectUri;
+    private final List<String> allowedHostSuffixes;
+
+    public AmoCrmOAuthClient(ObjectMapper json,
+                             Clock clock,
+                             @Value("${connector.amocrm.scheme:https}") String scheme,
+                             @Value("${connector.amocrm.client-id:}") String clientId,
+                             @Value("${connector.amocrm.client-secret:}") String clientSecret,
+                             @Value("${connector.amocrm.redirect-uri:}") String redirectUri,
+                             @Value("${connector.amocrm.allowed-host-suffixes:.amocrm.ru,.amocrm.com,.kommo.com}") String allowedHostSuffixes,
+                             @Value("${connector.amocrm.oauth-read-timeout:15s}") Duration readTimeout) {
+        if (!"https".equals(scheme) && !"http".equals(scheme)) {
+            throw new IllegalStateException("connector.amocrm.scheme must be https (or http for tests)");
+        }
+        this.json = json;
+        this.clock = clock;
+        this.scheme = scheme;
+        this.clientId = clientId;
+        this.clientSecret = clientSecret;
+        this.redirectUri = redirectUri;
+        this.allowedHostSuffixes = Arrays.stream(allowedHostSuffixes.split(","))
+                .map(s -> s.strip().toLowerCase(Locale.ROOT))
+                .filter(s -> !s.isEmpty() && !".".equals(s))
+                .toList();
+        DefaultHttpClientConfiguration config = new DefaultHttpClientConfiguration();
+        config.setReadTimeout(readTimeout);
+        config.setConnectTimeout(Duration.ofSeconds(5));
+        // No base URL: every request names the account's own host.
+        this.http = HttpClient.create(null, config);
+    }
+
+    @PreDestroy
+    void close() {
+        http.close();
+    }
+
+    /** Exchanges an authorization code (valid about 20 minutes, amocrm.md §1.2) for a token pair. */
+    public AmoCrmTokens exchangeCode(String accountHost, String code) {
+        ObjectNode body = baseBody("authorization_code");
+        body.put("code", code);
+        return call(accountHost, body);
+    }
+
+    /**
+     * Trades a refresh token for a new pair. The old refresh token is void from then on (amocrm.md
+     * §1.4): the caller must store the new pair before anything else.
+     */
+    public AmoCrmTokens refresh(String accountHost, String refreshToken) {
+        ObjectNode body = baseBody("refresh_token");
+        body.put("refresh_token", refreshToken);
+        return call(accountHost, body);
+    }
+
+    /** The token endpoint for this host, or {@link AmoCrmHostNotAllowedException} when the host is not an amoCRM one. */
+    URI tokenEndpoint(String accountHost) {
+        if (accountHost == null || accountHost.isBlank()) {
+            throw new AmoCrmHostNotAllowedException("amoCRM account host is missing");
+        }
+        URI uri;
+        try {
+            uri = new URI(scheme + "://" + accountHost.strip() + TOKEN_PATH);
+        } catch (URISyntaxException e) {
+            throw new AmoCrmHostNotAllowedException("amoCRM account host is not a host name");
+        }
+        // A referer such as "evil.com/x.amocrm.ru" or "x.amocrm.ru@evil.com" parses into something
+        // else than a bare host: insist on exactly host[:port].
+        String host = uri.getHost();
+        if (host == null || uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null
+                || !TOKEN_PATH.equals(uri.getRawPath())) {
+            throw new AmoCrmHostNotAllowedException("amoCRM account host is not a host name");
+        }
+        if (!hostAllowed(host.toLowerCase(Locale.ROOT))) {
+            throw new AmoCrmHostNotAllowedException("host " + host + " is not in connector.amocrm.allowed-host-suffixes");
+        }
+        return uri;
+    }
+
+    /** ".amocrm.ru" matches any subdomain of amocrm.ru; an entry without the dot ("127.0.0.1") matches exactly. */
+    private boolean hostAllowed(String host) {
+        for (String suffix : allowedHostSuffixes) {
+            if (suffix.startsWith(".") ? host.endsWith(suffix) && host.length() > suffix.length()
+                    : host.equals(suffix) || host.endsWith("." + suffix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ObjectNode baseBody(String grantType) {
+        if (clientId.isBlank() || clientSecret.isBlank()) {
+            throw new IllegalStateException("connector.amocrm.client-id and client-secret must be set");
+        }
+        ObjectNode body = json.createObjectNode();
+        body.put("client_id", clientId);
+        body.put("client_secret", clientSecret);
+        body.put("grant_type", grantType);
+        body.put("redirect_uri", redirectUri);
+        return body;
+    }
+
+    private AmoCrmTokens call(String accountHost, ObjectNode body) {
+        URI endpoint = tokenEndpoint(accountHost);
+        String grantType = body.path("grant_type").asText();
+        Instant sentAt = clock.instant();
+        HttpResponse<String> response;
+        try {
+            response = http.toBlocking().exchange(
+                    HttpRequest.POST(endpoint, json.writeValueAsString(body))
+                            .contentType(MediaType.APPLICATION_JSON_TYPE)
+                            .accept(MediaType.APPLICATION_JSON_TYPE),
+                    String.class);
+        } catch (HttpClientResponseException e) {
+            throw classify(endpoint, grantType, e);
+        } catch (HttpClientException e) {
+            LOG.warn("event=amocrm_oauth_failed host={} grant={} error=\"{}\"", endpoint.getHost(), grantType, e.getMessage());
+            throw new AmoCrmOAuthException("amoCRM token endpoint unreachable: " + e.getMessage(), 0, e);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return tokens(response.getBody().orElse(""), sentAt, response.getStatus().getCode());
+    }
+
+    private AmoCrmTokens tokens(String body, Instant sentAt, int status) {
+        JsonNode node;
+        try {
+            node = json.readTree(body);
+        } catch (IOException e) {
+            throw new AmoCrmOAuthException("amoCRM token response is not JSON", status, null);
+        }
+        String access = node == null ? null : node.path("access_token").asText(null);
+        String refresh = node == null ? null : node.path("refresh_token").asText(null);
+        long expiresIn = node == null ? 0 : node.path("expires_in").asLong(0);
+        if (access == null || access.isEmpty() || refresh == null || refresh.isEmpty() || expiresIn <= 0) {
+            throw new AmoCrmOAuthException("amoCRM token response lacks access_token, refresh_token or expires_in", status, null);
+        }
+        return new AmoCrmTokens(access, refresh, sentAt.plusSeconds(expiresIn));
+    }
+
+    /**
+     * 400/401 naming {@code invalid_grant} or "Token has been revoked" (the answer to a refresh token used
+     * twice, I: amocrm/amocrm-api-php#123) is final; anything else may pass and is retryable.
+     */
+    private RuntimeException classify(URI endpoint, String grantType, HttpClientResponseException e) {
+        int status = e.getStatus().getCode();
+        String body = e.getResponse().getBody(String.class).orElse("");
+        String detail = errorDetail(body);
+        LOG.warn("event=amocrm_oauth_rejected host={} grant={} status={} detail=\"{}\"", endpoint.getHost(), grantType,
+                status, detail);
+        String lower = body.toLowerCase(Locale.ROOT);
+        if ((status == 400 || status == 401) && (lower.contains("invalid_grant") || lower.contains("revoked"))) {
+            return new AmoCrmTokenRevokedException("amoCRM refused the " + grantType + " grant: " + detail, status);
+        }
+        return new AmoCrmOAuthException("amoCRM token endpoint answered " + status + ": " + detail, status, e);
+    }
+
+    /** The problem+json fields worth logging; the body itself is never echoed (it could hold anything). */
+    private String errorDetail(String body) {
+        try {
+            JsonNode node = json.readTree(body);
+            if (node != null && node.isObject()) {
+                StringBuilder sb = new StringBuilder();
+                for (String field : List.of("title", "hint", "detail", "error", "error_description")) {
+                    if (node.path(field).isTextual()) {
+                        if (!sb.isEmpty()) {
+                            sb.append("; ");
+                        }
+                        sb.append(field).append('=').append(abbreviate(node.path(field).asText()));
+                    }
+                }
+                return sb.toString();
+            }
+        } catch (IOException ignored) {
+            // Not JSON (an nginx page, for instance): nothing structured to report.
+        }
+        return "non-JSON body";
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+    }
+}

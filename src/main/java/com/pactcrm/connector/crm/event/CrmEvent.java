@@ -1,0 +1,94 @@
+package com.pactcrm.connector.crm.event;
+
+import io.micronaut.core.annotation.Nullable;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What a CRM webhook means for the connector, free of the CRM's wire format. Produced by the CRM
+ * translators (amoCRM now, Bitrix24 later); ids are strings because the CRMs' ids are, on some
+ * paths, and {@code user_mapping.crm_user_id} stores them as such. {@code at} is when the CRM says
+ * the change happened, or null when the webhook does not say.
+ */
+public sealed interface CrmEvent {
+
+    /** An entity was created. {@code actorUserId} is the CRM user who created it, when known. */
+    record EntityAdded(
+            CrmEntityType entityType,
+            String entityId,
+            @Nullable String name,
+            @Nullable String responsibleUserId,
+            @Nullable String actorUserId,
+            List<String> phones,
+            @Nullable Instant at) implements CrmEvent {
+    }
+
+    /** An entity was changed; the webhook does not say which fields, so this carries its current state. */
+    record EntityUpdated(
+            CrmEntityType entityType,
+            String entityId,
+            @Nullable String name,
+            @Nullable String responsibleUserId,
+            @Nullable String actorUserId,
+            List<String> phones,
+            @Nullable Instant at) implements CrmEvent {
+    }
+
+    record EntityDeleted(CrmEntityType entityType, String entityId, @Nullable Instant at) implements CrmEvent {
+    }
+
+    record EntityRestored(CrmEntityType entityType, String entityId, @Nullable Instant at) implements CrmEvent {
+    }
+
+    /** A lead moved to another stage (and perhaps another pipeline). */
+    record StageChanged(
+            CrmEntityType entityType,
+            String entityId,
+            @Nullable String stageId,
+            @Nullable String oldStageId,
+            @Nullable String pipelineId,
+            @Nullable String oldPipelineId,
+            @Nullable String actorUserId,
+            @Nullable Instant at) implements CrmEvent {
+    }
+
+    record ResponsibleChanged(
+            CrmEntityType entityType,
+            String entityId,
+            String responsibleUserId,
+            @Nullable String oldResponsibleUserId,
+            @Nullable String modifiedByUserId,
+            @Nullable Instant at) implements CrmEvent {
+    }
+
+    /**
+     * A note was added to an entity's timeline. {@code noteType} is the CRM's own code as sent (amoCRM
+     * sends numbers such as {@code 4}); {@code kind} is its meaning. {@code createdByIntegration} is
+     * true when the note is recognisably one this connector wrote (loop hazard: mirroring it back
+     * would echo our own output), see the translator's note-origin rules.
+     */
+    record NoteAdded(
+            CrmEntityType entityType,
+            String entityId,
+            @Nullable String noteId,
+            @Nullable String noteType,
+            NoteKind kind,
+            @Nullable String text,
+            @Nullable String authorUserId,
+            @Nullable String serviceName,
+            boolean createdByIntegration,
+            @Nullable Instant at) implements CrmEvent {
+
+        /**
+         * A note a person typed: common, not ours, not by the CRM robot (author id 0, the id amoCRM's own
+         * library uses for "robot", amocrm.md §4.4). A missing author does not disqualify it.
+         */
+        public boolean writtenByPerson() {
+            return kind == NoteKind.COMMON && !createdByIntegration && !"0".equals(authorUserId);
+        }
+    }
+
+    /** Understood but of no use to the connector (an entity or action it does not follow); the reason goes to the journal. */
+    record Ignored(String reason) implements CrmEvent {
+    }
+}
