@@ -7,7 +7,7 @@ import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.installation.InstallationStatus;
 import com.pactcrm.connector.security.SecretCipher;
 import jakarta.inject.Singleton;
-import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Creates installations the way an install flow would: random account, hook keys, encrypted tokens. */
 @Singleton
@@ -28,8 +28,9 @@ public class TestInstallations {
     }
 
     public Installation create(CrmKind crm, String pactToken, Long pactCompanyId, String settingsJson) {
-        String account = UUID.randomUUID().toString().substring(0, 12);
-        return installations.save(new Installation(null, crm, account, account + ".amocrm.ru", InstallationStatus.ACTIVE,
+        // amoCRM account ids are numbers (the webhook translator insists on it).
+        String account = Long.toString(ThreadLocalRandom.current().nextLong(10_000_000L, 99_999_999L));
+        return installations.save(new Installation(null, crm, account, "acct" + account + ".amocrm.ru", InstallationStatus.ACTIVE,
                 HookKeys.newKey(), HookKeys.newKey(), cipher.encrypt("crm-access-" + account), cipher.encrypt("crm-refresh-" + account),
                 null, null, pactCompanyId, pactToken == null ? null : cipher.encrypt(pactToken), null, settingsJson,
                 null, null, null));

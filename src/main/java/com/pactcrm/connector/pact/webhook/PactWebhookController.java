@@ -2,13 +2,12 @@ package com.pactcrm.connector.pact.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.pactcrm.connector.installation.InstallationHealthRepository;
+import com.pactcrm.connector.installation.InstallationHookKeys;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.sync.EventSource;
-import com.pactcrm.connector.sync.inbound.InboundEventJournaled;
-import com.pactcrm.connector.sync.inbound.InboundJournal;
 import com.pactcrm.connector.sync.inbound.UnprocessableEventException;
+import com.pactcrm.connector.sync.inbound.WebhookIntake;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
@@ -17,10 +16,7 @@ import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,48 +33,40 @@ class PactWebhookController {
 
     private static final Logger LOG = LoggerFactory.getLogger(PactWebhookController.class);
 
-    private final PactHookKeys hookKeys;
+    private final InstallationHookKeys hookKeys;
     private final InstallationHealthRepository health;
-    private final InboundJournal journal;
-    private final ApplicationEventPublisher<InboundEventJournaled> journaled;
+    private final WebhookIntake intake;
     private final MeterRegistry meters;
 
-    PactWebhookController(PactHookKeys hookKeys, InstallationHealthRepository health,
-                          InboundJournal journal, ApplicationEventPublisher<InboundEventJournaled> journaled,
+    PactWebhookController(InstallationHookKeys hookKeys, InstallationHealthRepository health, WebhookIntake intake,
                           MeterRegistry meters) {
         this.hookKeys = hookKeys;
         this.health = health;
-        this.journal = journal;
-        this.journaled = journaled;
+        this.intake = intake;
         this.meters = meters;
     }
 
     @Post(uri = "/{hookKey}", consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
     Map<String, String> receive(@PathVariable String hookKey, @Body byte[] body, HttpHeaders headers) {
         long start = System.nanoTime();
-        long installationId = hookKeys.activeInstallation(hookKey).orElseThrow(() -> {
-            count("unknown_hook");
+        long installationId = hookKeys.byPactHookKey(hookKey).orElseThrow(() -> {
+            intake.count(EventSource.PACT, "unknown_hook");
             return ProblemException.notFound();
-        });
+        }).id();
         MDC.put("installationId", Long.toString(installationId));
         try {
             JsonNode root = parseOrReject(body);
             if (PactWebhookTranslator.isHandshake(root)) {
                 health.record(installationId, "PACT_WEBHOOK", "OK", "handshake received");
                 LOG.info("event=pact_webhook_handshake");
-                count("handshake");
+                intake.count(EventSource.PACT, "handshake");
                 return Map.of("status", "ok");
             }
             if (!PactWebhookTranslator.isEnvelope(root)) {
-                count("rejected");
+                intake.count(EventSource.PACT, "rejected");
                 throw ProblemException.badRequest("not a Pact v2 webhook envelope: type, event and object are required");
             }
-            boolean stored = journal.append(installationId, EventSource.PACT, sha256(body),
-                    headers.getContentType().orElse(null), headersOf(headers), body);
-            if (stored) {
-                journaled.publishEvent(new InboundEventJournaled(installationId));
-            }
-            count(stored ? "accepted" : "duplicate");
+            boolean stored = intake.accept(installationId, EventSource.PACT, body, headers);
             return Map.of("status", stored ? "accepted" : "duplicate");
         } finally {
             meters.timer("connector.inbound.ack.latency", "source", "pact").record(Duration.ofNanos(System.nanoTime() - start));
@@ -92,29 +80,5 @@ class PactWebhookController {
         } catch (UnprocessableEventException e) {
             throw ProblemException.badRequest(e.getMessage());
         }
-    }
-
-    private void count(String outcome) {
-        meters.counter("connector.inbound.received", "source", "pact", "outcome", outcome).increment();
-    }
-
-    /**
-     * Pact gives no event id, so the body is the identity: a retry repeats it byte for byte, while
-     * a real change (a new status) changes it.
-     */
-    static String sha256(byte[] body) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String headersOf(HttpHeaders headers) {
-        StringBuilder kept = new StringBuilder();
-        for (String name : new String[] {"Content-Type", "User-Agent", "X-Forwarded-For", "X-Request-Id"}) {
-            headers.getFirst(name).ifPresent(v -> kept.append(name).append(": ").append(v).append('\n'));
-        }
-        return kept.toString();
     }
 }
