@@ -236,9 +236,8 @@ public class AmoCrmApiClient implements AutoCloseable {
      * {@code POST /api/v4/{leads|contacts}/notes}, {@value #MAX_NOTES_PER_REQUEST} notes per request
      * (amocrm.md §4.4, §4.5).
      *
-     * <p>A failure in a later request leaves the earlier requests' notes created; the exception does not
-     * carry their ids, so callers pass at most {@value #MAX_NOTES_PER_REQUEST} notes when they need
-     * all-or-nothing retries.
+     * <p>A failure in a later request leaves the earlier requests' notes created: it comes out as an
+     * {@link AmoCrmBatchException} carrying their ids, so a retry resends only the rest.
      *
      * @return the new notes' ids, in the order of {@code notes}
      */
@@ -257,8 +256,12 @@ public class AmoCrmApiClient implements AutoCloseable {
                 // amoCRM echoes request_id per created item, so ids map back to notes even if it reorders them.
                 item.put("request_id", String.valueOf(i));
             }
-            ids.addAll(createdIds(call(account, "add-notes", jsonRequest(HttpMethod.POST, path, body)),
-                    "notes", chunk.size(), "add-notes"));
+            try {
+                ids.addAll(createdIds(call(account, "add-notes", jsonRequest(HttpMethod.POST, path, body)),
+                        "notes", chunk.size(), "add-notes"));
+            } catch (AmoCrmApiException e) {
+                throw ids.isEmpty() ? e : new AmoCrmBatchException(e, ids);
+            }
         }
         return ids;
     }
@@ -268,6 +271,7 @@ public class AmoCrmApiClient implements AutoCloseable {
      * (amocrm.md §4.4). Only types in {@link #canEdit} are sent.
      *
      * @return the updated notes' ids, in the order of {@code updates}
+     * @throws AmoCrmBatchException     when a later request fails after earlier ones were applied
      * @throws IllegalArgumentException before any request when a note's type is not known to be editable
      */
     public List<Long> updateNotes(AmoCrmAccount account, String entityType, List<AmoCrmNoteUpdate> updates) {
@@ -289,14 +293,18 @@ public class AmoCrmApiClient implements AutoCloseable {
                         .put("note_type", update.noteType().apiName());
                 params(item, update.noteType(), update.text(), update.service());
             }
-            JsonNode answer = call(account, "update-notes", jsonRequest(HttpMethod.PATCH, path, body))
-                    .orElseThrow(() -> ambiguous("update-notes", "no content"));
-            List<Long> updated = new ArrayList<>();
-            answer.path("_embedded").path("notes").forEach(n -> updated.add(n.path("id").asLong()));
-            if (updated.size() != chunk.size()) {
-                throw ambiguous("update-notes", "answered " + updated.size() + " notes for " + chunk.size());
+            try {
+                JsonNode answer = call(account, "update-notes", jsonRequest(HttpMethod.PATCH, path, body))
+                        .orElseThrow(() -> ambiguous("update-notes", "no content"));
+                List<Long> updated = new ArrayList<>();
+                answer.path("_embedded").path("notes").forEach(n -> updated.add(n.path("id").asLong()));
+                if (updated.size() != chunk.size()) {
+                    throw ambiguous("update-notes", "answered " + updated.size() + " notes for " + chunk.size());
+                }
+                ids.addAll(updated);
+            } catch (AmoCrmApiException e) {
+                throw ids.isEmpty() ? e : new AmoCrmBatchException(e, ids);
             }
-            ids.addAll(updated);
         }
         return ids;
     }

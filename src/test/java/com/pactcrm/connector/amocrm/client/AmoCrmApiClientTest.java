@@ -337,6 +337,34 @@ class AmoCrmApiClientTest implements TestPropertyProvider {
         assertEquals(expected, ids);
     }
 
+    @Test
+    void aFailureAfterTheFirstRequestOfABatchReportsTheNotesAlreadyCreated() {
+        stubNotesChunk(1, 50, 10_000);
+        AMO.stubFor(post(urlPathEqualTo("/api/v4/leads/notes"))
+                .withRequestBody(matchingJsonPath("$[0].entity_id", equalTo("51")))
+                .willReturn(aResponse().withStatus(500).withHeader("Retry-After", "5")));
+        List<AmoCrmNewNote> notes = IntStream.rangeClosed(1, 60)
+                .mapToObj(i -> AmoCrmNewNote.common(i, "note " + i)).toList();
+
+        AmoCrmBatchException e = assertThrows(AmoCrmBatchException.class,
+                () -> client.addNotes(account, AmoCrmApiClient.LEADS, notes));
+
+        assertEquals(50, e.created().size());
+        assertEquals(10_000L, e.created().get(0));
+        assertEquals(Disposition.RETRY, e.disposition());
+        assertEquals(500, e.status());
+        assertEquals(Duration.ofSeconds(5), e.retryAfter().orElseThrow());
+    }
+
+    @Test
+    void aFailureOfTheFirstRequestIsAPlainApiException() {
+        AMO.stubFor(post(urlPathEqualTo("/api/v4/leads/notes")).willReturn(aResponse().withStatus(500)));
+
+        AmoCrmApiException e = assertThrows(AmoCrmApiException.class, this::addOneNote);
+
+        assertFalse(e instanceof AmoCrmBatchException);
+    }
+
     /** Answers the chunk whose first note is for entity {@code firstEntity} with ids {@code firstId, firstId+1, ...}. */
     private void stubNotesChunk(int firstEntity, int size, long firstId) {
         ObjectNode answer = json.createObjectNode();
