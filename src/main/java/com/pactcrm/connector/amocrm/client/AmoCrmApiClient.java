@@ -1,0 +1,668 @@
+package com.pactcrm.connector.amocrm.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmAccountInfo;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmContact;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmCustomFieldValues;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmLead;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmNewNote;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteType;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteUpdate;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmPage;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmProblem;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmUser;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmWebhook;
+import com.pactcrm.connector.security.SecretMasker;
+import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
+import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.core.type.Argument;
+import io.micronaut.http.HttpMethod;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpRequest;
+import io.micronaut.http.client.DefaultHttpClientConfiguration;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.exceptions.HttpClientException;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.http.client.exceptions.ReadTimeoutException;
+import io.micronaut.http.uri.UriBuilder;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Blocking amoCRM/Kommo REST API v4 client, one for all accounts. Every account lives on its own host
+ * (amocrm.md §0), so each call names its {@link AmoCrmAccount} and goes through a low-level
+ * {@link HttpClient} cached per base URL. Each call first takes a permit from the account's limiter
+ * ({@code connector.rate-limits.amocrm.default}; amoCRM blocks accounts that keep hitting 429, amocrm.md
+ * §4.5), then runs through the host's circuit breaker; failures come out as classified
+ * {@link AmoCrmApiException}s.
+ */
+@Singleton
+public class AmoCrmApiClient implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AmoCrmApiClient.class);
+
+    static final String TARGET = "amocrm";
+    /** amoCRM has one limit per account for every endpoint (amocrm.md §4.5), so there is a single bucket. */
+    static final String LIMITER_OPERATION = "default";
+
+    /** Entity paths that carry notes and that the connector writes to. */
+    public static final String LEADS = "leads";
+    public static final String CONTACTS = "contacts";
+
+    /**
+     * Writes take up to 250 entities, but amoCRM recommends 50 and big batches end in 504s
+     * (amocrm.md §4.5; amocrm.ru/developers/content/api/recommendations).
+     */
+    public static final int MAX_NOTES_PER_REQUEST = 50;
+    /** v4 never returns more than 250 per page, whatever {@code limit} says (amocrm.md §4.1, amocrm-api-php#210). */
+    public static final int MAX_PAGE_SIZE = 250;
+    /** A phone or name search should find a handful; one page of 50 (the official library's default) is plenty. */
+    static final int SEARCH_LIMIT = 50;
+
+    /**
+     * Which note types {@link #updateNotes} may PATCH. Kommo says "10 note types can be edited" without a list
+     * we could confirm, and whether {@code service_message} is among them is open (amocrm.md §4.4, §7.3 q6;
+     * https://developers.kommo.com/reference/notes). {@code common} is the plain text note that amoCRM's UI edits
+     * itself; {@code service_message} must be switched on through {@code connector.amocrm.editable-note-types}
+     * once tried against a real account. Until then a caller adds a new note instead of editing one.
+     */
+    public static final Set<AmoCrmNoteType> DEFAULT_EDITABLE_NOTE_TYPES = Set.of(AmoCrmNoteType.COMMON);
+
+    private static final String API = "/api/v4";
+    private static final MediaType HAL_JSON = MediaType.of("application/hal+json");
+
+    private final ObjectMapper json;
+    private final OutboundRateLimiters rateLimiters;
+    private final OutboundCircuitBreakers circuitBreakers;
+    private final MeterRegistry meters;
+    private final Clock clock;
+    private final Duration readTimeout;
+    private final Duration connectTimeout;
+    private final Duration maxLimiterWait;
+    private final Duration rateLimitBackoff;
+    private final Set<AmoCrmNoteType> editableNoteTypes;
+    private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+
+    public AmoCrmApiClient(ObjectMapper json,
+                           OutboundRateLimiters rateLimiters,
+                           OutboundCircuitBreakers circuitBreakers,
+                           MeterRegistry meters,
+                           Clock clock,
+                           @Value("${connector.amocrm.read-timeout:10s}") Duration readTimeout,
+                           @Value("${connector.amocrm.connect-timeout:5s}") Duration connectTimeout,
+                           @Value("${connector.amocrm.max-limiter-wait:2s}") Duration maxLimiterWait,
+                           @Value("${connector.amocrm.rate-limit-backoff:1s}") Duration rateLimitBackoff,
+                           @Value("${connector.amocrm.editable-note-types:common}") List<String> editableNoteTypes) {
+        this.json = json;
+        this.rateLimiters = rateLimiters;
+        this.circuitBreakers = circuitBreakers;
+        this.meters = meters;
+        this.clock = clock;
+        this.readTimeout = readTimeout;
+        this.connectTimeout = connectTimeout;
+        this.maxLimiterWait = maxLimiterWait;
+        this.rateLimitBackoff = rateLimitBackoff;
+        EnumSet<AmoCrmNoteType> editable = EnumSet.noneOf(AmoCrmNoteType.class);
+        editableNoteTypes.stream().map(String::strip).filter(s -> !s.isEmpty())
+                .map(AmoCrmNoteType::fromApiName).forEach(editable::add);
+        this.editableNoteTypes = Set.copyOf(editable);
+    }
+
+    /** {@code GET /api/v4/account?with=amojo_id}: the account's id, subdomain and Chats API id (amocrm.md §1.7). */
+    public AmoCrmAccountInfo account(AmoCrmAccount account) {
+        String uri = UriBuilder.of(API + "/account").queryParam("with", "amojo_id").toString();
+        JsonNode body = call(account, "account", HttpRequest.GET(uri))
+                .orElseThrow(() -> unexpected("account", "no content"));
+        return convert(body, AmoCrmAccountInfo.class);
+    }
+
+    /** {@code GET /api/v4/users}, admin only (amocrm.md §4.2, §7.1 fact 12); {@code page} counts from 1. */
+    public AmoCrmPage<AmoCrmUser> users(AmoCrmAccount account, int page) {
+        String uri = UriBuilder.of(API + "/users").queryParam("page", page).queryParam("limit", MAX_PAGE_SIZE).toString();
+        return page(call(account, "users", HttpRequest.GET(uri)), "users", AmoCrmUser.class, page);
+    }
+
+    /** {@code GET /api/v4/contacts/{id}?with=leads}; empty when amoCRM answers 204. */
+    public Optional<AmoCrmContact> contact(AmoCrmAccount account, long contactId) {
+        String uri = UriBuilder.of(API + "/contacts/" + contactId).queryParam("with", "leads").toString();
+        return call(account, "contact", HttpRequest.GET(uri)).map(body -> convert(body, AmoCrmContact.class));
+    }
+
+    /** {@code GET /api/v4/leads/{id}?with=contacts}; empty when amoCRM answers 204. */
+    public Optional<AmoCrmLead> lead(AmoCrmAccount account, long leadId) {
+        String uri = UriBuilder.of(API + "/leads/" + leadId).queryParam("with", "contacts").toString();
+        return call(account, "lead", HttpRequest.GET(uri)).map(body -> convert(body, AmoCrmLead.class));
+    }
+
+    /**
+     * {@code GET /api/v4/contacts?query=}: {@code query} also searches custom-field values, which is how a
+     * contact is found by phone (amocrm.md §4.2). No match is a 204 and an empty list.
+     */
+    public List<AmoCrmContact> searchContacts(AmoCrmAccount account, String query) {
+        String uri = UriBuilder.of(API + "/contacts").queryParam("query", query)
+                .queryParam("limit", SEARCH_LIMIT).toString();
+        return page(call(account, "search-contacts", HttpRequest.GET(uri)), "contacts", AmoCrmContact.class, 1).items();
+    }
+
+    /** {@code GET /api/v4/leads?query=&with=contacts}; no match is a 204 and an empty list. */
+    public List<AmoCrmLead> searchLeads(AmoCrmAccount account, String query) {
+        String uri = UriBuilder.of(API + "/leads").queryParam("query", query).queryParam("with", "contacts")
+                .queryParam("limit", SEARCH_LIMIT).toString();
+        return page(call(account, "search-leads", HttpRequest.GET(uri)), "leads", AmoCrmLead.class, 1).items();
+    }
+
+    /**
+     * {@code POST /api/v4/contacts} with the phone in the built-in PHONE field, addressed by {@code field_code}
+     * so no account-specific field id is needed (amocrm.md §4.3).
+     *
+     * @param phone             as it should be shown; {@code null} creates a contact without a phone
+     * @param responsibleUserId {@code null} leaves amoCRM's default (the token's user)
+     * @return the new contact's id
+     */
+    public long createContact(AmoCrmAccount account, String name, String phone, Long responsibleUserId) {
+        ObjectNode contact = json.createObjectNode().put("name", name);
+        if (responsibleUserId != null) {
+            contact.put("responsible_user_id", responsibleUserId);
+        }
+        if (phone != null && !phone.isBlank()) {
+            ObjectNode field = contact.putArray("custom_fields_values").addObject()
+                    .put("field_code", AmoCrmCustomFieldValues.PHONE);
+            field.putArray("values").addObject().put("enum_code", "WORK").put("value", phone);
+        }
+        ArrayNode body = json.createArrayNode().add(contact);
+        return createdIds(call(account, "create-contact", jsonRequest(HttpMethod.POST, API + "/contacts", body)),
+                "contacts", 1, "create-contact").get(0);
+    }
+
+    /**
+     * {@code POST /api/v4/leads}, linked to {@code contactId} through {@code _embedded.contacts}
+     * (amocrm.md §4.2).
+     *
+     * @param pipelineId {@code null} with {@code statusId null}: the account's main pipeline, first stage
+     * @return the new lead's id
+     */
+    public long createLead(AmoCrmAccount account, String name, Long pipelineId, Long statusId, Long contactId,
+                           Long responsibleUserId) {
+        ObjectNode lead = json.createObjectNode().put("name", name);
+        if (pipelineId != null) {
+            lead.put("pipeline_id", pipelineId);
+        }
+        if (statusId != null) {
+            lead.put("status_id", statusId);
+        }
+        if (responsibleUserId != null) {
+            lead.put("responsible_user_id", responsibleUserId);
+        }
+        if (contactId != null) {
+            lead.putObject("_embedded").putArray("contacts").addObject().put("id", contactId);
+        }
+        ArrayNode body = json.createArrayNode().add(lead);
+        return createdIds(call(account, "create-lead", jsonRequest(HttpMethod.POST, API + "/leads", body)),
+                "leads", 1, "create-lead").get(0);
+    }
+
+    /**
+     * {@code POST /api/v4/{leads|contacts}/notes}, {@value #MAX_NOTES_PER_REQUEST} notes per request
+     * (amocrm.md §4.4, §4.5).
+     *
+     * <p>A failure in a later request leaves the earlier requests' notes created: it comes out as an
+     * {@link AmoCrmBatchException} carrying their ids, so a retry resends only the rest.
+     *
+     * @return the new notes' ids, in the order of {@code notes}
+     */
+    public List<Long> addNotes(AmoCrmAccount account, String entityType, List<AmoCrmNewNote> notes) {
+        String path = notesPath(entityType);
+        List<Long> ids = new ArrayList<>(notes.size());
+        for (int from = 0; from < notes.size(); from += MAX_NOTES_PER_REQUEST) {
+            List<AmoCrmNewNote> chunk = notes.subList(from, Math.min(notes.size(), from + MAX_NOTES_PER_REQUEST));
+            ArrayNode body = json.createArrayNode();
+            for (int i = 0; i < chunk.size(); i++) {
+                AmoCrmNewNote note = chunk.get(i);
+                ObjectNode item = body.addObject()
+                        .put("entity_id", note.entityId())
+                        .put("note_type", note.noteType().apiName());
+                params(item, note.noteType(), note.text(), note.service());
+                // amoCRM echoes request_id per created item, so ids map back to notes even if it reorders them.
+                item.put("request_id", String.valueOf(i));
+            }
+            try {
+                ids.addAll(createdIds(call(account, "add-notes", jsonRequest(HttpMethod.POST, path, body)),
+                        "notes", chunk.size(), "add-notes"));
+            } catch (AmoCrmApiException e) {
+                throw ids.isEmpty() ? e : new AmoCrmBatchException(e, ids);
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * {@code PATCH /api/v4/{leads|contacts}/notes}, in requests of {@value #MAX_NOTES_PER_REQUEST}
+     * (amocrm.md §4.4). Only types in {@link #canEdit} are sent.
+     *
+     * @return the updated notes' ids, in the order of {@code updates}
+     * @throws AmoCrmBatchException     when a later request fails after earlier ones were applied
+     * @throws IllegalArgumentException before any request when a note's type is not known to be editable
+     */
+    public List<Long> updateNotes(AmoCrmAccount account, String entityType, List<AmoCrmNoteUpdate> updates) {
+        String path = notesPath(entityType);
+        for (AmoCrmNoteUpdate update : updates) {
+            if (!canEdit(update.noteType())) {
+                throw new IllegalArgumentException("amoCRM note type " + update.noteType().apiName()
+                        + " is not configured as editable (connector.amocrm.editable-note-types); add a new note instead");
+            }
+        }
+        List<Long> ids = new ArrayList<>(updates.size());
+        for (int from = 0; from < updates.size(); from += MAX_NOTES_PER_REQUEST) {
+            List<AmoCrmNoteUpdate> chunk = updates.subList(from, Math.min(updates.size(), from + MAX_NOTES_PER_REQUEST));
+            ArrayNode body = json.createArrayNode();
+            for (AmoCrmNoteUpdate update : chunk) {
+                ObjectNode item = body.addObject()
+                        .put("id", update.noteId())
+                        .put("entity_id", update.entityId())
+                        .put("note_type", update.noteType().apiName());
+                params(item, update.noteType(), update.text(), update.service());
+            }
+            try {
+                JsonNode answer = call(account, "update-notes", jsonRequest(HttpMethod.PATCH, path, body))
+                        .orElseThrow(() -> ambiguous("update-notes", "no content"));
+                List<Long> updated = new ArrayList<>();
+                answer.path("_embedded").path("notes").forEach(n -> updated.add(n.path("id").asLong()));
+                if (updated.size() != chunk.size()) {
+                    throw ambiguous("update-notes", "answered " + updated.size() + " notes for " + chunk.size());
+                }
+                ids.addAll(updated);
+            } catch (AmoCrmApiException e) {
+                throw ids.isEmpty() ? e : new AmoCrmBatchException(e, ids);
+            }
+        }
+        return ids;
+    }
+
+    /** Whether {@link #updateNotes} will PATCH notes of this type; see {@link #DEFAULT_EDITABLE_NOTE_TYPES}. */
+    public boolean canEdit(AmoCrmNoteType type) {
+        return editableNoteTypes.contains(type);
+    }
+
+    /** {@code GET /api/v4/webhooks}, admin only (amocrm.md §2.1); watch {@code disabled} (§2.4). */
+    public List<AmoCrmWebhook> listWebhooks(AmoCrmAccount account) {
+        return listWebhooks(account, null);
+    }
+
+    /** {@code GET /api/v4/webhooks?filter[destination]=}; {@code null} lists all. */
+    public List<AmoCrmWebhook> listWebhooks(AmoCrmAccount account, String destination) {
+        UriBuilder uri = UriBuilder.of(API + "/webhooks");
+        if (destination != null) {
+            uri.queryParam("filter[destination]", destination);
+        }
+        return page(call(account, "list-webhooks", HttpRequest.GET(uri.toString())), "webhooks",
+                AmoCrmWebhook.class, 1).items();
+    }
+
+    /**
+     * {@code POST /api/v4/webhooks} with {@code destination} and the event codes in {@code settings}
+     * (amocrm.md §2.1, §2.2). Re-subscribing the same destination replaces its settings.
+     */
+    public AmoCrmWebhook subscribeWebhook(AmoCrmAccount account, String destination, List<String> settings) {
+        ObjectNode body = json.createObjectNode().put("destination", destination);
+        settings.forEach(body.putArray("settings")::add);
+        JsonNode answer = call(account, "subscribe-webhook", jsonRequest(HttpMethod.POST, API + "/webhooks", body))
+                .orElseThrow(() -> ambiguous("subscribe-webhook", "no content"));
+        return convert(answer, AmoCrmWebhook.class);
+    }
+
+    /** {@code DELETE /api/v4/webhooks} with {@code {"destination": ...}} in the body (amocrm.md §2.1). */
+    public void unsubscribeWebhook(AmoCrmAccount account, String destination) {
+        ObjectNode body = json.createObjectNode().put("destination", destination);
+        call(account, "unsubscribe-webhook", jsonRequest(HttpMethod.DELETE, API + "/webhooks", body));
+    }
+
+    @PreDestroy
+    @Override
+    public void close() {
+        clients.values().forEach(HttpClient::close);
+        clients.clear();
+    }
+
+    private static String notesPath(String entityType) {
+        if (!LEADS.equals(entityType) && !CONTACTS.equals(entityType)) {
+            throw new IllegalArgumentException("Notes go to 'leads' or 'contacts', not '" + entityType + "'");
+        }
+        return API + "/" + entityType + "/notes";
+    }
+
+    /** Both connector note types carry {@code params.text}; {@code service_message} adds {@code service} (§4.4). */
+    private static void params(ObjectNode item, AmoCrmNoteType type, String text, String service) {
+        ObjectNode params = item.putObject("params");
+        if (type == AmoCrmNoteType.SERVICE_MESSAGE) {
+            params.put("service", service);
+        }
+        params.put("text", text);
+    }
+
+    private MutableHttpRequest<String> jsonRequest(HttpMethod method, String path, JsonNode body) {
+        try {
+            return HttpRequest.<String>create(method, path)
+                    .body(json.writeValueAsString(body))
+                    .contentType(MediaType.APPLICATION_JSON_TYPE);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot encode an amoCRM request body", e);
+        }
+    }
+
+    /** The answer's JSON, or empty for a 204 / empty body (amoCRM's "nothing found", amocrm.md §4.1). */
+    private Optional<JsonNode> call(AmoCrmAccount account, String operation, MutableHttpRequest<?> request) {
+        String key = account.limiterKey();
+        try (var permit = rateLimiters.acquire(TARGET, key, LIMITER_OPERATION, maxLimiterWait)) {
+            request.bearerAuth(account.accessToken()).accept(HAL_JSON, MediaType.APPLICATION_JSON_TYPE);
+            return circuitBreakers.call(key, () -> exchange(account, operation, request));
+        } catch (AmoCrmApiException e) {
+            throw e;
+        } catch (OutboundCallException e) {
+            // Our own limiter or an open breaker: callers get the one exception type this client promises.
+            throw new AmoCrmApiException(e.getMessage(), e.disposition(), e.status(), null,
+                    e.retryAfter().orElse(null), null, e);
+        }
+    }
+
+    private Optional<JsonNode> exchange(AmoCrmAccount account, String operation, MutableHttpRequest<?> request) {
+        long start = System.nanoTime();
+        try {
+            HttpResponse<String> response = client(account).toBlocking().exchange(request, Argument.STRING, Argument.STRING);
+            Optional<JsonNode> body = parseSuccess(request, response);
+            long millis = record(operation, "ok", start);
+            LOG.debug("event=amocrm_call_ok operation={} method={} status={} durationMs={}",
+                    operation, request.getMethod(), response.code(), millis);
+            return body;
+        } catch (HttpClientResponseException e) {
+            throw failed(operation, start, fromResponse(account, request, e));
+        } catch (HttpClientException e) {
+            throw failed(operation, start, fromTransport(account, request, e));
+        } catch (AmoCrmApiException e) {
+            throw failed(operation, start, e);
+        }
+    }
+
+    private HttpClient client(AmoCrmAccount account) {
+        return clients.computeIfAbsent(account.baseUrl(), url -> {
+            DefaultHttpClientConfiguration configuration = new DefaultHttpClientConfiguration();
+            configuration.setReadTimeout(readTimeout);
+            configuration.setConnectTimeout(connectTimeout);
+            try {
+                return HttpClient.create(URI.create(url).toURL(), configuration);
+            } catch (MalformedURLException e) {
+                throw new IllegalArgumentException("Not a URL: " + url, e);
+            }
+        });
+    }
+
+    private Optional<JsonNode> parseSuccess(HttpRequest<?> request, HttpResponse<String> response) {
+        String body = response.getBody().orElse("");
+        if (response.code() == 204 || body.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(json.readTree(body));
+        } catch (JsonProcessingException e) {
+            // The call reached amoCRM and succeeded, so a write may well have been applied.
+            throw new AmoCrmApiException(describe(request) + " answered " + response.code() + " with a body that is not JSON",
+                    ambiguousIfWrite(request), response.code(), null, null, null, e);
+        }
+    }
+
+    private AmoCrmApiException fromResponse(AmoCrmAccount account, HttpRequest<?> request,
+                                            HttpClientResponseException e) {
+        int status = e.getStatus().getCode();
+        AmoCrmProblem problem = parseProblem(e.getResponse().getBody(String.class).orElse(null));
+        String message = redact(account, describe(request) + " answered " + status + summary(problem));
+        Optional<Duration> retryAfter = retryAfter(e.getResponse());
+        return switch (status) {
+            case 401 -> health(message, status, problem, AmoCrmApiException.TOKEN_EXPIRED, e);
+            case 402 -> health(message, status, problem, AmoCrmApiException.PAYMENT_REQUIRED, e);
+            // After repeated 429s amoCRM answers 403 to every call (often an nginx page) until support unblocks
+            // the account; retrying only prolongs it (amocrm.md §4.5, §7.2).
+            case 403 -> health(message, status, problem, AmoCrmApiException.ACCOUNT_BLOCKED, e);
+            case 429 -> {
+                Duration wait = retryAfter.orElse(rateLimitBackoff);
+                // amoCRM counts per account: every caller for this account holds off, or 429s turn into a block.
+                rateLimiters.pause(TARGET, account.limiterKey(), LIMITER_OPERATION, clock.instant().plus(wait));
+                yield new AmoCrmApiException(message, Disposition.RATE_LIMITED, status, problem, wait, null, e);
+            }
+            // A gateway error may come after the write was handed on (amoCRM suggests 504s on too-big batches,
+            // §4.5): look it up before sending again, as the Pact client does.
+            case 502, 504 -> new AmoCrmApiException(message, ambiguousIfWrite(request), status, problem,
+                    retryAfter.orElse(null), null, e);
+            default -> status >= 500
+                    ? new AmoCrmApiException(message, Disposition.RETRY, status, problem, retryAfter.orElse(null), null, e)
+                    : new AmoCrmApiException(message, Disposition.PERMANENT, status, problem, null, null, e);
+        };
+    }
+
+    private static AmoCrmApiException health(String message, int status, AmoCrmProblem problem, String healthState,
+                                             Throwable cause) {
+        return new AmoCrmApiException(message, Disposition.HEALTH, status, problem, null, healthState, cause);
+    }
+
+    private AmoCrmApiException fromTransport(AmoCrmAccount account, HttpRequest<?> request, HttpClientException e) {
+        if (isTimeout(e)) {
+            // The request left us; amoCRM may have applied a write before we gave up waiting.
+            return new AmoCrmApiException(describe(request) + " timed out waiting for the response",
+                    ambiguousIfWrite(request), 0, null, null, null, e);
+        }
+        return new AmoCrmApiException(redact(account, describe(request) + " failed: " + e.getMessage()),
+                Disposition.RETRY, 0, null, null, null, e);
+    }
+
+    static boolean isTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ReadTimeoutException || t instanceof TimeoutException
+                    || t instanceof io.netty.handler.timeout.ReadTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** GET and DELETE can be repeated as they are; a POST or PATCH that may have landed must be looked up first. */
+    private static Disposition ambiguousIfWrite(HttpRequest<?> request) {
+        HttpMethod method = request.getMethod();
+        return method == HttpMethod.POST || method == HttpMethod.PATCH ? Disposition.RETRY_AMBIGUOUS : Disposition.RETRY;
+    }
+
+    /** {@code Retry-After} as delta-seconds or HTTP-date (RFC 9110 §10.2.3). */
+    private Optional<Duration> retryAfter(HttpResponse<?> response) {
+        String value = response.getHeaders().get("Retry-After");
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
+        }
+        String v = value.strip();
+        if (v.matches("\\d+")) {
+            return Optional.of(Duration.ofSeconds(Long.parseLong(v)));
+        }
+        try {
+            Duration until = Duration.between(clock.instant(), ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            return Optional.of(until.isNegative() ? Duration.ZERO : until);
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private AmoCrmProblem parseProblem(String body) {
+        if (body == null || body.isBlank()) {
+            return null;
+        }
+        try {
+            JsonNode node = json.readTree(body);
+            return node != null && node.isObject() ? json.treeToValue(node, AmoCrmProblem.class) : null;
+        } catch (JsonProcessingException e) {
+            // A blocked account gets an nginx HTML page, and 429s may come without JSON (amocrm.md §7.2).
+            return null;
+        }
+    }
+
+    private static String summary(AmoCrmProblem problem) {
+        if (problem == null) {
+            return "";
+        }
+        StringBuilder text = new StringBuilder();
+        if (problem.title() != null) {
+            text.append(' ').append(problem.title());
+        }
+        if (problem.detail() != null) {
+            text.append(": ").append(problem.detail());
+        }
+        for (AmoCrmProblem.ValidationError item : problem.validationErrors()) {
+            for (AmoCrmProblem.FieldError error : item.errors()) {
+                text.append("; [").append(item.requestId()).append("] ").append(error.path())
+                        .append(' ').append(error.code()).append(": ").append(error.detail());
+            }
+        }
+        return text.toString();
+    }
+
+    private AmoCrmApiException failed(String operation, long start, AmoCrmApiException e) {
+        long millis = record(operation, outcome(e), start);
+        LOG.warn("event=amocrm_call_failed operation={} status={} durationMs={} detail={}",
+                operation, e.status(), millis, e.getMessage());
+        return e;
+    }
+
+    private static String outcome(AmoCrmApiException e) {
+        if (e.disposition() == Disposition.HEALTH) {
+            return "health";
+        }
+        if (e.status() == 429) {
+            return "rate_limited";
+        }
+        if (e.status() >= 500) {
+            return "server_error";
+        }
+        if (e.status() >= 400) {
+            return "client_error";
+        }
+        if (e.status() == 0) {
+            return isTimeout(e) ? "timeout" : "io_error";
+        }
+        // A 2xx we could not read: amoCRM's side misbehaved.
+        return "server_error";
+    }
+
+    /** Same meters and tag set as the Pact client, so dashboards compare targets directly. */
+    private long record(String operation, String outcome, long start) {
+        long nanos = System.nanoTime() - start;
+        Counter.builder("connector.outbound.calls")
+                .description("Calls to external APIs, by outcome")
+                .tags("target", TARGET, "operation", operation, "outcome", outcome)
+                .register(meters)
+                .increment();
+        Timer.builder("connector.outbound.latency")
+                .description("Latency of calls to external APIs")
+                .tags("target", TARGET, "operation", operation, "outcome", outcome)
+                .register(meters)
+                .record(nanos, TimeUnit.NANOSECONDS);
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+
+    /** Method and path only; the query may carry a searched phone number, which logs do not need. */
+    private static String describe(HttpRequest<?> request) {
+        return "amoCRM " + request.getMethod() + " " + request.getPath();
+    }
+
+    /** amoCRM's free-text {@code detail} is echoed into messages and logs; make sure it never carries the token. */
+    private static String redact(AmoCrmAccount account, String text) {
+        String token = account.accessToken();
+        String withoutToken = token.isEmpty() ? text : text.replace(token, SecretMasker.maskValue(token));
+        return SecretMasker.mask(withoutToken);
+    }
+
+    private <T> AmoCrmPage<T> page(Optional<JsonNode> body, String entity, Class<T> type, int requestedPage) {
+        if (body.isEmpty()) {
+            return AmoCrmPage.empty(requestedPage);
+        }
+        JsonNode root = body.get();
+        JsonNode items = root.path("_embedded").path(entity);
+        if (!items.isArray()) {
+            throw unexpected(entity, "no _embedded." + entity + " list");
+        }
+        List<T> result = new ArrayList<>(items.size());
+        items.forEach(item -> result.add(convert(item, type)));
+        int page = root.path("_page").asInt(requestedPage);
+        boolean hasNext = root.path("_links").path("next").hasNonNull("href");
+        return new AmoCrmPage<>(result, page, hasNext);
+    }
+
+    /**
+     * Ids of a create call's {@code _embedded.<entity>[]}, put back into request order by {@code request_id}
+     * where amoCRM echoes it; amoCRM created something, so an answer we cannot read is ambiguous, not fatal.
+     */
+    private List<Long> createdIds(Optional<JsonNode> body, String entity, int expected, String operation) {
+        JsonNode items = body.map(b -> b.path("_embedded").path(entity)).orElse(null);
+        if (items == null || !items.isArray() || items.size() != expected) {
+            throw ambiguous(operation, "answered " + (items == null || !items.isArray() ? "no" : items.size())
+                    + " " + entity + " for " + expected);
+        }
+        Long[] ids = new Long[expected];
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            int slot = i;
+            JsonNode requestId = item.get("request_id");
+            if (requestId != null && requestId.asText().matches("\\d+")) {
+                slot = Integer.parseInt(requestId.asText());
+            }
+            if (slot >= expected || ids[slot] != null) {
+                slot = i;
+            }
+            ids[slot] = item.path("id").asLong();
+        }
+        return List.of(ids);
+    }
+
+    private <T> T convert(JsonNode node, Class<T> type) {
+        try {
+            return json.treeToValue(node, type);
+        } catch (JsonProcessingException e) {
+            throw new AmoCrmApiException("amoCRM answered a " + type.getSimpleName() + " we cannot read: "
+                    + e.getOriginalMessage(), Disposition.PERMANENT, 200, null, null, null, e);
+        }
+    }
+
+    private static AmoCrmApiException unexpected(String operation, String what) {
+        return new AmoCrmApiException("amoCRM " + operation + " answered " + what, Disposition.RETRY, 200,
+                null, null, null, null);
+    }
+
+    private static AmoCrmApiException ambiguous(String operation, String what) {
+        return new AmoCrmApiException("amoCRM " + operation + " " + what, Disposition.RETRY_AMBIGUOUS, 200,
+                null, null, null, null);
+    }
+}
