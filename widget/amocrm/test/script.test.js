@@ -3,7 +3,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { loadWidget, WIDGET_DIR } = require('./harness');
+const { loadWidget, WIDGET_DIR } = require('../../harness/amocrm');
 
 const SESSION = { token: 'sess.tok/en+1', expiresAt: new Date(Date.now() + 15 * 60 * 1000).toISOString(), installationId: 7, user: { id: '42', name: null, admin: false } };
 

@@ -6,7 +6,7 @@ const fs = require('fs');
 const path = require('path');
 const vm = require('vm');
 
-const WIDGET_DIR = path.join(__dirname, '..');
+const WIDGET_DIR = path.join(__dirname, '..', 'amocrm');
 
 // ---------- fake DOM ----------
 class Node {
