@@ -8,6 +8,8 @@ import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.sync.outbox.CommandKind;
 import com.pactcrm.connector.sync.outbox.DeliveryResult;
+import com.pactcrm.connector.amocrm.gateway.AmoCrmGateway;
+import io.micronaut.context.annotation.Replaces;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
@@ -19,12 +21,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Test double of a CRM behind the {@link CrmGateway} port: it keeps a timeline per entity where a
+ * Test double of a CRM behind the {@link CrmGateway} port, standing in for amoCRM unless a test sets
+ * {@code test.crm-double=false} to run the real adapter against a WireMock amoCRM: it keeps a timeline per entity where a
  * status entry is edited in place, records every call and batch size, and finds or creates contacts
  * by phone.
  */
 @Singleton
 @Requires(env = "test")
+@Requires(property = "test.crm-double", notEquals = "false")
+@Replaces(AmoCrmGateway.class)
 public class RecordingCrmGateway implements CrmGateway {
 
     /** One entry in an entity's timeline, as the CRM would show it. */

@@ -1,0 +1,134 @@
+package com.pactcrm.connector.amocrm.gateway;
+
+import com.pactcrm.connector.amocrm.AmoCrmConfiguration;
+import com.pactcrm.connector.amocrm.client.AmoCrmAccount;
+import com.pactcrm.connector.amocrm.client.AmoCrmApiClient;
+import com.pactcrm.connector.amocrm.client.AmoCrmBatchException;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmContact;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmNewNote;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteType;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteUpdate;
+import com.pactcrm.connector.amocrm.oauth.AmoCrmTokenService;
+import com.pactcrm.connector.crm.CrmEntityRef;
+import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
+import com.pactcrm.connector.crm.TimelineEntry;
+import com.pactcrm.connector.installation.CrmKind;
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.sync.outbox.CommandKind;
+import com.pactcrm.connector.sync.outbox.DeliveryResult;
+import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * amoCRM behind the CRM port. Timeline entries are {@code service_message} notes of service "Pact"
+ * (amocrm.md §4.4): visibly the connector's, and never mistaken for a person's note, so they cannot
+ * loop back as a Pact comment. A status note is edited in place when the client says amoCRM lets
+ * that note type be edited ({@code connector.amocrm.editable-note-types}); otherwise every status
+ * that survives coalescing is a note of its own.
+ */
+@Singleton
+public class AmoCrmGateway implements CrmGateway {
+
+    static final String SERVICE = "Pact";
+
+    private final AmoCrmApiClient api;
+    private final AmoCrmTokenService tokens;
+    private final AmoCrmConfiguration amocrm;
+
+    public AmoCrmGateway(AmoCrmApiClient api, AmoCrmTokenService tokens, AmoCrmConfiguration amocrm) {
+        this.api = api;
+        this.tokens = tokens;
+        this.amocrm = amocrm;
+    }
+
+    @Override
+    public CrmKind crm() {
+        return CrmKind.AMOCRM;
+    }
+
+    @Override
+    public int batchSize(CommandKind kind) {
+        return AmoCrmApiClient.MAX_NOTES_PER_REQUEST;
+    }
+
+    @Override
+    public List<DeliveryResult> writeTimeline(Installation installation, List<TimelineEntry> entries) {
+        AmoCrmAccount account = account(installation);
+        boolean editable = api.canEdit(AmoCrmNoteType.SERVICE_MESSAGE);
+        DeliveryResult[] results = new DeliveryResult[entries.size()];
+        Map<String, List<Integer>> added = new LinkedHashMap<>();
+        Map<String, List<Integer>> edited = new LinkedHashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            TimelineEntry e = entries.get(i);
+            boolean edit = editable && e.status() != null && e.existingEntryId() != null;
+            (edit ? edited : added).computeIfAbsent(apiEntity(e.entityType()), k -> new ArrayList<>()).add(i);
+        }
+        added.forEach((entity, indexes) -> add(account, entity, entries, indexes, results));
+        edited.forEach((entity, indexes) -> edit(account, entity, entries, indexes, results));
+        return Arrays.asList(results);
+    }
+
+    private void add(AmoCrmAccount account, String entity, List<TimelineEntry> entries, List<Integer> indexes,
+                     DeliveryResult[] results) {
+        List<AmoCrmNewNote> notes = indexes.stream().map(i -> AmoCrmNewNote.serviceMessage(
+                Long.parseLong(entries.get(i).entityId()), SERVICE, AmoCrmTimelineNotes.textOf(entries.get(i)))).toList();
+        try {
+            List<Long> ids = api.addNotes(account, entity, notes);
+            for (int j = 0; j < indexes.size(); j++) {
+                results[indexes.get(j)] = DeliveryResult.delivered(Long.toString(ids.get(j)), "note added");
+            }
+        } catch (AmoCrmBatchException e) {
+            // Requests before the failing one went through: only the rest is retried.
+            for (int j = 0; j < indexes.size(); j++) {
+                results[indexes.get(j)] = j < e.created().size()
+                        ? DeliveryResult.delivered(Long.toString(e.created().get(j)), "note added")
+                        : DeliveryResult.failed(e);
+            }
+        } catch (OutboundCallException e) {
+            indexes.forEach(i -> results[i] = DeliveryResult.failed(e));
+        }
+    }
+
+    private void edit(AmoCrmAccount account, String entity, List<TimelineEntry> entries, List<Integer> indexes,
+                      DeliveryResult[] results) {
+        List<AmoCrmNoteUpdate> updates = indexes.stream().map(i -> AmoCrmNoteUpdate.serviceMessage(
+                Long.parseLong(entries.get(i).existingEntryId()), Long.parseLong(entries.get(i).entityId()), SERVICE,
+                AmoCrmTimelineNotes.textOf(entries.get(i)))).toList();
+        try {
+            api.updateNotes(account, entity, updates);
+            indexes.forEach(i -> results[i] = DeliveryResult.delivered(entries.get(i).existingEntryId(), "note edited"));
+        } catch (OutboundCallException e) {
+            indexes.forEach(i -> results[i] = DeliveryResult.failed(e));
+        }
+    }
+
+    @Override
+    public CrmEntityRef findOrCreateClient(Installation installation, NewClientPayload client) {
+        AmoCrmAccount account = account(installation);
+        String phone = client.phone() == null ? null : client.phone().replaceAll("\\D", "");
+        if (phone != null && !phone.isEmpty()) {
+            List<AmoCrmContact> found = api.searchContacts(account, phone);
+            if (!found.isEmpty()) {
+                return new CrmEntityRef("contact", Long.toString(found.get(0).id()));
+            }
+        }
+        String name = client.name() != null && !client.name().isBlank() ? client.name() : "+" + phone;
+        long contactId = api.createContact(account, name, phone, null);
+        long leadId = api.createLead(account, name + " — Pact", null, null, contactId, null);
+        return new CrmEntityRef("lead", Long.toString(leadId));
+    }
+
+    private AmoCrmAccount account(Installation installation) {
+        return new AmoCrmAccount(amocrm.scheme() + "://" + installation.crmHost(), tokens.accessToken(installation.id()));
+    }
+
+    private static String apiEntity(String entityType) {
+        return "contact".equals(entityType) ? AmoCrmApiClient.CONTACTS : AmoCrmApiClient.LEADS;
+    }
+}
