@@ -4,8 +4,6 @@ import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
 import java.net.URI;
-import java.util.Arrays;
-import java.util.List;
 
 /**
  * The amoCRM integration as registered in amoCRM: its id (amoCRM calls it {@code client_uuid} in
@@ -21,10 +19,6 @@ public record AmoCrmConfiguration(
 
     public boolean configured() {
         return clientId != null && !clientId.isBlank() && clientSecret != null && !clientSecret.isBlank();
-    }
-
-    public List<String> hostSuffixes() {
-        return Arrays.stream(allowedHostSuffixes.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
     }
 
     /**

@@ -1,0 +1,71 @@
+package com.pactcrm.connector.amocrm.install;
+
+import com.pactcrm.connector.amocrm.AmoCrmConfiguration;
+import com.pactcrm.connector.amocrm.oauth.AmoCrmHostNotAllowedException;
+import com.pactcrm.connector.ops.problem.ProblemException;
+import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * amoCRM's redirect URI. The widget install hook calls it server to server with {@code code},
+ * {@code referer} and {@code from_widget} (usually {@code client_id} too), allows at most 3 s and
+ * never sends it again (amocrm.md §1.2), so the code is exchanged right here. The button flow comes
+ * in the browser with {@code code}, {@code referer} and {@code state} ({@code state} is not checked yet:
+ * the connector has no sign-in page issuing one). In both, {@code referer} is the account host; the
+ * client secret goes only to hosts under the allowed suffixes.
+ */
+@Controller("/amocrm/oauth/callback")
+@ExecuteOn(TaskExecutors.BLOCKING)
+class AmoCrmOAuthCallbackController {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AmoCrmOAuthCallbackController.class);
+
+    private final AmoCrmInstallation installer;
+    private final AmoCrmConfiguration amocrm;
+
+    AmoCrmOAuthCallbackController(AmoCrmInstallation installer, AmoCrmConfiguration amocrm) {
+        this.installer = installer;
+        this.amocrm = amocrm;
+    }
+
+    @Get(produces = MediaType.TEXT_HTML)
+    HttpResponse<String> callback(@Nullable @QueryValue String code, @Nullable @QueryValue String referer,
+                                  @Nullable @QueryValue("from_widget") String fromWidget,
+                                  @Nullable @QueryValue("client_id") String clientId) {
+        if (!amocrm.configured()) {
+            throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable", "the amoCRM integration is not configured");
+        }
+        if (code == null || code.isBlank() || referer == null || referer.isBlank()) {
+            throw ProblemException.badRequest("code and referer are required");
+        }
+        if (clientId != null && !clientId.equals(amocrm.clientId())) {
+            throw ProblemException.badRequest("this code was issued for another integration");
+        }
+        String host = referer.strip().toLowerCase(Locale.ROOT);
+        try {
+            installer.install(host, code);
+        } catch (AmoCrmHostNotAllowedException e) {
+            // Checked before any request: the client secret never leaves for a foreign host.
+            LOG.warn("event=amocrm_install_refused reason=host_not_allowed host={}", host);
+            throw ProblemException.badRequest("referer is not an amoCRM account host");
+        } catch (OutboundCallException e) {
+            LOG.error("event=amocrm_install_failed host={} flow={} error={}", host, fromWidget != null ? "widget" : "button",
+                    e.getMessage());
+            throw new ProblemException(HttpStatus.BAD_GATEWAY, "Bad Gateway", "amoCRM did not complete the installation");
+        }
+        return HttpResponse.ok("<!doctype html><html lang=\"pt\"><meta charset=\"utf-8\"><title>Pact</title>"
+                + "<body style=\"font-family:sans-serif\"><h1>Pact conectado ao amoCRM</h1>"
+                + "<p>Pode fechar esta janela.</p></body></html>");
+    }
+}

@@ -1,0 +1,158 @@
+package com.pactcrm.connector.amocrm.install;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import com.pactcrm.connector.installation.CrmKind;
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.installation.InstallationRepository;
+import com.pactcrm.connector.security.SecretCipher;
+import com.pactcrm.connector.testsupport.Http;
+import com.pactcrm.connector.testsupport.PactWebhooks;
+import com.pactcrm.connector.testsupport.TestSql;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.micronaut.test.support.TestPropertyProvider;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The amoCRM install hook against a WireMock amoCRM (token endpoint, account, webhooks, notes), then
+ * Pact statuses arriving as notes in the lead's timeline through the real amoCRM adapter.
+ */
+@MicronautTest(transactional = false)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AmoCrmInstallAndTimelineTest implements TestPropertyProvider {
+
+    static final WireMockServer AMO = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    static final String CLIENT_ID = "6a1b3c9e-2f4d-4e8a-9b7c-0d1e2f3a4b5c";
+
+    static {
+        AMO.start();
+    }
+
+    @Inject
+    EmbeddedServer server;
+    @Inject
+    InstallationRepository installations;
+    @Inject
+    SecretCipher cipher;
+    @Inject
+    TestSql sql;
+
+    @Override
+    public Map<String, String> getProperties() {
+        return Map.of(
+                "test.crm-double", "false",
+                "connector.amocrm.client-id", CLIENT_ID,
+                "connector.amocrm.client-secret", "Wq9ZtN3pXk8LmR2vYb6HcJ4sDf7GhUe1QaTo5IwPzVxSnMy0BlKrCjEgFiAdOuT2",
+                "connector.amocrm.redirect-uri", "https://connector.example.com/amocrm/oauth/callback",
+                "connector.amocrm.scheme", "http",
+                "connector.amocrm.allowed-host-suffixes", ".amocrm.ru,127.0.0.1",
+                "connector.public-url", "https://connector.example.com");
+    }
+
+    @AfterAll
+    void stop() {
+        AMO.stop();
+    }
+
+    private String referer() {
+        return "127.0.0.1:" + AMO.port();
+    }
+
+    private void stubAmoCrm() {
+        AMO.stubFor(post(urlPathEqualTo("/oauth2/access_token")).willReturn(okJson(
+                "{\"token_type\":\"Bearer\",\"expires_in\":86400,\"access_token\":\"amo-access-1f2e3d4c5b6a\","
+                        + "\"refresh_token\":\"amo-refresh-a6b5c4d3e2f1\"}")));
+        AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/account")).willReturn(okJson(
+                "{\"id\":29138932,\"name\":\"Acme Trading\",\"subdomain\":\"acme\",\"current_user_id\":8214877,"
+                        + "\"country\":\"BR\",\"currency\":\"BRL\",\"_links\":{\"self\":{\"href\":\"https://acme.amocrm.ru/api/v4/account\"}}}")));
+        AMO.stubFor(post(urlPathEqualTo("/api/v4/webhooks")).willReturn(okJson(
+                "{\"id\":1123,\"destination\":\"https://connector.example.com/amocrm/webhooks/x\",\"created_at\":1763634600,"
+                        + "\"updated_at\":1763634600,\"account_id\":29138932,\"created_by\":8214877,\"sort\":1,\"disabled\":false,"
+                        + "\"settings\":[\"responsible_lead\"]}")));
+        // One created note per note sent, in order, as amoCRM answers a batch (amocrm.md §4.4).
+        AMO.stubFor(post(urlPathEqualTo("/api/v4/leads/notes")).willReturn(aResponse()
+                .withHeader("Content-Type", "application/hal+json")
+                .withBody("{\"_embedded\":{\"notes\":[{{#each (jsonPath request.body '$') as |n|}}"
+                        + "{\"id\":{{randomInt lower=100000 upper=999999999}},\"entity_id\":{{n.entity_id}},\"request_id\":\"{{@index}}\"}"
+                        + "{{#unless @last}},{{/unless}}{{/each}}]}}")
+                .withTransformers("response-template")));
+    }
+
+    private int install() {
+        return Http.get(server.getURL() + "/amocrm/oauth/callback?code=def50200a1b2c3&referer=" + referer()
+                + "&from_widget=1&client_id=" + CLIENT_ID).statusCode();
+    }
+
+    @Test
+    void installStoresTheAccountOnceSubscribesWebhooksAndPactStatusesBecomeNotes() {
+        stubAmoCrm();
+        assertEquals(200, install());
+        assertEquals(200, install(), "a re-install updates the same installation");
+
+        Installation installation = installations.findByCrmAndCrmAccountId(CrmKind.AMOCRM, "29138932").orElseThrow();
+        assertEquals(1, sql.count("SELECT COUNT(*) FROM installation WHERE crm = 'AMOCRM' AND crm_account_id = '29138932'"));
+        assertEquals(referer(), installation.crmHost());
+        assertEquals("amo-access-1f2e3d4c5b6a", cipher.decrypt(installation.accessTokenEnc()));
+        assertFalse(installation.refreshTokenEnc().contains("amo-refresh"), "stored encrypted");
+        LoggedRequest subscribe = AMO.findAll(postRequestedFor(urlPathEqualTo("/api/v4/webhooks"))).get(0);
+        assertTrue(subscribe.getBodyAsString().contains("https://connector.example.com/amocrm/webhooks/" + installation.hookKey()),
+                subscribe.getBodyAsString());
+        assertTrue(subscribe.getBodyAsString().contains("responsible_lead") && subscribe.getBodyAsString().contains("note_contact"));
+        AMO.verify(postRequestedFor(urlPathEqualTo("/oauth2/access_token"))
+                .withRequestBody(matchingJsonPath("$.grant_type", equalTo("authorization_code"))));
+
+        sql.update("INSERT INTO conversation_link (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id) "
+                + "VALUES (?, 2073572213, 'lead', '31926520')", installation.id());
+        String hook = server.getURL() + "/pact/webhooks/" + installation.pactHookKey();
+        Http.postJson(hook, PactWebhooks.fixture("message-create-outgoing"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> noteBodies().size() == 1);
+        Http.postJson(hook, PactWebhooks.fixture("message-update-read"));
+        Http.postJson(hook, PactWebhooks.fixture("message-update-read"));
+        Http.postJson(hook, PactWebhooks.fixture("message-update-delivered"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> sql.count(
+                "SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? AND state = 'DONE'", installation.id()) == 3);
+        await().atMost(Duration.ofSeconds(20)).until(() -> noteBodies().stream().anyMatch(b -> b.contains("lida")));
+        List<String> notes = noteBodies();
+        assertEquals(2, notes.size(), "clock, then read; the duplicate and the late delivered add nothing: " + notes);
+        assertTrue(notes.get(0).contains("\"note_type\":\"service_message\"") && notes.get(0).contains("\"service\":\"Pact\""),
+                notes.get(0));
+        assertTrue(notes.get(0).contains("na fila"), notes.get(0));
+        assertTrue(notes.get(1).contains("31926520"));
+    }
+
+    @Test
+    void aRefererOutsideTheAllowedSuffixesIsRefusedWithoutSendingAnything() {
+        int before = AMO.findAll(postRequestedFor(urlPathEqualTo("/oauth2/access_token"))).size();
+        int status = Http.get(server.getURL() + "/amocrm/oauth/callback?code=abc&referer=evil.example.com&from_widget=1").statusCode();
+        assertEquals(400, status);
+        assertEquals(before, AMO.findAll(postRequestedFor(urlPathEqualTo("/oauth2/access_token"))).size());
+    }
+
+    private List<String> noteBodies() {
+        return AMO.findAll(postRequestedFor(urlPathEqualTo("/api/v4/leads/notes"))).stream()
+                .sorted(Comparator.comparing(LoggedRequest::getLoggedDate))
+                .map(LoggedRequest::getBodyAsString).toList();
+    }
+}
