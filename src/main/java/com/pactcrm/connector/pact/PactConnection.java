@@ -7,6 +7,7 @@ import com.pactcrm.connector.pact.client.PactCredentials;
 import com.pactcrm.connector.pact.client.PactGateway;
 import com.pactcrm.connector.pact.client.PactWebhook;
 import com.pactcrm.connector.security.SecretCipher;
+import com.pactcrm.connector.sync.outbox.Outbox;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.util.List;
@@ -29,14 +30,16 @@ public class PactConnection {
     private final InstallationRepository installations;
     private final InstallationHealthRepository health;
     private final SecretCipher cipher;
+    private final Outbox outbox;
     private final String publicUrl;
 
     public PactConnection(PactGateway pact, InstallationRepository installations, InstallationHealthRepository health,
-                          SecretCipher cipher, @Value("${connector.public-url}") String publicUrl) {
+                          SecretCipher cipher, Outbox outbox, @Value("${connector.public-url}") String publicUrl) {
         this.pact = pact;
         this.installations = installations;
         this.health = health;
         this.cipher = cipher;
+        this.outbox = outbox;
         this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
     }
 
@@ -61,6 +64,7 @@ public class PactConnection {
                 installation.withPact(companyId, cipher.encrypt(credentials.apiToken()), webhook.id()));
         health.record(installation.id(), "PACT_TOKEN", "OK", "connected to company " + companyId);
         health.record(installation.id(), "PACT_BILLING", "OK", null);
+        outbox.liftHold(installation.id());
         LOG.info("event=pact_connected company={} webhook={} token={}", companyId, webhook.id(), credentials);
         return connected;
     }

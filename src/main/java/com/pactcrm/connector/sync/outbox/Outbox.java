@@ -18,13 +18,16 @@ public class Outbox {
     private final ObjectMapper json;
     private final Clock clock;
     private final ApplicationEventPublisher<OutboxCommandQueued> queued;
+    private final ApplicationEventPublisher<OutboxHoldLifted> holdLifted;
 
     public Outbox(OutboxRepository commands, ObjectMapper json, Clock clock,
-                  ApplicationEventPublisher<OutboxCommandQueued> queued) {
+                  ApplicationEventPublisher<OutboxCommandQueued> queued,
+                  ApplicationEventPublisher<OutboxHoldLifted> holdLifted) {
         this.commands = commands;
         this.json = json;
         this.clock = clock;
         this.queued = queued;
+        this.holdLifted = holdLifted;
     }
 
     /**
@@ -51,13 +54,22 @@ public class Outbox {
         return changed;
     }
 
-    /** An admin's "retry" on a dead letter: it starts its ladder again. */
+    /**
+     * An admin's "retry" on a dead letter: it starts its ladder again, and a hold on the
+     * installation's targets is lifted (the admin says the cause is fixed).
+     */
     public boolean retryDead(long installationId, long commandId) {
         boolean retried = commands.retryDead(commandId, installationId, clock.instant()) == 1;
         if (retried) {
-            queued.publishEvent(new OutboxCommandQueued(installationId));
+            liftHold(installationId);
         }
         return retried;
+    }
+
+    /** The cause of a hold is fixed (e.g. Pact reconnected): held commands are due again. */
+    public void liftHold(long installationId) {
+        commands.releaseHeld(installationId, clock.instant());
+        holdLifted.publishEvent(new OutboxHoldLifted(installationId));
     }
 
     private String toJson(Object payload) {

@@ -36,7 +36,9 @@ import org.slf4j.MDC;
  * Delivers queued commands: claims them, hands each installation's commands in order to the
  * deliverer of their kind in batches, and records the outcome: DONE with the remote id, a retry
  * along the {@link RetryLadder} (never sooner than the target asked), a wait without spending an
- * attempt when rate limited, or DEAD (with a health state for credential and billing errors).
+ * attempt when rate limited, or DEAD (with a health state for credential and billing errors; the
+ * installation's other commands for that target are then held, not sent, for
+ * {@code connector.outbox.health-hold} or until an admin lifts the hold).
  */
 @Singleton
 @Requires(property = "connector.relay.enabled", notEquals = "false")
@@ -57,6 +59,8 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     private final Clock clock;
     private final MeterRegistry meters;
     private final Set<Long> notStarted = ConcurrentHashMap.newKeySet();
+    private final Map<String, Instant> holds = new ConcurrentHashMap<>();
+    private final Duration healthHold;
 
     public OutboxRelay(OutboxClaims claims, OutboxRepository commands, InstallationRepository installations,
                        InstallationHealthRepository health, SyncLogRepository syncLog, RetryLadder ladder,
@@ -65,7 +69,8 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
                        @Value("${connector.relay.claim-size:50}") int claimSize,
                        @Value("${connector.relay.threads:8}") int threads,
                        @Value("${connector.relay.reap-every:10s}") Duration reapEvery,
-                       @Value("${connector.shutdown-grace:20s}") Duration shutdownGrace) {
+                       @Value("${connector.shutdown-grace:20s}") Duration shutdownGrace,
+                       @Value("${connector.outbox.health-hold:15m}") Duration healthHold) {
         super("outbox-relay", pollInterval, threads, reapEvery, clock);
         this.claims = claims;
         this.commands = commands;
@@ -77,6 +82,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         this.owner = identity.id();
         this.claimSize = claimSize;
         this.shutdownGrace = shutdownGrace;
+        this.healthHold = healthHold;
         this.clock = clock;
         this.meters = meters;
     }
@@ -88,6 +94,12 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
 
     @EventListener
     void onQueued(OutboxCommandQueued event) {
+        wake();
+    }
+
+    @EventListener
+    void onHoldLifted(OutboxHoldLifted event) {
+        holds.keySet().removeIf(key -> key.startsWith(event.installationId() + "|"));
         wake();
     }
 
@@ -154,6 +166,11 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
             return;
         }
         Instant now = clock.instant();
+        Instant heldUntil = holds.get(holdKey(installation.id(), batch.get(0).kind()));
+        if (heldUntil != null && heldUntil.isAfter(now)) {
+            batch.forEach(c -> hold(c, heldUntil));
+            return;
+        }
         batch.forEach(c -> commands.markSending(c.id(), now));
         List<DeliveryResult> results;
         try {
@@ -217,10 +234,24 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
             case HEALTH -> {
                 e.healthComponent().ifPresent(component ->
                         health.record(installation.id(), component, e.healthState().orElse("ERROR"), e.getMessage()));
+                // The target refused the account itself (token, billing, block): stop calling it for a while,
+                // holding this installation's other commands for that target instead of burning them.
+                holds.put(holdKey(installation.id(), c.kind()), now.plus(healthHold));
                 dead(c, e.healthState().orElse("HEALTH") + ": " + e.getMessage());
             }
             case PERMANENT -> dead(c, e.getMessage());
         }
+    }
+
+    /** Puts a command back untouched (no attempt spent) until the hold on its target ends. */
+    private void hold(OutboxCommand c, Instant until) {
+        commands.markFailed(c.id(), owner, OutboxState.PENDING.name(), until, "held: the target refused this account", -1,
+                false);
+        meters.counter("connector.outbox.commands", "kind", c.kind().name(), "outcome", "held").increment();
+    }
+
+    private static String holdKey(long installationId, CommandKind kind) {
+        return installationId + "|" + kind.target();
     }
 
     private void dead(OutboxCommand c, String reason) {

@@ -95,6 +95,12 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
             WHERE id = :id AND installation_id = :installationId AND state = 'DEAD'""")
     int retryDead(long id, long installationId, Instant now);
 
+    /** Commands held because their target refused the account become due again. */
+    @Query("""
+            UPDATE outbox_command SET next_attempt_at = :now
+            WHERE installation_id = :installationId AND state = 'PENDING' AND last_error LIKE 'held:%'""")
+    int releaseHeld(long installationId, Instant now);
+
     @Query("SELECT COUNT(*) FROM outbox_command WHERE state IN ('PENDING', 'IN_FLIGHT')")
     long countPending();
 

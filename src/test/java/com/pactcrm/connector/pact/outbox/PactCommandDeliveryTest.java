@@ -113,12 +113,18 @@ class PactCommandDeliveryTest implements TestPropertyProvider {
         assertTrue(sql.queryOne("SELECT last_error FROM outbox_command WHERE installation_id = ?", installation.id())
                 .get("last_error").toString().startsWith("PAYMENT_REQUIRED"));
 
+        startChat.start(installation, "unpaid-2", "lead", "2", PactWriteFirstRequest.whatsapp("5511987654322", "Oi"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ? "
+                + "AND state = 'PENDING' AND last_error LIKE 'held%'", installation.id()) == 1);
+        assertEquals(1, PACT.callCount("write-first"), "while the company is unpaid, Pact is not called again");
+
         PACT.reset();
-        long dead = ((Number) sql.queryOne("SELECT id FROM outbox_command WHERE installation_id = ?", installation.id())
-                .get("id")).longValue();
+        long dead = ((Number) sql.queryOne("SELECT id FROM outbox_command WHERE installation_id = ? AND state = 'DEAD'",
+                installation.id()).get("id")).longValue();
         assertTrue(outbox.retryDead(installation.id(), dead), "the plan was paid: the admin retries the dead letter");
         await().atMost(Duration.ofSeconds(20)).until(() -> sql.count(
                 "SELECT COUNT(*) FROM outbox_command WHERE id = ? AND state = 'DONE'", dead) == 1);
         assertEquals(1, PACT.messagesWithText("Olá"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> PACT.messagesWithText("Oi") == 1);
     }
 }
