@@ -53,6 +53,9 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
     @Query("SELECT * FROM outbox_command WHERE id IN (:ids) ORDER BY id")
     List<OutboxCommand> findByIds(List<Long> ids);
 
+    @Query("SELECT * FROM outbox_command WHERE installation_id = :installationId AND idempotency_key = :idempotencyKey")
+    Optional<OutboxCommand> findByIdempotencyKey(long installationId, String idempotencyKey);
+
     @Query("SELECT * FROM outbox_command WHERE id = :id")
     Optional<OutboxCommand> findById(long id);
 

@@ -1,0 +1,103 @@
+package com.pactcrm.connector.widgetapi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.pactcrm.connector.installation.CrmKind;
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.security.SessionTokens;
+import com.pactcrm.connector.testsupport.PactFake;
+import com.pactcrm.connector.testsupport.TestInstallations;
+import com.pactcrm.connector.testsupport.TestSql;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.micronaut.test.support.TestPropertyProvider;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** POST /api/v1/chats as the card calls it, against the Pact fake. */
+@MicronautTest(transactional = false)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class StartChatApiTest implements TestPropertyProvider {
+
+    static final PactFake PACT = PactFake.start();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    EmbeddedServer server;
+    @Inject
+    TestInstallations installations;
+    @Inject
+    SessionTokens sessions;
+    @Inject
+    TestSql sql;
+
+    @Override
+    public Map<String, String> getProperties() {
+        return Map.of("connector.pact.api-url", PACT.baseUrl());
+    }
+
+    @AfterAll
+    void stop() {
+        PACT.stop();
+    }
+
+    private HttpResponse<String> post(String token, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.getURL() + "/api/v1/chats"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void writeFirstFromALeadOpensOneConversationEvenWhenTheRequestIsRepeated() throws Exception {
+        Installation installation = installations.create(CrmKind.AMOCRM, "pact-token-" + UUID.randomUUID(), 1L, null);
+        String token = sessions.issue(installation.id(), "8123456", "Ana", false);
+        String body = "{\"requestId\":\"r-1\",\"entityType\":\"lead\",\"entityId\":\"31926520\",\"provider\":\"whatsapp\","
+                + "\"phone\":\"+55 (11) 98765-4321\",\"text\":\"Olá João, aqui é a Ana da Loja Central\"}";
+
+        HttpResponse<String> first = post(token, body);
+        HttpResponse<String> again = post(token, body);
+
+        assertEquals(200, first.statusCode(), first.body());
+        JsonNode sent = JSON.readTree(first.body());
+        assertEquals("sent", sent.get("status").asText());
+        assertTrue(sent.get("conversationId").asLong() > 0);
+        assertEquals(sent.get("messageId").asLong(), JSON.readTree(again.body()).get("messageId").asLong());
+        assertEquals(1, PACT.messagesWithText("Olá João, aqui é a Ana da Loja Central"), "a double click sends once");
+        assertEquals("5511987654321", PACT.messages().stream()
+                .filter(m -> m.text().startsWith("Olá João")).findFirst().orElseThrow().phone());
+        assertEquals(1, sql.count("SELECT COUNT(*) FROM conversation_link WHERE installation_id = ? AND crm_entity_id = '31926520'",
+                installation.id()));
+    }
+
+    @Test
+    void badInputGetsAPlainProblemAndNothingIsSent() throws Exception {
+        Installation installation = installations.create(CrmKind.AMOCRM, "pact-token-" + UUID.randomUUID(), 1L, null);
+        String token = sessions.issue(installation.id(), "1", null, false);
+        HttpResponse<String> notAPhone = post(token, "{\"requestId\":\"r-2\",\"entityType\":\"lead\",\"entityId\":\"1\","
+                + "\"provider\":\"whatsapp\",\"phone\":\"call me\",\"text\":\"Oi\"}");
+        assertEquals(400, notAPhone.statusCode());
+        assertEquals("application/problem+json", notAPhone.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(notAPhone.body().contains("not a phone number"), notAPhone.body());
+        HttpResponse<String> wabaWithoutTemplate = post(token, "{\"requestId\":\"r-3\",\"entityType\":\"lead\",\"entityId\":\"1\","
+                + "\"provider\":\"whatsapp_business\",\"phone\":\"5511987654321\",\"text\":\"Oi\"}");
+        assertEquals(400, wabaWithoutTemplate.statusCode());
+        assertTrue(wabaWithoutTemplate.body().contains("approved template"), wabaWithoutTemplate.body());
+        assertEquals(401, post(null, "{}").statusCode());
+        assertEquals(401, post("forged.token", "{}").statusCode());
+        assertEquals(0, sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ?", installation.id()));
+    }
+}
