@@ -17,6 +17,8 @@ public interface InstallationRepository extends CrudRepository<Installation, Lon
 
     Optional<Installation> findByCrmAndCrmAccountId(CrmKind crm, String crmAccountId);
 
+    List<Installation> findByCrmAndStatus(CrmKind crm, InstallationStatus status);
+
     /** Locks the row until the surrounding transaction ends: serialises CRM token refreshes across replicas. */
     @Query("SELECT * FROM installation WHERE id = :id FOR UPDATE")
     Optional<Installation> lockById(long id);
