@@ -3,6 +3,7 @@ package com.pactcrm.connector.amocrm.gateway;
 import com.pactcrm.connector.amocrm.AmoCrmConfiguration;
 import com.pactcrm.connector.amocrm.client.AmoCrmAccount;
 import com.pactcrm.connector.amocrm.client.AmoCrmApiClient;
+import com.pactcrm.connector.amocrm.client.AmoCrmApiException;
 import com.pactcrm.connector.amocrm.client.AmoCrmBatchException;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmContact;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNewNote;
@@ -24,6 +25,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * amoCRM behind the CRM port. Timeline entries are {@code service_message} notes of service "Pact"
@@ -59,7 +61,10 @@ public class AmoCrmGateway implements CrmGateway {
 
     @Override
     public List<DeliveryResult> writeTimeline(Installation installation, List<TimelineEntry> entries) {
-        AmoCrmAccount account = account(installation);
+        return withFreshToken(installation, account -> writeTimeline(account, entries));
+    }
+
+    private List<DeliveryResult> writeTimeline(AmoCrmAccount account, List<TimelineEntry> entries) {
         boolean editable = api.canEdit(AmoCrmNoteType.SERVICE_MESSAGE);
         DeliveryResult[] results = new DeliveryResult[entries.size()];
         Map<String, List<Integer>> added = new LinkedHashMap<>();
@@ -91,7 +96,7 @@ public class AmoCrmGateway implements CrmGateway {
                         : DeliveryResult.failed(e);
             }
         } catch (OutboundCallException e) {
-            indexes.forEach(i -> results[i] = DeliveryResult.failed(e));
+            failAll(e, indexes, results);
         }
     }
 
@@ -104,13 +109,27 @@ public class AmoCrmGateway implements CrmGateway {
             api.updateNotes(account, entity, updates);
             indexes.forEach(i -> results[i] = DeliveryResult.delivered(entries.get(i).existingEntryId(), "note edited"));
         } catch (OutboundCallException e) {
-            indexes.forEach(i -> results[i] = DeliveryResult.failed(e));
+            failAll(e, indexes, results);
         }
+    }
+
+    /**
+     * A rejected token is thrown up (a fresh token and one more try) as long as nothing of this call
+     * was written yet; after that, a retry of the whole call would write notes twice.
+     */
+    private static void failAll(OutboundCallException e, List<Integer> indexes, DeliveryResult[] results) {
+        if (e instanceof AmoCrmApiException api && api.isTokenExpired() && Arrays.stream(results).allMatch(r -> r == null)) {
+            throw e;
+        }
+        indexes.forEach(i -> results[i] = DeliveryResult.failed(e));
     }
 
     @Override
     public CrmEntityRef findOrCreateClient(Installation installation, NewClientPayload client) {
-        AmoCrmAccount account = account(installation);
+        return withFreshToken(installation, account -> findOrCreateClient(account, client));
+    }
+
+    private CrmEntityRef findOrCreateClient(AmoCrmAccount account, NewClientPayload client) {
         String phone = client.phone() == null ? null : client.phone().replaceAll("\\D", "");
         if (phone != null && !phone.isEmpty()) {
             List<AmoCrmContact> found = api.searchContacts(account, phone);
@@ -124,8 +143,22 @@ public class AmoCrmGateway implements CrmGateway {
         return new CrmEntityRef("lead", Long.toString(leadId));
     }
 
-    private AmoCrmAccount account(Installation installation) {
-        return new AmoCrmAccount(amocrm.scheme() + "://" + installation.crmHost(), tokens.accessToken(installation.id()));
+    /**
+     * Runs the calls with the installation's token; if amoCRM says the token is no longer valid
+     * before its expiry (revoked, or rotated elsewhere), the token is refreshed once and the calls
+     * run again.
+     */
+    private <T> T withFreshToken(Installation installation, Function<AmoCrmAccount, T> calls) {
+        String base = amocrm.scheme() + "://" + installation.crmHost();
+        String token = tokens.accessToken(installation.id());
+        try {
+            return calls.apply(new AmoCrmAccount(base, token));
+        } catch (AmoCrmApiException e) {
+            if (!e.isTokenExpired()) {
+                throw e;
+            }
+            return calls.apply(new AmoCrmAccount(base, tokens.refreshRejected(installation.id(), token)));
+        }
     }
 
     private static String apiEntity(String entityType) {

@@ -87,6 +87,16 @@ public class AmoCrmTokenService {
     }
 
     /**
+     * amoCRM answered 401 to {@code rejectedAccessToken} before its expiry: refresh now, unless another
+     * caller already did (the stored token is no longer the rejected one).
+     */
+    public String refreshRejected(long installationId, String rejectedAccessToken) {
+        return refreshSerialized(installationId,
+                i -> i.accessTokenEnc() == null || rejectedAccessToken.equals(cipher.decrypt(i.accessTokenEnc())),
+                true).accessToken();
+    }
+
+    /**
      * Refreshes active amoCRM installations whose pair was last refreshed more than {@code olderThan}
      * ago, so that unused refresh tokens never reach their 3-month end (amocrm.md §1.4; a weekly
      * keep-alive is what I: amocrm/amocrm-api-php#246 suggests). Handles at most {@value #IDLE_BATCH}

@@ -81,6 +81,7 @@ class AmoCrmInstallAndTimelineTest implements TestPropertyProvider {
     }
 
     private void stubAmoCrm() {
+        AMO.resetAll();
         AMO.stubFor(post(urlPathEqualTo("/oauth2/access_token")).willReturn(okJson(
                 "{\"token_type\":\"Bearer\",\"expires_in\":86400,\"access_token\":\"amo-access-1f2e3d4c5b6a\","
                         + "\"refresh_token\":\"amo-refresh-a6b5c4d3e2f1\"}")));
@@ -140,6 +141,35 @@ class AmoCrmInstallAndTimelineTest implements TestPropertyProvider {
                 notes.get(0));
         assertTrue(notes.get(0).contains("na fila"), notes.get(0));
         assertTrue(notes.get(1).contains("31926520"));
+    }
+
+    @Test
+    void aTokenAmoCrmRejectsEarlyIsRefreshedOnceAndTheNoteStillArrives() {
+        stubAmoCrm();
+        assertEquals(200, install());
+        Installation installation = installations.findByCrmAndCrmAccountId(CrmKind.AMOCRM, "29138932").orElseThrow();
+        AMO.stubFor(post(urlPathEqualTo("/api/v4/leads/notes")).atPriority(1)
+                .withHeader("Authorization", equalTo("Bearer amo-access-1f2e3d4c5b6a"))
+                .willReturn(aResponse().withStatus(401).withHeader("Content-Type", "application/problem+json")
+                        .withBody("{\"title\":\"Unauthorized\",\"type\":\"https://httpstatus.es/401\",\"status\":401,"
+                                + "\"detail\":\"Token has expired\"}")));
+        AMO.stubFor(post(urlPathEqualTo("/oauth2/access_token")).atPriority(1)
+                .withRequestBody(matchingJsonPath("$.grant_type", equalTo("refresh_token")))
+                .willReturn(okJson("{\"token_type\":\"Bearer\",\"expires_in\":86400,\"access_token\":\"amo-access-2b3c4d\","
+                        + "\"refresh_token\":\"amo-refresh-2b3c4d\"}")));
+        sql.update("INSERT INTO conversation_link (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id) "
+                + "VALUES (?, 2073572999, 'lead', '31926599')", installation.id());
+        int before = noteBodies().size();
+
+        Http.postJson(server.getURL() + "/pact/webhooks/" + installation.pactHookKey(),
+                PactWebhooks.message("message-create-outgoing", 2073572998L, 2073572999L));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> AMO.findAll(postRequestedFor(urlPathEqualTo("/api/v4/leads/notes"))
+                .withHeader("Authorization", equalTo("Bearer amo-access-2b3c4d"))).size() == 1);
+        assertEquals(1, AMO.findAll(postRequestedFor(urlPathEqualTo("/oauth2/access_token"))
+                .withRequestBody(matchingJsonPath("$.grant_type", equalTo("refresh_token")))).size());
+        assertEquals("amo-access-2b3c4d", cipher.decrypt(installations.findById(installation.id()).orElseThrow().accessTokenEnc()));
+        assertTrue(noteBodies().size() > before);
     }
 
     @Test
