@@ -19,11 +19,9 @@ import com.pactcrm.connector.amocrm.client.dto.AmoCrmWebhook;
 import com.pactcrm.connector.security.SecretMasker;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
 import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpMethod;
@@ -105,7 +103,7 @@ public class AmoCrmApiClient implements AutoCloseable {
     private final ObjectMapper json;
     private final OutboundRateLimiters rateLimiters;
     private final OutboundCircuitBreakers circuitBreakers;
-    private final MeterRegistry meters;
+    private final OutboundCallMetrics callMetrics;
     private final Clock clock;
     private final Duration readTimeout;
     private final Duration connectTimeout;
@@ -117,7 +115,7 @@ public class AmoCrmApiClient implements AutoCloseable {
     public AmoCrmApiClient(ObjectMapper json,
                            OutboundRateLimiters rateLimiters,
                            OutboundCircuitBreakers circuitBreakers,
-                           MeterRegistry meters,
+                           OutboundCallMetrics callMetrics,
                            Clock clock,
                            @Value("${connector.amocrm.read-timeout:10s}") Duration readTimeout,
                            @Value("${connector.amocrm.connect-timeout:5s}") Duration connectTimeout,
@@ -127,7 +125,7 @@ public class AmoCrmApiClient implements AutoCloseable {
         this.json = json;
         this.rateLimiters = rateLimiters;
         this.circuitBreakers = circuitBreakers;
-        this.meters = meters;
+        this.callMetrics = callMetrics;
         this.clock = clock;
         this.readTimeout = readTimeout;
         this.connectTimeout = connectTimeout;
@@ -400,7 +398,7 @@ public class AmoCrmApiClient implements AutoCloseable {
         try {
             HttpResponse<String> response = client(account).toBlocking().exchange(request, Argument.STRING, Argument.STRING);
             Optional<JsonNode> body = parseSuccess(request, response);
-            long millis = record(operation, "ok", start);
+            long millis = callMetrics.record(TARGET, operation, "ok", start);
             LOG.debug("event=amocrm_call_ok operation={} method={} status={} durationMs={}",
                     operation, request.getMethod(), response.code(), millis);
             return body;
@@ -551,47 +549,13 @@ public class AmoCrmApiClient implements AutoCloseable {
     }
 
     private AmoCrmApiException failed(String operation, long start, AmoCrmApiException e) {
-        long millis = record(operation, outcome(e), start);
+        long millis = callMetrics.record(TARGET, operation, OutboundCallMetrics.outcomeOf(e, isTimeout(e)), start);
         LOG.warn("event=amocrm_call_failed operation={} status={} durationMs={} detail={}",
                 operation, e.status(), millis, e.getMessage());
         return e;
     }
 
-    private static String outcome(AmoCrmApiException e) {
-        if (e.disposition() == Disposition.HEALTH) {
-            return "health";
-        }
-        if (e.status() == 429) {
-            return "rate_limited";
-        }
-        if (e.status() >= 500) {
-            return "server_error";
-        }
-        if (e.status() >= 400) {
-            return "client_error";
-        }
-        if (e.status() == 0) {
-            return isTimeout(e) ? "timeout" : "io_error";
-        }
-        // A 2xx we could not read: amoCRM's side misbehaved.
-        return "server_error";
-    }
 
-    /** Same meters and tag set as the Pact client, so dashboards compare targets directly. */
-    private long record(String operation, String outcome, long start) {
-        long nanos = System.nanoTime() - start;
-        Counter.builder("connector.outbound.calls")
-                .description("Calls to external APIs, by outcome")
-                .tags("target", TARGET, "operation", operation, "outcome", outcome)
-                .register(meters)
-                .increment();
-        Timer.builder("connector.outbound.latency")
-                .description("Latency of calls to external APIs")
-                .tags("target", TARGET, "operation", operation, "outcome", outcome)
-                .register(meters)
-                .record(nanos, TimeUnit.NANOSECONDS);
-        return TimeUnit.NANOSECONDS.toMillis(nanos);
-    }
 
     /** Method and path only; the query may carry a searched phone number, which logs do not need. */
     private static String describe(HttpRequest<?> request) {

@@ -7,11 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.pactcrm.connector.security.SecretMasker;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
 import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.http.HttpMethod;
 import io.micronaut.http.HttpRequest;
@@ -82,7 +80,7 @@ public class PactHttpClient implements PactGateway {
     private final ObjectMapper json;
     private final OutboundRateLimiters rateLimiters;
     private final OutboundCircuitBreakers circuitBreakers;
-    private final MeterRegistry meters;
+    private final OutboundCallMetrics callMetrics;
     private final Clock clock;
     private final String host;
     private final Duration maxLimiterWait;
@@ -91,7 +89,7 @@ public class PactHttpClient implements PactGateway {
                           ObjectMapper json,
                           OutboundRateLimiters rateLimiters,
                           OutboundCircuitBreakers circuitBreakers,
-                          MeterRegistry meters,
+                          OutboundCallMetrics callMetrics,
                           Clock clock,
                           @Value("${connector.pact.api-url}") String apiUrl,
                           @Value("${connector.pact.max-limiter-wait:2s}") Duration maxLimiterWait) {
@@ -99,7 +97,7 @@ public class PactHttpClient implements PactGateway {
         this.json = json;
         this.rateLimiters = rateLimiters;
         this.circuitBreakers = circuitBreakers;
-        this.meters = meters;
+        this.callMetrics = callMetrics;
         this.clock = clock;
         this.host = URI.create(apiUrl).getHost();
         this.maxLimiterWait = maxLimiterWait;
@@ -313,7 +311,7 @@ public class PactHttpClient implements PactGateway {
         try {
             HttpResponse<String> response = httpClient.toBlocking().exchange(request, String.class);
             JsonNode body = parseSuccess(request, response);
-            long millis = record(operation, "ok", start);
+            long millis = callMetrics.record(TARGET, operation.limiterName, "ok", start);
             LOG.debug("event=pact_call_ok operation={} method={} status={} durationMs={}",
                     operation.limiterName, request.getMethod(), response.code(), millis);
             return body;
@@ -418,46 +416,13 @@ public class PactHttpClient implements PactGateway {
     }
 
     private PactApiException failed(Operation operation, long start, PactApiException e) {
-        long millis = record(operation, outcome(e), start);
+        long millis = callMetrics.record(TARGET, operation.limiterName, OutboundCallMetrics.outcomeOf(e, isTimeout(e)), start);
         LOG.warn("event=pact_call_failed operation={} status={} durationMs={} detail={}",
                 operation.limiterName, e.status(), millis, e.getMessage());
         return e;
     }
 
-    private static String outcome(PactApiException e) {
-        if (e.disposition() == Disposition.HEALTH) {
-            return "health";
-        }
-        if (e.status() == 429) {
-            return "rate_limited";
-        }
-        if (e.status() >= 500) {
-            return "server_error";
-        }
-        if (e.status() >= 400) {
-            return "client_error";
-        }
-        if (e.status() == 0) {
-            return isTimeout(e) ? "timeout" : "io_error";
-        }
-        // A 2xx whose body we could not read: Pact's side misbehaved.
-        return "server_error";
-    }
 
-    private long record(Operation operation, String outcome, long start) {
-        long nanos = System.nanoTime() - start;
-        Counter.builder("connector.outbound.calls")
-                .description("Calls to external APIs, by outcome")
-                .tags("target", TARGET, "operation", operation.limiterName, "outcome", outcome)
-                .register(meters)
-                .increment();
-        Timer.builder("connector.outbound.latency")
-                .description("Latency of calls to external APIs")
-                .tags("target", TARGET, "operation", operation.limiterName, "outcome", outcome)
-                .register(meters)
-                .record(nanos, TimeUnit.NANOSECONDS);
-        return TimeUnit.NANOSECONDS.toMillis(nanos);
-    }
 
     /** Method and path only: the query string carries nothing secret, but paths are enough to find the call. */
     private static String describe(HttpRequest<?> request) {

@@ -45,6 +45,7 @@ import com.pactcrm.connector.amocrm.client.dto.AmoCrmProblem;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmUser;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmWebhook;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
 import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import io.micrometer.core.instrument.Counter;
@@ -712,7 +713,7 @@ class AmoCrmApiClientTest implements TestPropertyProvider {
     }
 
     private AmoCrmApiClient clientWith(List<String> editableNoteTypes, Duration readTimeout) {
-        return new AmoCrmApiClient(json, rateLimiters, circuitBreakers, meters, clock, readTimeout,
+        return new AmoCrmApiClient(json, rateLimiters, circuitBreakers, new OutboundCallMetrics(meters), clock, readTimeout,
                 Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(1), editableNoteTypes);
     }
 

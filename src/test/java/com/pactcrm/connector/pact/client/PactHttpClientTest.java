@@ -26,6 +26,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
 import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import io.micrometer.core.instrument.Counter;
@@ -511,7 +512,7 @@ class PactHttpClientTest implements TestPropertyProvider {
     void aRefusedConnectionIsRetried() throws Exception {
         String closed = "http://localhost:" + freePort();
         try (HttpClient http = HttpClient.create(new URL(closed))) {
-            PactHttpClient unreachable = new PactHttpClient(http, json, rateLimiters, circuitBreakers, meters, clock,
+            PactHttpClient unreachable = new PactHttpClient(http, json, rateLimiters, circuitBreakers, new OutboundCallMetrics(meters), clock,
                     closed, Duration.ofSeconds(2));
 
             PactApiException e = assertThrows(PactApiException.class,
