@@ -136,7 +136,7 @@ class AmoCrmAcceptanceTest implements TestPropertyProvider {
         long conversation = IDS.incrementAndGet();
         link(inst, conversation, "31926520");
 
-        List<Long> ids = LongStreamIds(300);
+        List<Long> ids = newIds(300);
         postAll(inst, ids.stream().map(id -> outgoing(id, conversation, "msg-" + id)).toList());
 
         await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200))
@@ -185,7 +185,7 @@ class AmoCrmAcceptanceTest implements TestPropertyProvider {
                 .willReturn(aResponse().withStatus(429).withHeader("Content-Type", "application/problem+json")
                         .withBody(fixture("error-429.json"))));
 
-        List<Long> ids = LongStreamIds(20);
+        List<Long> ids = newIds(20);
         postAll(inst, ids.stream().map(id -> outgoing(id, conversation, "msg-" + id)).toList());
 
         await().atMost(Duration.ofSeconds(20)).until(() -> sql.count(
@@ -237,7 +237,7 @@ class AmoCrmAcceptanceTest implements TestPropertyProvider {
         assertEquals("DEAD", dead.get("state"), "a blocked account is not retried: " + dead);
         assertTrue(String.valueOf(dead.get("last_error")).startsWith("ACCOUNT_BLOCKED"), String.valueOf(dead));
 
-        List<Long> later = LongStreamIds(5);
+        List<Long> later = newIds(5);
         postAll(inst, later.stream().map(id -> outgoing(id, conversation, "msg-" + id)).toList());
         await().atMost(Duration.ofSeconds(15)).until(() -> sql.count(
                 "SELECT COUNT(*) FROM outbox_command WHERE installation_id = ? AND state = 'PENDING' AND last_error LIKE 'held:%'",
@@ -395,7 +395,7 @@ class AmoCrmAcceptanceTest implements TestPropertyProvider {
         return server.getURL() + "/pact/webhooks/" + inst.pactHookKey();
     }
 
-    private static List<Long> LongStreamIds(int n) {
+    private static List<Long> newIds(int n) {
         List<Long> ids = new ArrayList<>(n);
         IntStream.range(0, n).forEach(i -> ids.add(IDS.incrementAndGet()));
         return ids;
