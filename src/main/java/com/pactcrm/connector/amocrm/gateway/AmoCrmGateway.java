@@ -26,6 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * amoCRM behind the CRM port. Timeline entries are {@code service_message} notes of service "Pact"
@@ -38,6 +40,7 @@ import java.util.function.Function;
 public class AmoCrmGateway implements CrmGateway {
 
     static final String SERVICE = "Pact";
+    private static final Logger LOG = LoggerFactory.getLogger(AmoCrmGateway.class);
 
     private final AmoCrmApiClient api;
     private final AmoCrmTokenService tokens;
@@ -139,8 +142,15 @@ public class AmoCrmGateway implements CrmGateway {
         }
         String name = client.name() != null && !client.name().isBlank() ? client.name() : "+" + phone;
         long contactId = api.createContact(account, name, phone, null);
-        long leadId = api.createLead(account, name + " — Pact", null, null, contactId, null);
-        return new CrmEntityRef("lead", Long.toString(leadId));
+        try {
+            long leadId = api.createLead(account, name + " — Pact", null, null, contactId, null);
+            return new CrmEntityRef("lead", Long.toString(leadId));
+        } catch (OutboundCallException e) {
+            // The contact exists now: a retry of the whole command could create it a second time (search may
+            // not see it yet), so the conversation is linked to the contact and the missing lead reported.
+            LOG.warn("event=amocrm_lead_not_created contact={} error={}", contactId, e.getMessage());
+            return new CrmEntityRef("contact", Long.toString(contactId));
+        }
     }
 
     /**
