@@ -27,13 +27,6 @@ public interface MessageLinkRepository extends GenericRepository<MessageLink, Lo
     void insert(long installationId, long pactMessageId, long pactConversationId, @Nullable String externalId, boolean income,
                 String status, @Nullable String statusDetails, @Nullable String textPreview, @Nullable Instant pactCreatedAt);
 
-    /** For messages the connector sent itself: a webhook may have recorded the message first. */
-    @Query("""
-            INSERT IGNORE INTO message_link (installation_id, pact_message_id, pact_conversation_id, external_id, income,
-                status, text_preview)
-            VALUES (:installationId, :pactMessageId, :pactConversationId, :externalId, FALSE, :status, LEFT(:textPreview, 500))""")
-    void insertSentIfAbsent(long installationId, long pactMessageId, long pactConversationId, @Nullable String externalId,
-                            String status, @Nullable String textPreview);
 
     @Query("""
             UPDATE message_link SET status = :status, status_details = :statusDetails,

@@ -8,6 +8,7 @@ import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationSettings;
 import com.pactcrm.connector.sync.outbox.CommandKind;
 import com.pactcrm.connector.sync.outbox.Outbox;
+import io.micronaut.transaction.annotation.Transactional;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Optional;
@@ -33,8 +34,15 @@ public class MessageStatusUseCase {
         this.outbox = outbox;
     }
 
-    /** Runs inside the dispatcher's transaction. @return the journal outcome */
-    public String apply(Installation installation, MessageObserved m, long eventId) {
+    /**
+     * Runs inside the dispatcher's transaction, or right after the connector itself sent the message
+     * ({@code eventId} null): its first status note then appears at once, and Pact's own "sent"
+     * webhook later changes nothing.
+     *
+     * @return the journal outcome
+     */
+    @Transactional
+    public String apply(Installation installation, MessageObserved m, Long eventId) {
         long inst = installation.id();
         if (m.operatorId() != null) {
             operators.seen(inst, m.operatorId(), m.senderName());
@@ -81,7 +89,7 @@ public class MessageStatusUseCase {
         return "message " + m.messageId() + " " + m.status() + "; " + queued + " CRM command(s) queued";
     }
 
-    private String unlinked(Installation installation, InstallationSettings settings, MessageObserved m, long eventId,
+    private String unlinked(Installation installation, InstallationSettings settings, MessageObserved m, Long eventId,
                             boolean firstSeen) {
         if (!(m.income() && firstSeen && settings.autoCreateClientsOn())) {
             return "message " + m.messageId() + " " + m.status() + "; conversation not linked";

@@ -72,7 +72,7 @@ class NoPlaintextSecretsTest implements TestPropertyProvider {
             startChat.start(revoked, "s-2", "lead", "2", PactWriteFirstRequest.whatsapp("5511987654322", "Olá"));
             Http.postJson(server.getURL() + "/pact/webhooks/" + good.pactHookKey(), PactWebhooks.fixture("message-update-read"));
             await().atMost(Duration.ofSeconds(30)).until(() -> sql.count(
-                    "SELECT COUNT(*) FROM outbox_command WHERE installation_id IN (?, ?) AND state IN ('DONE', 'DEAD')",
+                    "SELECT COUNT(*) FROM outbox_command WHERE installation_id IN (?, ?) AND kind = 'PACT_WRITE_FIRST' AND state IN ('DONE', 'DEAD')",
                     good.id(), revoked.id()) == 2);
             await().atMost(Duration.ofSeconds(30)).until(() -> sql.count(
                     "SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? AND state = 'DONE'", good.id()) == 1);

@@ -1,5 +1,6 @@
 package com.pactcrm.connector.widgetapi;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.security.SessionTokens;
 import com.pactcrm.connector.testsupport.PactFake;
+import com.pactcrm.connector.testsupport.RecordingCrmGateway;
 import com.pactcrm.connector.testsupport.TestInstallations;
 import com.pactcrm.connector.testsupport.TestSql;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -19,6 +21,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -41,6 +44,8 @@ class StartChatApiTest implements TestPropertyProvider {
     SessionTokens sessions;
     @Inject
     TestSql sql;
+    @Inject
+    RecordingCrmGateway crm;
 
     @Override
     public Map<String, String> getProperties() {
@@ -81,6 +86,8 @@ class StartChatApiTest implements TestPropertyProvider {
                 .filter(m -> m.text().startsWith("Olá João")).findFirst().orElseThrow().phone());
         assertEquals(1, sql.count("SELECT COUNT(*) FROM conversation_link WHERE installation_id = ? AND crm_entity_id = '31926520'",
                 installation.id()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> crm.timeline("lead", "31926520").size() == 1);
+        assertTrue(crm.timeline("lead", "31926520").get(0).text().contains("clock"), "the first note shows the clock");
     }
 
     @Test

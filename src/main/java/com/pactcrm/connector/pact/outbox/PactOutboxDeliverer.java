@@ -2,7 +2,9 @@ package com.pactcrm.connector.pact.outbox;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pactcrm.connector.chat.ConversationLinkRepository;
-import com.pactcrm.connector.chat.MessageLinkRepository;
+import com.pactcrm.connector.chat.ChatEvent.MessageObserved;
+import com.pactcrm.connector.chat.ConversationSnapshot;
+import com.pactcrm.connector.chat.MessageStatusUseCase;
 import com.pactcrm.connector.chat.MessageStatus;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.pact.client.PactCredentials;
@@ -20,6 +22,7 @@ import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.outbox.OutboxCommand;
 import com.pactcrm.connector.sync.outbox.OutboxDeliverer;
 import jakarta.inject.Singleton;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -41,16 +44,16 @@ class PactOutboxDeliverer implements OutboxDeliverer {
     private final PactSentMessageFinder finder;
     private final SecretCipher cipher;
     private final ConversationLinkRepository conversations;
-    private final MessageLinkRepository messages;
+    private final MessageStatusUseCase statuses;
     private final ObjectMapper json;
 
     PactOutboxDeliverer(PactGateway pact, PactSentMessageFinder finder, SecretCipher cipher,
-                        ConversationLinkRepository conversations, MessageLinkRepository messages, ObjectMapper json) {
+                        ConversationLinkRepository conversations, MessageStatusUseCase statuses, ObjectMapper json) {
         this.pact = pact;
         this.finder = finder;
         this.cipher = cipher;
         this.conversations = conversations;
-        this.messages = messages;
+        this.statuses = statuses;
         this.json = json;
     }
 
@@ -115,7 +118,8 @@ class PactOutboxDeliverer implements OutboxDeliverer {
     }
 
     /**
-     * Links the conversation to its CRM entity and follows the message's status from now on. The
+     * Links the conversation to its CRM entity, follows the message's status from now on and writes its
+     * first status note (the clock) in the entity's timeline. The
      * message is already sent: a failure here must not fail the command, or its retry would send
      * the message a second time.
      */
@@ -127,8 +131,9 @@ class PactOutboxDeliverer implements OutboxDeliverer {
                 conversations.link(installation.id(), conversationId, entityType, entityId, provider, recipient, null);
             }
             MessageStatus status = MessageStatus.fromPact(sent.status()).orElse(MessageStatus.SENT);
-            messages.insertSentIfAbsent(installation.id(), sent.id(), conversationId, sent.externalId(), status.name(),
-                    sent.message());
+            statuses.apply(installation, new MessageObserved(true, sent.id(), conversationId, false, status, null,
+                    sent.externalId(), sent.message(), Instant.now(), null, null, null,
+                    new ConversationSnapshot(conversationId, provider, null, null, recipient, null, null)), null);
         } catch (RuntimeException e) {
             LOG.error("event=pact_sent_bookkeeping_failed message={} error={}", sent.id(), e.toString());
         }

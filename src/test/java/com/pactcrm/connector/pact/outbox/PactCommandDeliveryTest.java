@@ -80,7 +80,7 @@ class PactCommandDeliveryTest implements TestPropertyProvider {
                 PactWriteFirstRequest.whatsapp("+55 11 98765-4000", "Olá 0")), "a repeated request id queues nothing");
 
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> sql.count(
-                "SELECT COUNT(*) FROM outbox_command WHERE installation_id = ? AND state = 'DONE'", installation.id()) == commands);
+                "SELECT COUNT(*) FROM outbox_command WHERE installation_id = ? AND kind = 'PACT_WRITE_FIRST' AND state = 'DONE'", installation.id()) == commands);
 
         assertEquals(0, PACT.pendingFaults(), "every planned fault was met");
         for (int i = 0; i < commands; i++) {
