@@ -259,7 +259,7 @@ class AmoCrmAcceptanceTest implements TestPropertyProvider {
     void anUnknownPhoneCreatesOneContactAndLeadAndAKnownPhoneCreatesNothing() {
         String token = "amo-access-new-0004";
         Installation inst = install(30_000_004L, token);
-        settings(inst, "{\"autoCreateClients\":true}");
+        settings(inst, "{\"autoCreateClients\":true,\"newClientStages\":{\"whatsapp\":{\"pipelineId\":5521340,\"statusId\":47815105}}}");
         String unknownPhone = "5511999000111";
         String knownPhone = "5511955554444";
         AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/contacts")).withQueryParam("query", equalTo(unknownPhone))
@@ -310,6 +310,8 @@ class AmoCrmAcceptanceTest implements TestPropertyProvider {
         assertEquals(1, leads.size(), "ONE lead");
         assertEquals(3000000103L, json(leads.get(0).getBodyAsString()).get(0)
                 .path("_embedded").path("contacts").get(0).path("id").asLong(), "the lead carries the new contact");
+        assertEquals(5521340L, json(leads.get(0).getBodyAsString()).get(0).path("pipeline_id").asLong(), "the mapped pipeline");
+        assertEquals(47815105L, json(leads.get(0).getBodyAsString()).get(0).path("status_id").asLong(), "the mapped stage");
 
         // A phone amoCRM knows: linked to the found contact, nothing created.
         long knownConversation = IDS.incrementAndGet();

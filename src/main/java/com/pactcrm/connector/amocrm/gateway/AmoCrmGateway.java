@@ -16,6 +16,7 @@ import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
 import com.pactcrm.connector.crm.TimelineEntry;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.installation.InstallationSettings;
 import com.pactcrm.connector.sync.outbox.CommandKind;
 import com.pactcrm.connector.sync.outbox.DeliveryResult;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
@@ -129,10 +130,12 @@ public class AmoCrmGateway implements CrmGateway {
 
     @Override
     public CrmEntityRef findOrCreateClient(Installation installation, NewClientPayload client) {
-        return withFreshToken(installation, account -> findOrCreateClient(account, client));
+        InstallationSettings.Stage stage = InstallationSettings.of(installation.settings()).newClientStage(client.provider())
+                .orElse(new InstallationSettings.Stage(null, null));
+        return withFreshToken(installation, account -> findOrCreateClient(account, client, stage));
     }
 
-    private CrmEntityRef findOrCreateClient(AmoCrmAccount account, NewClientPayload client) {
+    private CrmEntityRef findOrCreateClient(AmoCrmAccount account, NewClientPayload client, InstallationSettings.Stage stage) {
         String phone = client.phone() == null ? null : client.phone().replaceAll("\\D", "");
         if (phone != null && !phone.isEmpty()) {
             List<AmoCrmContact> found = api.searchContacts(account, phone);
@@ -143,7 +146,7 @@ public class AmoCrmGateway implements CrmGateway {
         String name = client.name() != null && !client.name().isBlank() ? client.name() : "+" + phone;
         long contactId = api.createContact(account, name, phone, null);
         try {
-            long leadId = api.createLead(account, name + " — Pact", null, null, contactId, null);
+            long leadId = api.createLead(account, name + " — Pact", stage.pipelineId(), stage.statusId(), contactId, null);
             return new CrmEntityRef("lead", Long.toString(leadId));
         } catch (OutboundCallException e) {
             // The contact exists now: a retry of the whole command could create it a second time (search may
