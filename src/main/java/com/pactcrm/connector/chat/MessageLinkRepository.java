@@ -34,6 +34,12 @@ public interface MessageLinkRepository extends GenericRepository<MessageLink, Lo
             WHERE installation_id = :installationId AND pact_message_id = :pactMessageId""")
     void updateStatus(long installationId, long pactMessageId, String status, @Nullable String statusDetails, @Nullable String externalId);
 
+    /** The conversation's latest message the connector knows of. */
+    @Query("""
+            SELECT * FROM message_link WHERE installation_id = :installationId AND pact_conversation_id = :conversationId
+            ORDER BY COALESCE(pact_created_at, created_at) DESC, id DESC LIMIT 1""")
+    Optional<MessageLink> latestInConversation(long installationId, long conversationId);
+
     @Query("""
             UPDATE message_link SET crm_entry_id = :crmEntryId
             WHERE installation_id = :installationId AND pact_message_id = :pactMessageId""")

@@ -5,6 +5,7 @@ import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.sync.outbox.CommandKind;
 import com.pactcrm.connector.sync.outbox.DeliveryResult;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The port every CRM adapter (amoCRM, Bitrix24) implements for the CRM-agnostic use-cases. Methods
@@ -23,6 +24,12 @@ public interface CrmGateway {
      * CRM allows it. {@link DeliveryResult.Delivered#remoteId()} is the CRM's entry id.
      */
     List<DeliveryResult> writeTimeline(Installation installation, List<TimelineEntry> entries);
+
+    /**
+     * The entity a card shows, with the phones of its contacts (a lead's or deal's contacts; a
+     * contact's own); empty when the CRM does not know it.
+     */
+    Optional<CrmEntity> entity(Installation installation, String entityType, String entityId);
 
     /** Finds the contact by phone, or creates contact and lead/deal in the mapped pipeline and stage. */
     CrmEntityRef findOrCreateClient(Installation installation, CrmPayloads.NewClientPayload client);

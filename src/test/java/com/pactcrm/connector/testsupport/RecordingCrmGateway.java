@@ -1,5 +1,6 @@
 package com.pactcrm.connector.testsupport;
 
+import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmEntityRef;
 import com.pactcrm.connector.crm.CrmGateway;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -69,6 +71,11 @@ public class RecordingCrmGateway implements CrmGateway {
             }
         }
         return results;
+    }
+
+    @Override
+    public Optional<CrmEntity> entity(Installation installation, String entityType, String entityId) {
+        return Optional.of(new CrmEntity(entityType, entityId, "João Silva", List.of("5511987654321")));
     }
 
     @Override

@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.security.SessionTokens;
+import com.pactcrm.connector.testsupport.Http;
 import com.pactcrm.connector.testsupport.PactFake;
+import com.pactcrm.connector.testsupport.PactWebhooks;
 import com.pactcrm.connector.testsupport.RecordingCrmGateway;
 import com.pactcrm.connector.testsupport.TestInstallations;
 import com.pactcrm.connector.testsupport.TestSql;
@@ -88,6 +90,33 @@ class StartChatApiTest implements TestPropertyProvider {
                 installation.id()));
         await().atMost(Duration.ofSeconds(20)).until(() -> crm.timeline("lead", "31926520").size() == 1);
         assertTrue(crm.timeline("lead", "31926520").get(0).text().contains("clock"), "the first note shows the clock");
+    }
+
+    @Test
+    void theCardContextShowsTheEntityItsConversationAndTheTicksAsPactReportsThem() throws Exception {
+        Installation installation = installations.create(CrmKind.AMOCRM, "pact-token-" + UUID.randomUUID(), 1L, null);
+        String token = sessions.issue(installation.id(), "8123456", "Ana", false);
+        JsonNode sent = JSON.readTree(post(token, "{\"requestId\":\"ctx-1\",\"entityType\":\"lead\",\"entityId\":\"555\","
+                + "\"provider\":\"whatsapp\",\"phone\":\"5511987654321\",\"text\":\"Oi\"}").body());
+
+        JsonNode context = JSON.readTree(get(token, "/api/v1/context?entityType=lead&entityId=555").body());
+        assertEquals("João Silva", context.at("/entity/name").asText());
+        assertEquals("5511987654321", context.at("/entity/phones/0").asText());
+        assertEquals(sent.get("conversationId").asLong(), context.at("/conversations/0/conversationId").asLong());
+        assertEquals("clock", context.at("/conversations/0/lastMessage/icon").asText());
+        assertTrue(context.get("channels").toString().contains("telegram_personal"));
+
+        Http.postJson(server.getURL() + "/pact/webhooks/" + installation.pactHookKey(), PactWebhooks.message(
+                "message-update-read", sent.get("messageId").asLong(), sent.get("conversationId").asLong()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> JSON.readTree(get(token, "/api/v1/context?entityType=lead&entityId=555")
+                .body()).at("/conversations/0/lastMessage/icon").asText().equals("two ticks"));
+        assertEquals(401, get("not-a-session", "/api/v1/context?entityType=lead&entityId=555").statusCode());
+        assertEquals(400, get(token, "/api/v1/context?entityType=task&entityId=555").statusCode());
+    }
+
+    private HttpResponse<String> get(String token, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.getURL() + path))
+                .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

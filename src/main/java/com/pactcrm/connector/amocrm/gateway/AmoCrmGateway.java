@@ -10,6 +10,7 @@ import com.pactcrm.connector.amocrm.client.dto.AmoCrmNewNote;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteType;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteUpdate;
 import com.pactcrm.connector.amocrm.oauth.AmoCrmTokenService;
+import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmEntityRef;
 import com.pactcrm.connector.crm.CrmGateway;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
@@ -26,6 +27,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +43,7 @@ import org.slf4j.LoggerFactory;
 public class AmoCrmGateway implements CrmGateway {
 
     static final String SERVICE = "Pact";
+    private static final int MAX_CONTACTS_READ = 3;
     private static final Logger LOG = LoggerFactory.getLogger(AmoCrmGateway.class);
 
     private final AmoCrmApiClient api;
@@ -126,6 +129,27 @@ public class AmoCrmGateway implements CrmGateway {
             throw e;
         }
         indexes.forEach(i -> results[i] = DeliveryResult.failed(e));
+    }
+
+    @Override
+    public Optional<CrmEntity> entity(Installation installation, String entityType, String entityId) {
+        long id = Long.parseLong(entityId);
+        return withFreshToken(installation, account -> {
+            if ("contact".equals(entityType)) {
+                return api.contact(account, id).map(c -> new CrmEntity("contact", entityId, c.name(), digits(c.phones())));
+            }
+            return api.lead(account, id).map(lead -> {
+                List<String> phones = new ArrayList<>();
+                // A lead has no phone of its own; its first contacts carry them (one call each, so only a few).
+                lead.contactIds().stream().limit(MAX_CONTACTS_READ)
+                        .forEach(cid -> api.contact(account, cid).ifPresent(c -> phones.addAll(digits(c.phones()))));
+                return new CrmEntity(entityType, entityId, lead.name(), phones.stream().distinct().toList());
+            });
+        });
+    }
+
+    private static List<String> digits(List<String> phones) {
+        return phones.stream().map(p -> p.replaceAll("\\D", "")).filter(p -> !p.isEmpty()).toList();
     }
 
     @Override
