@@ -1,6 +1,7 @@
 package com.pactcrm.connector.pact;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,7 +16,13 @@ import com.pactcrm.connector.testsupport.TestSql;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
+import com.pactcrm.connector.installation.CrmKind;
+import com.pactcrm.connector.security.SessionTokens;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -41,6 +48,8 @@ class PactConnectionTest implements TestPropertyProvider {
     SecretCipher cipher;
     @Inject
     TestSql sql;
+    @Inject
+    SessionTokens sessions;
 
     @Override
     public Map<String, String> getProperties() {
@@ -62,7 +71,7 @@ class PactConnectionTest implements TestPropertyProvider {
 
     @Test
     void connectingRegistersActivatesAndPassesPactsHandshake() {
-        Installation installation = installations.create(com.pactcrm.connector.installation.CrmKind.AMOCRM, null, null, null);
+        Installation installation = installations.create(CrmKind.AMOCRM, null, null, null);
         Installation connected = connection.connect(installation, " pact-admin-token-0123456789 ", 1L);
 
         String url = "http://localhost:" + PORT + "/pact/webhooks/" + installation.pactHookKey();
@@ -84,12 +93,38 @@ class PactConnectionTest implements TestPropertyProvider {
 
     @Test
     void aRefusedTokenIsNotStored() {
-        Installation installation = installations.create(com.pactcrm.connector.installation.CrmKind.AMOCRM, null, null, null);
+        Installation installation = installations.create(CrmKind.AMOCRM, null, null, null);
         PACT.denyToken("pact-wrong-token-000000000", 401);
         PactApiException refused = assertThrows(PactApiException.class,
                 () -> connection.connect(installation, "pact-wrong-token-000000000", 1L));
         assertEquals(Disposition.HEALTH, refused.disposition());
         assertEquals(null, repository.findById(installation.id()).orElseThrow().pactTokenEnc());
+    }
+
+    @Test
+    void anAdminConnectsPactThroughTheWidgetApiAndANonAdminIsRefused() throws Exception {
+        Installation installation = installations.create(CrmKind.AMOCRM, null, null, null);
+        String admin = sessions.issue(installation.id(), "1", "Admin", true);
+        String manager = sessions.issue(installation.id(), "2", "Manager", false);
+        String body = "{\"apiToken\":\"pact-admin-token-9876543210\",\"companyId\":1}";
+
+        assertEquals(403, put(manager, body).statusCode());
+        HttpResponse<String> ok = put(admin, body);
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertTrue(ok.body().contains("/pact/webhooks/" + installation.pactHookKey()), ok.body());
+        assertFalse(ok.body().contains("pact-admin-token"), "the token is never shown again");
+        PACT.denyToken("pact-bad-token-00000000000", 401);
+        HttpResponse<String> refused = put(admin, "{\"apiToken\":\"pact-bad-token-00000000000\",\"companyId\":1}");
+        assertEquals(422, refused.statusCode());
+        assertTrue(refused.body().contains("Pact refused the API token"), refused.body());
+    }
+
+    private HttpResponse<String> put(String token, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + PORT + "/api/v1/settings/pact"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static int freePort() {
