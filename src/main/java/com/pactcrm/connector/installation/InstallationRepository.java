@@ -19,6 +19,13 @@ public interface InstallationRepository extends CrudRepository<Installation, Lon
 
     List<Installation> findByCrmAndStatus(CrmKind crm, InstallationStatus status);
 
+    /** Disconnected: inactive, every secret wiped, whatever version another writer left. */
+    @Query("""
+            UPDATE installation SET status = 'INACTIVE', access_token_enc = NULL, refresh_token_enc = NULL,
+                token_expires_at = NULL, application_token_enc = NULL, pact_token_enc = NULL, version = version + 1
+            WHERE id = :id""")
+    int deactivateAndWipeSecrets(long id);
+
     /** Locks the row until the surrounding transaction ends: serialises CRM token refreshes across replicas. */
     @Query("SELECT * FROM installation WHERE id = :id FOR UPDATE")
     Optional<Installation> lockById(long id);

@@ -7,6 +7,7 @@ import com.pactcrm.connector.pact.client.PactCredentials;
 import com.pactcrm.connector.pact.client.PactGateway;
 import com.pactcrm.connector.pact.client.PactWebhook;
 import com.pactcrm.connector.security.SecretCipher;
+import com.pactcrm.connector.sync.outbox.CommandKind;
 import com.pactcrm.connector.sync.outbox.Outbox;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
@@ -64,7 +65,7 @@ public class PactConnection {
                 installation.withPact(companyId, cipher.encrypt(credentials.apiToken()), webhook.id()));
         health.record(installation.id(), "PACT_TOKEN", "OK", "connected to company " + companyId);
         health.record(installation.id(), "PACT_BILLING", "OK", null);
-        outbox.liftHold(installation.id());
+        outbox.liftHold(installation.id(), CommandKind.Target.PACT);
         LOG.info("event=pact_connected company={} webhook={} token={}", companyId, webhook.id(), credentials);
         return connected;
     }

@@ -72,8 +72,9 @@ class ChatController {
         if (request.requestId() == null || request.requestId().isBlank() || request.requestId().length() > 100) {
             throw ProblemException.badRequest("requestId is required (at most 100 characters)");
         }
-        if (!ENTITY_TYPES.contains(request.entityType()) || request.entityId() == null || request.entityId().isBlank()) {
-            throw ProblemException.badRequest("entityType must be lead, deal or contact, with its entityId");
+        if (!ENTITY_TYPES.contains(request.entityType()) || request.entityId() == null
+                || !request.entityId().matches("\\d{1,20}")) {
+            throw ProblemException.badRequest("entityType must be lead, deal or contact, and entityId a number");
         }
         startChat.start(installation, request.requestId(), request.entityType(), request.entityId(), toPact(request));
         return awaitResult(installation.id(), request.requestId());
@@ -131,7 +132,7 @@ class ChatController {
         if (error.startsWith("FORBIDDEN")) {
             return "the Pact plan does not allow writing first on this channel";
         }
-        return error;
+        return "Pact did not accept the message; the sync journal has the details";
     }
 
     private static void sleep() {

@@ -20,6 +20,7 @@ import com.pactcrm.connector.security.SecretMasker;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
+import com.pactcrm.connector.sync.resilience.OutboundConnectFailures;
 import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import io.micronaut.context.annotation.Value;
@@ -457,7 +458,7 @@ public class AmoCrmApiClient implements AutoCloseable {
                 yield new AmoCrmApiException(message, Disposition.RATE_LIMITED, status, problem, wait, null, e);
             }
             // A gateway error may come after the write was handed on (amoCRM suggests 504s on too-big batches,
-            // §4.5): look it up before sending again, as the Pact client does.
+            // §4.5): the write is marked ambiguous, not certainly failed.
             case 502, 504 -> new AmoCrmApiException(message, ambiguousIfWrite(request), status, problem,
                     retryAfter.orElse(null), null, e);
             default -> status >= 500
@@ -477,8 +478,9 @@ public class AmoCrmApiClient implements AutoCloseable {
             return new AmoCrmApiException(describe(request) + " timed out waiting for the response",
                     ambiguousIfWrite(request), 0, null, null, null, e);
         }
+        // Only a failure to connect proves the request never arrived; a connection lost later may follow a write.
         return new AmoCrmApiException(redact(account, describe(request) + " failed: " + e.getMessage()),
-                Disposition.RETRY, 0, null, null, null, e);
+                OutboundConnectFailures.neverSent(e) ? Disposition.RETRY : ambiguousIfWrite(request), 0, null, null, null, e);
     }
 
     static boolean isTimeout(Throwable e) {

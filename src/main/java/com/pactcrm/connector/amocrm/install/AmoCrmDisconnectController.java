@@ -5,7 +5,6 @@ import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationDeactivated;
 import com.pactcrm.connector.installation.InstallationRepository;
-import com.pactcrm.connector.installation.InstallationStatus;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.http.HttpStatus;
@@ -65,9 +64,7 @@ class AmoCrmDisconnectController {
     }
 
     private void deactivate(Installation i) {
-        installations.update(new Installation(i.id(), i.crm(), i.crmAccountId(), i.crmHost(), InstallationStatus.INACTIVE,
-                i.hookKey(), i.pactHookKey(), null, null, null, null, i.pactCompanyId(), null,
-                i.pactWebhookId(), i.settings(), i.version(), i.createdAt(), i.updatedAt()));
+        installations.deactivateAndWipeSecrets(i.id());
         deactivated.publishEvent(new InstallationDeactivated(i.id()));
         LOG.info("event=amocrm_disconnected installationId={} account={}", i.id(), i.crmAccountId());
     }

@@ -8,6 +8,7 @@ import com.pactcrm.connector.security.SecretMasker;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
+import com.pactcrm.connector.sync.resilience.OutboundConnectFailures;
 import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import io.micronaut.context.annotation.Value;
@@ -382,8 +383,10 @@ public class PactHttpClient implements PactGateway {
             return new PactApiException(describe(request) + " timed out waiting for the response",
                     ambiguousIfWrite(request), 0, null, null, null, null, e);
         }
+        // Only a failure to connect proves the request never arrived; a connection lost later may follow a write.
         return new PactApiException(redact(credentials, describe(request) + " failed: " + e.getMessage()),
-                Disposition.RETRY, 0, null, null, null, null, e);
+                OutboundConnectFailures.neverSent(e) ? Disposition.RETRY : ambiguousIfWrite(request), 0, null, null, null,
+                null, e);
     }
 
     private static boolean isTimeout(Throwable e) {
@@ -461,8 +464,9 @@ public class PactHttpClient implements PactGateway {
         try {
             return json.treeToValue(node, type);
         } catch (JsonProcessingException e) {
+            // A 2xx we cannot read may still have applied a write: it must be looked up, never dead-lettered.
             throw new PactApiException("Pact answered a " + type.getSimpleName() + " we cannot read: "
-                    + e.getOriginalMessage(), Disposition.PERMANENT, 200, null, null, null, null, e);
+                    + e.getOriginalMessage(), Disposition.RETRY_AMBIGUOUS, 200, null, null, null, null, e);
         }
     }
 

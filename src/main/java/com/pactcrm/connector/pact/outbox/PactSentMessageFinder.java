@@ -33,6 +33,9 @@ class PactSentMessageFinder {
 
     Optional<PactMessage> findWriteFirst(PactCredentials credentials, String provider, String recipient, String text,
                                          Instant since) {
+        if (text == null || text.isBlank()) {
+            return Optional.empty();
+        }
         List<PactConversation> found = pact.searchConversations(credentials, recipient, 1, 25);
         return found.stream()
                 .filter(c -> provider == null || c.provider() == null || provider.equals(c.provider()))
@@ -44,11 +47,16 @@ class PactSentMessageFinder {
 
     Optional<PactMessage> findInConversation(PactCredentials credentials, long conversationId, String text,
                                              Instant since) {
+        if (text == null || text.isBlank()) {
+            // A template or attachment message has no text of ours to recognise it by: rather than take
+            // someone else's message for it (and never send ours), it counts as not found.
+            return Optional.empty();
+        }
         Instant from = since == null ? Instant.EPOCH : since.minus(CLOCK_SKEW);
         return pact.listMessages(credentials, conversationId, 1, MESSAGES_TO_CHECK).stream()
                 .filter(m -> !Boolean.TRUE.equals(m.income()))
-                .filter(m -> text == null || Objects.equals(text.strip(), m.message() == null ? null : m.message().strip()))
-                .filter(m -> createdAt(m).map(at -> !at.isBefore(from)).orElse(true))
+                .filter(m -> Objects.equals(text.strip(), m.message() == null ? null : m.message().strip()))
+                .filter(m -> createdAt(m).map(at -> !at.isBefore(from)).orElse(false))
                 .findFirst();
     }
 

@@ -66,7 +66,16 @@ public class Outbox {
         return retried;
     }
 
-    /** The cause of a hold is fixed (e.g. Pact reconnected): held commands are due again. */
+    /**
+     * The cause of a hold is fixed (e.g. Pact reconnected): held commands are due again, and so are the
+     * dead letters {@code target} refused for credentials or billing.
+     */
+    public void liftHold(long installationId, CommandKind.Target target) {
+        commands.retryDeadForCredentials(installationId, target.name(), clock.instant());
+        liftHold(installationId);
+    }
+
+    /** An admin says what made a target refuse this installation is fixed: held commands are due again. */
     public void liftHold(long installationId) {
         commands.releaseHeld(installationId, clock.instant());
         holdLifted.publishEvent(new OutboxHoldLifted(installationId));

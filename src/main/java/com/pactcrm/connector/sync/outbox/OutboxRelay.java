@@ -106,7 +106,14 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     @PreDestroy
     void shutdown() {
         stop(shutdownGrace);
-        int released = claims.release(List.copyOf(notStarted), owner);
+        // Whoever removes an id from notStarted owns it: here to give it back, in deliverBatch to send it.
+        List<Long> unsent = new ArrayList<>();
+        for (Long id : List.copyOf(notStarted)) {
+            if (notStarted.remove(id)) {
+                unsent.add(id);
+            }
+        }
+        int released = claims.release(unsent, owner);
         LOG.info("event=relay_shutdown released={}", released);
     }
 
@@ -155,8 +162,12 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         }
     }
 
-    private void deliverBatch(Installation installation, OutboxDeliverer deliverer, List<OutboxCommand> batch) {
-        batch.forEach(c -> notStarted.remove(c.id()));
+    private void deliverBatch(Installation installation, OutboxDeliverer deliverer, List<OutboxCommand> claimed) {
+        // A command shutdown already gave back (not in notStarted any more) must not be sent as well.
+        List<OutboxCommand> batch = claimed.stream().filter(c -> notStarted.remove(c.id())).toList();
+        if (batch.isEmpty()) {
+            return;
+        }
         if (installation == null || !installation.active()) {
             batch.forEach(c -> dead(c, "installation is not active"));
             return;

@@ -22,10 +22,14 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
     int insertIgnore(long installationId, String target, String kind, String idempotencyKey, @Nullable String coalesceKey,
                      String payload, Instant now, @Nullable Long sourceEventId, Instant originAt);
 
-    /** Latest wins: a command still waiting takes the newer payload instead of a second command being queued. */
+    /**
+     * Latest wins: the newest command still waiting takes the newer payload instead of a second command
+     * being queued (only one row: two waiting rows must never end up with the same idempotency key).
+     */
     @Query("""
             UPDATE outbox_command SET payload = :payload, idempotency_key = :idempotencyKey, source_event_id = :sourceEventId
-            WHERE installation_id = :installationId AND coalesce_key = :coalesceKey AND state = 'PENDING'""")
+            WHERE installation_id = :installationId AND coalesce_key = :coalesceKey AND state = 'PENDING'
+            ORDER BY id DESC LIMIT 1""")
     int coalescePending(long installationId, String coalesceKey, String idempotencyKey, String payload,
                         @Nullable Long sourceEventId);
 
@@ -97,6 +101,14 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
             UPDATE outbox_command SET state = 'PENDING', attempts = 0, next_attempt_at = :now, last_error = NULL
             WHERE id = :id AND installation_id = :installationId AND state = 'DEAD'""")
     int retryDead(long id, long installationId, Instant now);
+
+    /** Dead letters the target refused for credentials or billing start again (the admin fixed the cause). */
+    @Query("""
+            UPDATE outbox_command SET state = 'PENDING', attempts = 0, next_attempt_at = :now, last_error = NULL
+            WHERE installation_id = :installationId AND target = :target AND state = 'DEAD'
+              AND (last_error LIKE 'UNAUTHORIZED%' OR last_error LIKE 'PAYMENT_REQUIRED%' OR last_error LIKE 'FORBIDDEN%'
+                   OR last_error LIKE 'NOT_CONNECTED%')""")
+    int retryDeadForCredentials(long installationId, String target, Instant now);
 
     /** Commands held because their target refused the account become due again. */
     @Query("""

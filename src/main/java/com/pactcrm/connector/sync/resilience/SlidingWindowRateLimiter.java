@@ -88,9 +88,7 @@ public final class SlidingWindowRateLimiter {
         }
         Permit permit = new Permit(now);
         recent.addLast(permit);
-        while (recent.size() > largestPermits) {
-            recent.removeFirst();
-        }
+        trimCompleted();
         return new Attempt(permit, Duration.ZERO);
     }
 
@@ -123,6 +121,16 @@ public final class SlidingWindowRateLimiter {
                 .skip(n - 1L)
                 .findFirst()
                 .orElse(Instant.MIN);
+    }
+
+    /** Keeps what the largest limit needs; a call still in flight is never forgotten (it counts as now). */
+    private void trimCompleted() {
+        Iterator<Permit> it = recent.iterator();
+        while (recent.size() > largestPermits && it.hasNext()) {
+            if (!it.next().inFlight) {
+                it.remove();
+            }
+        }
     }
 
     private void forgetOlderThan(Instant cutoff) {

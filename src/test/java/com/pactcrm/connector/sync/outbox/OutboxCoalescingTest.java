@@ -45,6 +45,22 @@ class OutboxCoalescingTest {
     }
 
     @Test
+    void withTwoWaitingCommandsForOneMessageOnlyTheNewestTakesTheLatestStatus() {
+        Installation installation = installations.amoCrm(null);
+        for (String status : List.of("SENT", "DELIVERED")) {
+            // An in-flight command that failed back to PENDING beside a newer one leaves two waiting rows.
+            sql.update("INSERT INTO outbox_command (installation_id, target, kind, idempotency_key, coalesce_key, payload, state, "
+                    + "next_attempt_at, origin_at) VALUES (?, 'CRM', 'CRM_MESSAGE_STATUS', ?, 'status:5', '{}', 'PENDING', NOW(3), NOW(3))",
+                    installation.id(), "status:5:" + status);
+        }
+        assertTrue(outbox.enqueue(installation.id(), CommandKind.CRM_MESSAGE_STATUS, "status:5:READ", "status:5",
+                Map.of("status", "READ"), null, null));
+        assertEquals(List.of("status:5:SENT", "status:5:READ"), sql.query(
+                "SELECT idempotency_key FROM outbox_command WHERE installation_id = ? ORDER BY id", installation.id())
+                .stream().map(r -> r.get("idempotency_key").toString()).toList());
+    }
+
+    @Test
     void theSameIdempotencyKeyQueuesOneCommand() {
         Installation installation = installations.amoCrm(null);
         assertTrue(outbox.enqueue(installation.id(), CommandKind.PACT_WRITE_FIRST, "chat:abc", null, Map.of("n", 1), null, null));
