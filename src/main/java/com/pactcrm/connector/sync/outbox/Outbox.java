@@ -72,13 +72,14 @@ public class Outbox {
      */
     public void liftHold(long installationId, CommandKind.Target target) {
         commands.retryDeadForCredentials(installationId, target.name(), clock.instant());
-        liftHold(installationId);
+        commands.releaseHeld(installationId, target.name(), clock.instant());
+        holdLifted.publishEvent(new OutboxHoldLifted(installationId, target));
     }
 
-    /** An admin says what made a target refuse this installation is fixed: held commands are due again. */
+    /** An admin says what made the targets refuse this installation is fixed: held commands are due again. */
     public void liftHold(long installationId) {
-        commands.releaseHeld(installationId, clock.instant());
-        holdLifted.publishEvent(new OutboxHoldLifted(installationId));
+        commands.releaseHeld(installationId, null, clock.instant());
+        holdLifted.publishEvent(new OutboxHoldLifted(installationId, null));
     }
 
     private String toJson(Object payload) {

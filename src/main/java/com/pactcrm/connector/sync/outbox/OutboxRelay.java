@@ -99,7 +99,8 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
 
     @EventListener
     void onHoldLifted(OutboxHoldLifted event) {
-        holds.keySet().removeIf(key -> key.startsWith(event.installationId() + "|"));
+        holds.keySet().removeIf(key -> event.target() == null ? key.startsWith(event.installationId() + "|")
+                : key.equals(event.installationId() + "|" + event.target()));
         wake();
     }
 

@@ -113,8 +113,9 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
     /** Commands held because their target refused the account become due again. */
     @Query("""
             UPDATE outbox_command SET next_attempt_at = :now
-            WHERE installation_id = :installationId AND state = 'PENDING' AND last_error LIKE 'held:%'""")
-    int releaseHeld(long installationId, Instant now);
+            WHERE installation_id = :installationId AND state = 'PENDING' AND last_error LIKE 'held:%'
+              AND (:target IS NULL OR target = :target)""")
+    int releaseHeld(long installationId, @Nullable String target, Instant now);
 
     @Query("SELECT COUNT(*) FROM outbox_command WHERE state IN ('PENDING', 'IN_FLIGHT')")
     long countPending();
