@@ -62,6 +62,10 @@ public class OutboxClaims {
         return kept;
     }
 
+    public Duration lease() {
+        return lease;
+    }
+
     @Transactional
     public int reapExpiredLeases() {
         return commands.reapExpired(clock.instant());

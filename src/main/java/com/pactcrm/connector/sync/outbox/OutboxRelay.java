@@ -129,24 +129,30 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         if (claimed.isEmpty()) {
             return 0;
         }
+        // Sends stop well before the lease ends: past it, another replica's reaper may hand the rows out again.
+        Instant sendUntil = clock.instant().plus(claims.lease().multipliedBy(4).dividedBy(5));
         Map<Long, List<OutboxCommand>> byInstallation = new LinkedHashMap<>();
         for (OutboxCommand c : claimed) {
             notStarted.add(c.id());
             byInstallation.computeIfAbsent(c.installationId(), k -> new ArrayList<>()).add(c);
         }
         runAll(byInstallation.entrySet().stream()
-                .<Runnable>map(e -> () -> deliverAll(e.getKey(), e.getValue())).toList());
+                .<Runnable>map(e -> () -> deliverAll(e.getKey(), e.getValue(), sendUntil)).toList());
         return claimed.size();
     }
 
     /** One installation's commands, in order, one kind-run at a time, in batches the deliverer accepts. */
-    private void deliverAll(long installationId, List<OutboxCommand> list) {
+    private void deliverAll(long installationId, List<OutboxCommand> list, Instant sendUntil) {
         MDC.put("installationId", Long.toString(installationId));
         try {
             Installation installation = installations.findById(installationId).orElse(null);
             int i = 0;
             while (i < list.size()) {
                 if (!isRunning()) {
+                    return;
+                }
+                if (clock.instant().isAfter(sendUntil)) {
+                    giveBack(list.subList(i, list.size()));
                     return;
                 }
                 CommandKind kind = list.get(i).kind();
@@ -161,6 +167,13 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         } finally {
             MDC.remove("installationId");
         }
+    }
+
+    /** Returns claimed commands nobody started, without spending their attempt. */
+    private void giveBack(List<OutboxCommand> rest) {
+        List<Long> unsent = rest.stream().map(OutboxCommand::id).filter(notStarted::remove).toList();
+        int released = claims.release(unsent, owner);
+        LOG.info("event=outbox_claims_given_back count={} reason=lease_ending", released);
     }
 
     private void deliverBatch(Installation installation, OutboxDeliverer deliverer, List<OutboxCommand> claimed) {
