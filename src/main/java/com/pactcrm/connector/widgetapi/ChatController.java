@@ -22,7 +22,6 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 
 /**
  * "Write first" from a CRM card. The message goes through the outbox (rate limits, retries, exactly
@@ -42,8 +41,6 @@ class ChatController {
     /** {@code status}: sent (Pact accepted it), queued (still waiting), or failed with {@code reason}. */
     record StartChatResponse(String requestId, String status, Long messageId, Long conversationId, String reason) {
     }
-
-    private static final Set<String> ENTITY_TYPES = Set.of("lead", "deal", "contact");
 
     private final WidgetAuth auth;
     private final InstallationRepository installations;
@@ -72,10 +69,7 @@ class ChatController {
         if (request.requestId() == null || request.requestId().isBlank() || request.requestId().length() > 100) {
             throw ProblemException.badRequest("requestId is required (at most 100 characters)");
         }
-        if (!ENTITY_TYPES.contains(request.entityType()) || request.entityId() == null
-                || !request.entityId().matches("\\d{1,20}")) {
-            throw ProblemException.badRequest("entityType must be lead, deal or contact, and entityId a number");
-        }
+        CardEntities.requireValid(request.entityType(), request.entityId());
         startChat.start(installation, request.requestId(), request.entityType(), request.entityId(), toPact(request));
         return awaitResult(installation.id(), request.requestId());
     }

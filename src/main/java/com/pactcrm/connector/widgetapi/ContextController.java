@@ -24,7 +24,6 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +53,6 @@ class ContextController {
     /** Writing first is possible only on these (Pact's "Messages" help page). */
     private static final List<String> WRITE_FIRST_CHANNELS = List.of(PactWriteFirstRequest.WHATSAPP,
             PactWriteFirstRequest.WHATSAPP_BUSINESS, PactWriteFirstRequest.TELEGRAM_PERSONAL);
-    private static final Set<String> ENTITY_TYPES = Set.of("lead", "deal", "contact");
     private static final Logger LOG = LoggerFactory.getLogger(ContextController.class);
 
     private final WidgetAuth auth;
@@ -76,9 +74,7 @@ class ContextController {
     Context context(@Nullable @Header("Authorization") String authorization, @QueryValue String entityType,
                     @QueryValue String entityId) {
         Session session = auth.require(authorization);
-        if (!ENTITY_TYPES.contains(entityType) || !entityId.matches("\\d{1,20}")) {
-            throw ProblemException.badRequest("entityType must be lead, deal or contact, and entityId a number");
-        }
+        CardEntities.requireValid(entityType, entityId);
         Installation installation = installations.findById(session.installationId()).filter(Installation::active)
                 .orElseThrow(() -> new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "the connector is not active here"));
         List<Conversation> linked = conversations.findByEntity(installation.id(), entityType, entityId).stream()
