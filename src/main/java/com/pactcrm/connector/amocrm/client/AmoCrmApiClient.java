@@ -20,7 +20,7 @@ import com.pactcrm.connector.security.SecretMasker;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
-import com.pactcrm.connector.sync.resilience.OutboundConnectFailures;
+import com.pactcrm.connector.sync.resilience.OutboundFailures;
 import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import io.micronaut.context.annotation.Value;
@@ -34,7 +34,6 @@ import io.micronaut.http.client.DefaultHttpClientConfiguration;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.exceptions.HttpClientException;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
-import io.micronaut.http.client.exceptions.ReadTimeoutException;
 import io.micronaut.http.uri.UriBuilder;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -54,7 +53,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -473,25 +471,16 @@ public class AmoCrmApiClient implements AutoCloseable {
     }
 
     private AmoCrmApiException fromTransport(AmoCrmAccount account, HttpRequest<?> request, HttpClientException e) {
-        if (isTimeout(e)) {
+        if (OutboundFailures.isTimeout(e)) {
             // The request left us; amoCRM may have applied a write before we gave up waiting.
             return new AmoCrmApiException(describe(request) + " timed out waiting for the response",
                     ambiguousIfWrite(request), 0, null, null, null, e);
         }
         // Only a failure to connect proves the request never arrived; a connection lost later may follow a write.
         return new AmoCrmApiException(redact(account, describe(request) + " failed: " + e.getMessage()),
-                OutboundConnectFailures.neverSent(e) ? Disposition.RETRY : ambiguousIfWrite(request), 0, null, null, null, e);
+                OutboundFailures.neverSent(e) ? Disposition.RETRY : ambiguousIfWrite(request), 0, null, null, null, e);
     }
 
-    static boolean isTimeout(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ReadTimeoutException || t instanceof TimeoutException
-                    || t instanceof io.netty.handler.timeout.ReadTimeoutException) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** GET and DELETE can be repeated as they are; a POST or PATCH that may have landed must be looked up first. */
     private static Disposition ambiguousIfWrite(HttpRequest<?> request) {
@@ -551,7 +540,7 @@ public class AmoCrmApiClient implements AutoCloseable {
     }
 
     private AmoCrmApiException failed(String operation, long start, AmoCrmApiException e) {
-        long millis = callMetrics.record(TARGET, operation, OutboundCallMetrics.outcomeOf(e, isTimeout(e)), start);
+        long millis = callMetrics.record(TARGET, operation, OutboundCallMetrics.outcomeOf(e, OutboundFailures.isTimeout(e)), start);
         LOG.warn("event=amocrm_call_failed operation={} status={} durationMs={} detail={}",
                 operation, e.status(), millis, e.getMessage());
         return e;

@@ -8,7 +8,7 @@ import com.pactcrm.connector.security.SecretMasker;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
-import com.pactcrm.connector.sync.resilience.OutboundConnectFailures;
+import com.pactcrm.connector.sync.resilience.OutboundFailures;
 import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import io.micronaut.context.annotation.Value;
@@ -21,7 +21,6 @@ import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientException;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
-import io.micronaut.http.client.exceptions.ReadTimeoutException;
 import io.micronaut.http.client.multipart.MultipartBody;
 import io.micronaut.http.uri.UriBuilder;
 import jakarta.inject.Singleton;
@@ -32,7 +31,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -378,26 +376,17 @@ public class PactHttpClient implements PactGateway {
     }
 
     private PactApiException fromTransport(PactCredentials credentials, HttpRequest<?> request, HttpClientException e) {
-        if (isTimeout(e)) {
+        if (OutboundFailures.isTimeout(e)) {
             // The request left us; Pact may have applied a write before we gave up waiting.
             return new PactApiException(describe(request) + " timed out waiting for the response",
                     ambiguousIfWrite(request), 0, null, null, null, null, e);
         }
         // Only a failure to connect proves the request never arrived; a connection lost later may follow a write.
         return new PactApiException(redact(credentials, describe(request) + " failed: " + e.getMessage()),
-                OutboundConnectFailures.neverSent(e) ? Disposition.RETRY : ambiguousIfWrite(request), 0, null, null, null,
+                OutboundFailures.neverSent(e) ? Disposition.RETRY : ambiguousIfWrite(request), 0, null, null, null,
                 null, e);
     }
 
-    private static boolean isTimeout(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ReadTimeoutException || t instanceof TimeoutException
-                    || t instanceof io.netty.handler.timeout.ReadTimeoutException) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private static Disposition ambiguousIfWrite(HttpRequest<?> request) {
         return request.getMethod() == HttpMethod.GET ? Disposition.RETRY : Disposition.RETRY_AMBIGUOUS;
@@ -419,7 +408,7 @@ public class PactHttpClient implements PactGateway {
     }
 
     private PactApiException failed(Operation operation, long start, PactApiException e) {
-        long millis = callMetrics.record(TARGET, operation.limiterName, OutboundCallMetrics.outcomeOf(e, isTimeout(e)), start);
+        long millis = callMetrics.record(TARGET, operation.limiterName, OutboundCallMetrics.outcomeOf(e, OutboundFailures.isTimeout(e)), start);
         LOG.warn("event=pact_call_failed operation={} status={} durationMs={} detail={}",
                 operation.limiterName, e.status(), millis, e.getMessage());
         return e;

@@ -47,6 +47,7 @@ import com.pactcrm.connector.amocrm.client.dto.AmoCrmWebhook;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
 import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
+import com.pactcrm.connector.sync.resilience.OutboundFailures;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -596,7 +597,7 @@ class AmoCrmApiClientTest implements TestPropertyProvider {
         assertEquals(Disposition.RETRY, delete.disposition());
         for (AmoCrmApiException e : List.of(post, patch, get, delete)) {
             assertEquals(0, e.status());
-            assertTrue(AmoCrmApiClient.isTimeout(e), e.getMessage());
+            assertTrue(OutboundFailures.isTimeout(e), e.getMessage());
         }
     }
 
