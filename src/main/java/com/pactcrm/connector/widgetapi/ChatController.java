@@ -62,10 +62,12 @@ class ChatController {
 
     @Post
     HttpResponse<StartChatResponse> start(@Nullable @Header("Authorization") String authorization,
+                                          @Nullable @Header("Origin") String origin,
                                           @Body StartChatRequest request) {
         Session session = auth.require(authorization);
         Installation installation = installations.findById(session.installationId()).filter(Installation::active)
                 .orElseThrow(() -> new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "the connector is not active here"));
+        auth.requireOrigin(origin, installation);
         if (request.requestId() == null || request.requestId().isBlank() || request.requestId().length() > 100) {
             throw ProblemException.badRequest("requestId is required (at most 100 characters)");
         }

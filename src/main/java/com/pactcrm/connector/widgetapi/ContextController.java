@@ -71,12 +71,13 @@ class ContextController {
     }
 
     @Get
-    Context context(@Nullable @Header("Authorization") String authorization, @QueryValue String entityType,
-                    @QueryValue String entityId) {
+    Context context(@Nullable @Header("Authorization") String authorization, @Nullable @Header("Origin") String origin,
+                    @QueryValue String entityType, @QueryValue String entityId) {
         Session session = auth.require(authorization);
         CardEntities.requireValid(entityType, entityId);
         Installation installation = installations.findById(session.installationId()).filter(Installation::active)
                 .orElseThrow(() -> new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "the connector is not active here"));
+        auth.requireOrigin(origin, installation);
         List<Conversation> linked = conversations.findByEntity(installation.id(), entityType, entityId).stream()
                 .map(link -> conversation(installation, link)).toList();
         return new Context(entity(installation, entityType, entityId), linked, WRITE_FIRST_CHANNELS, List.of());

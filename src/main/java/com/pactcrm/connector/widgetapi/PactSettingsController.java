@@ -46,7 +46,8 @@ class PactSettingsController {
     }
 
     @Put
-    PactConnected connect(@Nullable @Header("Authorization") String authorization, @Body ConnectPact request) {
+    PactConnected connect(@Nullable @Header("Authorization") String authorization,
+                          @Nullable @Header("Origin") String origin, @Body ConnectPact request) {
         Session session = auth.require(authorization);
         if (!session.admin()) {
             throw new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "only CRM administrators can change the settings");
@@ -56,6 +57,7 @@ class PactSettingsController {
         }
         Installation installation = installations.findById(session.installationId()).filter(Installation::active)
                 .orElseThrow(() -> new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "the connector is not active here"));
+        auth.requireOrigin(origin, installation);
         try {
             Installation connected = connection.connect(installation, request.apiToken(), request.companyId());
             return new PactConnected(connected.pactCompanyId(), connected.pactWebhookId(), connection.webhookUrl(connected));

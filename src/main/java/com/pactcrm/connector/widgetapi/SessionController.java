@@ -45,13 +45,19 @@ class SessionController {
     }
 
     @Post("/amocrm")
-    SessionResponse amoCrm(@Nullable @Header("X-Auth-Token") String disposableToken) {
+    SessionResponse amoCrm(@Nullable @Header("X-Auth-Token") String disposableToken,
+                           @Nullable @Header("Origin") String origin) {
         WidgetUser user;
         try {
             user = amoCrmTokens.verify(disposableToken);
         } catch (AmoCrmTokenRejectedException e) {
             LOG.info("event=amocrm_session_refused reason=\"{}\"", e.getMessage());
             throw new ProblemException(HttpStatus.UNAUTHORIZED, "Unauthorized", "the amoCRM token is not valid");
+        }
+        if (origin != null && !origin.equals(user.accountAddress())) {
+            // The token names the account it was issued in (iss); a page of another account cannot use it.
+            LOG.info("event=amocrm_session_refused reason=origin_mismatch");
+            throw new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "this token belongs to another amoCRM account");
         }
         Installation installation = installations.findByCrmAndCrmAccountId(CrmKind.AMOCRM, user.accountId())
                 .filter(Installation::active)

@@ -1,19 +1,42 @@
 package com.pactcrm.connector.widgetapi;
 
+import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.security.SessionTokens;
 import com.pactcrm.connector.security.SessionTokens.Session;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
+import java.net.URI;
 
-/** Every widget API call but opening a session carries {@code Authorization: Bearer <session token>}. */
+/**
+ * Every widget API call but opening a session carries {@code Authorization: Bearer <session token>}.
+ * A browser call must also come from the installation's own CRM account (or from the connector's own
+ * pages): CORS lets any amoCRM account's page call us, this check narrows it to the right one.
+ */
 @Singleton
 class WidgetAuth {
 
     private final SessionTokens sessions;
+    private final String ownOrigin;
 
-    WidgetAuth(SessionTokens sessions) {
+    WidgetAuth(SessionTokens sessions, @Value("${connector.public-url}") String publicUrl) {
         this.sessions = sessions;
+        this.ownOrigin = originOf(publicUrl);
+    }
+
+    /** @throws ProblemException 403 when a browser sent the call from another account's page */
+    void requireOrigin(@Nullable String origin, Installation installation) {
+        if (origin == null || origin.equals(ownOrigin) || origin.equals("https://" + installation.crmHost())) {
+            return;
+        }
+        throw new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "this call comes from another CRM account's page");
+    }
+
+    private static String originOf(String url) {
+        URI uri = URI.create(url);
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
     }
 
     Session require(String authorization) {

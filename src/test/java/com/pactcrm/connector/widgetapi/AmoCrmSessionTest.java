@@ -71,8 +71,15 @@ class AmoCrmSessionTest {
     }
 
     private HttpResponse<String> open(String token) throws Exception {
+        return open(token, null);
+    }
+
+    private HttpResponse<String> open(String token, String origin) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.getURL() + "/api/v1/sessions/amocrm"))
                 .POST(HttpRequest.BodyPublishers.noBody());
+        if (origin != null) {
+            request.header("Origin", origin);
+        }
         if (token != null) {
             request.header("X-Auth-Token", token);
         }
@@ -118,6 +125,13 @@ class AmoCrmSessionTest {
             assertEquals(401, response.statusCode(), String.valueOf(token));
             assertEquals("application/problem+json", response.headers().firstValue("Content-Type").orElse(""));
         }
+    }
+
+    @Test
+    void aTokenOpensASessionOnlyFromItsOwnAccountsPage() throws Exception {
+        Installation installation = installations.amoCrm(null);
+        assertEquals(403, open(jwt("HS256", CLIENT_SECRET, claims(installation)), "https://rival.amocrm.ru").statusCode());
+        assertEquals(200, open(jwt("HS256", CLIENT_SECRET, claims(installation)), "https://acme.amocrm.ru").statusCode());
     }
 
     @Test

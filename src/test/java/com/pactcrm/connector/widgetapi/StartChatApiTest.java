@@ -111,6 +111,13 @@ class StartChatApiTest implements TestPropertyProvider {
         await().atMost(Duration.ofSeconds(20)).until(() -> JSON.readTree(get(token, "/api/v1/context?entityType=lead&entityId=555")
                 .body()).at("/conversations/0/lastMessage/icon").asText().equals("two ticks"));
         assertEquals(401, get("not-a-session", "/api/v1/context?entityType=lead&entityId=555").statusCode());
+        assertEquals(403, HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.getURL()
+                        + "/api/v1/context?entityType=lead&entityId=555")).header("Authorization", "Bearer " + token)
+                .header("Origin", "https://rival.amocrm.ru").GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode(),
+                "another account's page cannot use this installation's session");
+        assertEquals(200, HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.getURL()
+                        + "/api/v1/context?entityType=lead&entityId=555")).header("Authorization", "Bearer " + token)
+                .header("Origin", "https://" + installation.crmHost()).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode());
         assertEquals(400, get(token, "/api/v1/context?entityType=task&entityId=555").statusCode());
     }
 

@@ -29,7 +29,7 @@ import javax.crypto.spec.SecretKeySpec;
 public class AmoCrmDisposableTokenVerifier {
 
     /** The amoCRM user the token speaks for; taken from the signed token, never from the request. */
-    public record WidgetUser(String accountId, String subdomain, String userId, boolean admin) {
+    public record WidgetUser(String accountId, String subdomain, String userId, boolean admin, String accountAddress) {
     }
 
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
@@ -95,7 +95,8 @@ public class AmoCrmDisposableTokenVerifier {
         if (accountId == null || userId == null) {
             throw new AmoCrmTokenRejectedException("account_id or user_id missing");
         }
-        return new WidgetUser(accountId, claims.path("subdomain").asText(null), userId, claims.path("is_admin").asBoolean(false));
+        return new WidgetUser(accountId, claims.path("subdomain").asText(null), userId, claims.path("is_admin").asBoolean(false),
+                claims.path("iss").asText(null));
     }
 
     private JsonNode decode(String part) {
