@@ -1,10 +1,7 @@
 package com.pactcrm.connector.pact.client;
 
+import com.pactcrm.connector.security.Hashes;
 import com.pactcrm.connector.security.SecretMasker;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * A Pact private API token and the company it acts on. Pact's tokens reach every company of their
@@ -17,12 +14,7 @@ public record PactCredentials(String apiToken, long companyId) {
      * limiter keys and logs.
      */
     public String tokenKey() {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(apiToken.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashes.sha256Hex(apiToken).substring(0, 16);
     }
 
     @Override

@@ -2,6 +2,7 @@ package com.pactcrm.connector.sync.inbound;
 
 import com.pactcrm.connector.sync.InstanceIdentity;
 import com.pactcrm.connector.sync.PollingWorker;
+import com.pactcrm.connector.sync.outbox.RetryLadder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.Value;
@@ -13,7 +14,6 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -124,7 +124,7 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
     private Duration backoff(int attempts) {
         long base = firstBackoff.toMillis() << Math.min(Math.max(attempts - 1, 0), 10);
         long capped = Math.min(base, Duration.ofHours(1).toMillis());
-        return Duration.ofMillis((long) (capped * (0.75 + 0.25 * ThreadLocalRandom.current().nextDouble())));
+        return RetryLadder.jitter(Duration.ofMillis(capped));
     }
 
 }

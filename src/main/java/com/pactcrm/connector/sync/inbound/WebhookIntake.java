@@ -1,13 +1,11 @@
 package com.pactcrm.connector.sync.inbound;
 
+import com.pactcrm.connector.security.Hashes;
 import com.pactcrm.connector.sync.EventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.http.HttpHeaders;
 import jakarta.inject.Singleton;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
 
 /**
@@ -37,7 +35,7 @@ public class WebhookIntake {
      * @return true when stored, false for a duplicate (acknowledged all the same)
      */
     public boolean accept(long installationId, EventSource source, byte[] body, HttpHeaders headers) {
-        boolean stored = journal.append(installationId, source, sha256(body), headers.getContentType().orElse(null),
+        boolean stored = journal.append(installationId, source, Hashes.sha256Hex(body), headers.getContentType().orElse(null),
                 headersOf(headers), body);
         if (stored) {
             journaled.publishEvent(new InboundEventJournaled(installationId));
@@ -50,14 +48,6 @@ public class WebhookIntake {
     public void count(EventSource source, String outcome) {
         meters.counter("connector.inbound.received", "source", source.name().toLowerCase(Locale.ROOT), "outcome", outcome)
                 .increment();
-    }
-
-    static String sha256(byte[] body) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String headersOf(HttpHeaders headers) {

@@ -33,8 +33,13 @@ public class RetryLadder {
     /** The wait after the {@code attempts}-th failed attempt, jittered, but never shorter than the target asked. */
     public Duration delayAfter(int attempts, Duration atLeast) {
         Duration step = steps.get(Math.min(Math.max(attempts, 1), steps.size()) - 1);
-        Duration jittered = Duration.ofMillis((long) (step.toMillis() * (0.75 + 0.25 * ThreadLocalRandom.current().nextDouble())));
+        Duration jittered = jitter(step);
         return atLeast != null && atLeast.compareTo(jittered) > 0 ? atLeast : jittered;
+    }
+
+    /** 75–100 % of {@code wait}, so that many retries due at once spread out (Stripe's client rule). */
+    public static Duration jitter(Duration wait) {
+        return Duration.ofMillis((long) (wait.toMillis() * (0.75 + 0.25 * ThreadLocalRandom.current().nextDouble())));
     }
 
     static Duration parse(String step) {
