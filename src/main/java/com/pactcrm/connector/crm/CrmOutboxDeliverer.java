@@ -98,15 +98,15 @@ class CrmOutboxDeliverer implements OutboxDeliverer {
             case CRM_MESSAGE_STATUS -> {
                 MessageStatusPayload p = c.payloadAs(json, MessageStatusPayload.class);
                 String existing = messages.find(installation.id(), p.messageId()).map(l -> l.crmEntryId()).orElse(null);
-                yield new TimelineEntry(p.entityType(), p.entityId(), existing, p, null, null);
+                yield new TimelineEntry(p.entityType(), p.entityId(), existing, p, null, null, c.ambiguous());
             }
             case CRM_MESSAGE_HISTORY -> {
                 MessageHistoryPayload p = c.payloadAs(json, MessageHistoryPayload.class);
-                yield new TimelineEntry(p.entityType(), p.entityId(), null, null, p, null);
+                yield new TimelineEntry(p.entityType(), p.entityId(), null, null, p, null, c.ambiguous());
             }
             case CRM_CONVERSATION_STATE -> {
                 ConversationStatePayload p = c.payloadAs(json, ConversationStatePayload.class);
-                yield new TimelineEntry(p.entityType(), p.entityId(), null, null, null, p);
+                yield new TimelineEntry(p.entityType(), p.entityId(), null, null, null, p, c.ambiguous());
             }
             default -> throw new IllegalArgumentException("not a timeline command: " + c.kind());
         };

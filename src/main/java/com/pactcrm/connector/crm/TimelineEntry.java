@@ -4,6 +4,8 @@ package com.pactcrm.connector.crm;
  * One entry for a CRM entity's timeline. Exactly one payload is set, by kind.
  *
  * @param existingEntryId the CRM entry this message already has, to edit in place (statuses only)
+ * @param ambiguous       an earlier write of this entry may have landed without us seeing the answer: look
+ *                        for it before writing again
  */
 public record TimelineEntry(
         String entityType,
@@ -11,5 +13,6 @@ public record TimelineEntry(
         String existingEntryId,
         CrmPayloads.MessageStatusPayload status,
         CrmPayloads.MessageHistoryPayload history,
-        CrmPayloads.ConversationStatePayload state) {
+        CrmPayloads.ConversationStatePayload state,
+        boolean ambiguous) {
 }

@@ -10,6 +10,7 @@ import com.pactcrm.connector.amocrm.client.dto.AmoCrmContact;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmCustomFieldValues;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmLead;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNewNote;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmNote;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteType;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteUpdate;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmPage;
@@ -41,16 +42,15 @@ import java.net.MalformedURLException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -87,15 +87,6 @@ public class AmoCrmApiClient implements AutoCloseable {
     /** A phone or name search should find a handful; one page of 50 (the official library's default) is plenty. */
     static final int SEARCH_LIMIT = 50;
 
-    /**
-     * Which note types {@link #updateNotes} may PATCH. Kommo says "10 note types can be edited" without a list
-     * we could confirm, and whether {@code service_message} is among them is open (amocrm.md §4.4, §7.3 q6;
-     * https://developers.kommo.com/reference/notes). {@code common} is the plain text note that amoCRM's UI edits
-     * itself; {@code service_message} must be switched on through {@code connector.amocrm.editable-note-types}
-     * once tried against a real account. Until then a caller adds a new note instead of editing one.
-     */
-    public static final Set<AmoCrmNoteType> DEFAULT_EDITABLE_NOTE_TYPES = Set.of(AmoCrmNoteType.COMMON);
-
     private static final String API = "/api/v4";
     private static final MediaType HAL_JSON = MediaType.of("application/hal+json");
 
@@ -108,7 +99,6 @@ public class AmoCrmApiClient implements AutoCloseable {
     private final Duration connectTimeout;
     private final Duration maxLimiterWait;
     private final Duration rateLimitBackoff;
-    private final Set<AmoCrmNoteType> editableNoteTypes;
     private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
 
     public AmoCrmApiClient(ObjectMapper json,
@@ -119,8 +109,7 @@ public class AmoCrmApiClient implements AutoCloseable {
                            @Value("${connector.amocrm.read-timeout:10s}") Duration readTimeout,
                            @Value("${connector.amocrm.connect-timeout:5s}") Duration connectTimeout,
                            @Value("${connector.amocrm.max-limiter-wait:2s}") Duration maxLimiterWait,
-                           @Value("${connector.amocrm.rate-limit-backoff:1s}") Duration rateLimitBackoff,
-                           @Value("${connector.amocrm.editable-note-types:common}") List<String> editableNoteTypes) {
+                           @Value("${connector.amocrm.rate-limit-backoff:1s}") Duration rateLimitBackoff) {
         this.json = json;
         this.rateLimiters = rateLimiters;
         this.circuitBreakers = circuitBreakers;
@@ -130,10 +119,6 @@ public class AmoCrmApiClient implements AutoCloseable {
         this.connectTimeout = connectTimeout;
         this.maxLimiterWait = maxLimiterWait;
         this.rateLimitBackoff = rateLimitBackoff;
-        EnumSet<AmoCrmNoteType> editable = EnumSet.noneOf(AmoCrmNoteType.class);
-        editableNoteTypes.stream().map(String::strip).filter(s -> !s.isEmpty())
-                .map(AmoCrmNoteType::fromApiName).forEach(editable::add);
-        this.editableNoteTypes = Set.copyOf(editable);
     }
 
     /** {@code GET /api/v4/account?with=amojo_id}: the account's id, subdomain and Chats API id (amocrm.md §1.7). */
@@ -265,20 +250,14 @@ public class AmoCrmApiClient implements AutoCloseable {
 
     /**
      * {@code PATCH /api/v4/{leads|contacts}/notes}, in requests of {@value #MAX_NOTES_PER_REQUEST}
-     * (amocrm.md §4.4). Only types in {@link #canEdit} are sent.
+     * (amocrm.md §4.4). Whether amoCRM lets a note type be edited is not documented in full (Kommo: "10 note
+     * types can be edited", https://developers.kommo.com/reference/notes): a refusal comes back as a 400.
      *
      * @return the updated notes' ids, in the order of {@code updates}
-     * @throws AmoCrmBatchException     when a later request fails after earlier ones were applied
-     * @throws IllegalArgumentException before any request when a note's type is not known to be editable
+     * @throws AmoCrmBatchException when a later request fails after earlier ones were applied
      */
     public List<Long> updateNotes(AmoCrmAccount account, String entityType, List<AmoCrmNoteUpdate> updates) {
         String path = notesPath(entityType);
-        for (AmoCrmNoteUpdate update : updates) {
-            if (!canEdit(update.noteType())) {
-                throw new IllegalArgumentException("amoCRM note type " + update.noteType().apiName()
-                        + " is not configured as editable (connector.amocrm.editable-note-types); add a new note instead");
-            }
-        }
         List<Long> ids = new ArrayList<>(updates.size());
         for (int from = 0; from < updates.size(); from += MAX_NOTES_PER_REQUEST) {
             List<AmoCrmNoteUpdate> chunk = updates.subList(from, Math.min(updates.size(), from + MAX_NOTES_PER_REQUEST));
@@ -306,9 +285,20 @@ public class AmoCrmApiClient implements AutoCloseable {
         return ids;
     }
 
-    /** Whether {@link #updateNotes} will PATCH notes of this type; see {@link #DEFAULT_EDITABLE_NOTE_TYPES}. */
-    public boolean canEdit(AmoCrmNoteType type) {
-        return editableNoteTypes.contains(type);
+    /**
+     * {@code GET /api/v4/{leads|contacts}/{id}/notes} of one type changed since {@code since}, newest first, one
+     * page of {@value #MAX_PAGE_SIZE} (amocrm.md §4.4; P: https://developers.kommo.com/reference/notes-by-entity-id).
+     * Used to find a note whose creation timed out before adding it again. None is a 204 and an empty list.
+     */
+    public List<AmoCrmNote> recentNotes(AmoCrmAccount account, String entityType, long entityId, AmoCrmNoteType type,
+                                        Instant since) {
+        notesPath(entityType);
+        String uri = UriBuilder.of(API + "/" + entityType + "/" + entityId + "/notes")
+                .queryParam("filter[note_type][]", type.apiName())
+                .queryParam("filter[updated_at][from]", since.getEpochSecond())
+                .queryParam("order[id]", "desc")
+                .queryParam("limit", MAX_PAGE_SIZE).toString();
+        return page(call(account, "recent-notes", HttpRequest.GET(uri)), "notes", AmoCrmNote.class, 1).items();
     }
 
     /** {@code GET /api/v4/webhooks}, admin only (amocrm.md §2.1); watch {@code disabled} (§2.4). */

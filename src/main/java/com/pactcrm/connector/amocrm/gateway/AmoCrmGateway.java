@@ -7,6 +7,7 @@ import com.pactcrm.connector.amocrm.client.AmoCrmApiException;
 import com.pactcrm.connector.amocrm.client.AmoCrmBatchException;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmContact;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNewNote;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmNote;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteType;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteUpdate;
 import com.pactcrm.connector.amocrm.oauth.AmoCrmTokenService;
@@ -22,6 +23,9 @@ import com.pactcrm.connector.sync.outbox.CommandKind;
 import com.pactcrm.connector.sync.outbox.DeliveryResult;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -35,25 +39,32 @@ import org.slf4j.LoggerFactory;
 /**
  * amoCRM behind the CRM port. Timeline entries are {@code service_message} notes of service "Pact"
  * (amocrm.md §4.4): visibly the connector's, and never mistaken for a person's note, so they cannot
- * loop back as a Pact comment. A status note is edited in place when the client says amoCRM lets
- * that note type be edited ({@code connector.amocrm.editable-note-types}); otherwise every status
- * that survives coalescing is a note of its own.
+ * loop back as a Pact comment. A message's status note is edited in place as the status advances,
+ * unless amoCRM refuses ({@link AmoCrmStatusNoteEdits}); then every status that survives coalescing is
+ * a note of its own.
  */
 @Singleton
 public class AmoCrmGateway implements CrmGateway {
 
     static final String SERVICE = "Pact";
     private static final int MAX_CONTACTS_READ = 3;
+    /** How far back an unanswered note write is looked for; the relay retries within minutes, not days. */
+    private static final Duration NOTE_LOOKUP_WINDOW = Duration.ofDays(2);
     private static final Logger LOG = LoggerFactory.getLogger(AmoCrmGateway.class);
 
     private final AmoCrmApiClient api;
     private final AmoCrmTokenService tokens;
     private final AmoCrmConfiguration amocrm;
+    private final AmoCrmStatusNoteEdits statusNoteEdits;
+    private final Clock clock;
 
-    public AmoCrmGateway(AmoCrmApiClient api, AmoCrmTokenService tokens, AmoCrmConfiguration amocrm) {
+    public AmoCrmGateway(AmoCrmApiClient api, AmoCrmTokenService tokens, AmoCrmConfiguration amocrm,
+                         AmoCrmStatusNoteEdits statusNoteEdits, Clock clock) {
         this.api = api;
         this.tokens = tokens;
         this.amocrm = amocrm;
+        this.statusNoteEdits = statusNoteEdits;
+        this.clock = clock;
     }
 
     @Override
@@ -68,26 +79,63 @@ public class AmoCrmGateway implements CrmGateway {
 
     @Override
     public List<DeliveryResult> writeTimeline(Installation installation, List<TimelineEntry> entries) {
-        return withFreshToken(installation, account -> writeTimeline(account, entries));
+        return withFreshToken(installation, account -> writeTimeline(installation.id(), account, entries));
     }
 
-    private List<DeliveryResult> writeTimeline(AmoCrmAccount account, List<TimelineEntry> entries) {
-        boolean editable = api.canEdit(AmoCrmNoteType.SERVICE_MESSAGE);
+    private List<DeliveryResult> writeTimeline(long installationId, AmoCrmAccount account, List<TimelineEntry> entries) {
+        boolean editing = statusNoteEdits.editing(installationId);
         DeliveryResult[] results = new DeliveryResult[entries.size()];
-        Map<String, List<Integer>> added = new LinkedHashMap<>();
-        Map<String, List<Integer>> edited = new LinkedHashMap<>();
+        Map<String, List<Integer>> toAdd = new LinkedHashMap<>();
+        Map<String, List<Integer>> toEdit = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i++) {
             TimelineEntry e = entries.get(i);
-            boolean edit = editable && e.status() != null && e.existingEntryId() != null;
-            (edit ? edited : added).computeIfAbsent(apiEntity(e.entityType()), k -> new ArrayList<>()).add(i);
+            boolean edit = editing && e.status() != null && e.existingEntryId() != null;
+            (edit ? toEdit : toAdd).computeIfAbsent(apiEntity(e.entityType()), k -> new ArrayList<>()).add(i);
         }
-        added.forEach((entity, indexes) -> add(account, entity, entries, indexes, results));
-        edited.forEach((entity, indexes) -> edit(account, entity, entries, indexes, results));
+        toEdit.forEach((entity, indexes) -> edit(installationId, account, entity, entries, indexes, results)
+                .forEach(refused -> toAdd.computeIfAbsent(entity, k -> new ArrayList<>()).add(refused)));
+        toAdd.forEach((entity, indexes) -> add(account, entity, entries, alreadyWritten(account, entity, entries, indexes,
+                results), results));
         return Arrays.asList(results);
+    }
+
+    /**
+     * A note batch whose answer never came may have been written (the entry is {@code ambiguous}): its
+     * entity's recent Pact notes are read, and an entry whose exact text is there counts as delivered
+     * (each found note matches one entry). Returns the entries still to add.
+     */
+    private List<Integer> alreadyWritten(AmoCrmAccount account, String entity, List<TimelineEntry> entries,
+                                         List<Integer> indexes, DeliveryResult[] results) {
+        Map<String, List<Integer>> ambiguousByEntity = new LinkedHashMap<>();
+        indexes.stream().filter(i -> entries.get(i).ambiguous())
+                .forEach(i -> ambiguousByEntity.computeIfAbsent(entries.get(i).entityId(), k -> new ArrayList<>()).add(i));
+        if (ambiguousByEntity.isEmpty()) {
+            return indexes;
+        }
+        Instant since = clock.instant().minus(NOTE_LOOKUP_WINDOW);
+        ambiguousByEntity.forEach((entityId, candidates) -> {
+            try {
+                List<AmoCrmNote> notes = new ArrayList<>(api.recentNotes(account, entity, Long.parseLong(entityId),
+                        AmoCrmNoteType.SERVICE_MESSAGE, since));
+                for (int i : candidates) {
+                    String text = AmoCrmTimelineNotes.textOf(entries.get(i));
+                    notes.stream().filter(n -> text.equals(n.text())).findFirst().ifPresent(found -> {
+                        notes.remove(found);
+                        results[i] = DeliveryResult.delivered(Long.toString(found.id()), "note found after an unanswered write");
+                    });
+                }
+            } catch (OutboundCallException e) {
+                candidates.forEach(i -> results[i] = DeliveryResult.failed(e));
+            }
+        });
+        return indexes.stream().filter(i -> results[i] == null).toList();
     }
 
     private void add(AmoCrmAccount account, String entity, List<TimelineEntry> entries, List<Integer> indexes,
                      DeliveryResult[] results) {
+        if (indexes.isEmpty()) {
+            return;
+        }
         List<AmoCrmNewNote> notes = indexes.stream().map(i -> AmoCrmNewNote.serviceMessage(
                 Long.parseLong(entries.get(i).entityId()), SERVICE, AmoCrmTimelineNotes.textOf(entries.get(i)))).toList();
         try {
@@ -107,16 +155,38 @@ public class AmoCrmGateway implements CrmGateway {
         }
     }
 
-    private void edit(AmoCrmAccount account, String entity, List<TimelineEntry> entries, List<Integer> indexes,
-                      DeliveryResult[] results) {
+    /**
+     * Edits the status notes in place. amoCRM answers 400 when it will not edit a note (a type it does not
+     * let integrations edit, or a note someone deleted): those entries are returned, to be added as new notes.
+     */
+    private List<Integer> edit(long installationId, AmoCrmAccount account, String entity, List<TimelineEntry> entries,
+                               List<Integer> indexes, DeliveryResult[] results) {
         List<AmoCrmNoteUpdate> updates = indexes.stream().map(i -> AmoCrmNoteUpdate.serviceMessage(
                 Long.parseLong(entries.get(i).existingEntryId()), Long.parseLong(entries.get(i).entityId()), SERVICE,
                 AmoCrmTimelineNotes.textOf(entries.get(i)))).toList();
         try {
             api.updateNotes(account, entity, updates);
+            statusNoteEdits.accepted(installationId);
             indexes.forEach(i -> results[i] = DeliveryResult.delivered(entries.get(i).existingEntryId(), "note edited"));
+            return List.of();
+        } catch (AmoCrmBatchException e) {
+            for (int j = 0; j < indexes.size(); j++) {
+                int i = indexes.get(j);
+                results[i] = j < e.created().size()
+                        ? DeliveryResult.delivered(entries.get(i).existingEntryId(), "note edited")
+                        : DeliveryResult.failed(e);
+            }
+            return List.of();
+        } catch (AmoCrmApiException e) {
+            if (e.status() == 400 || e.status() == 404) {
+                statusNoteEdits.refused(installationId, e.getMessage());
+                return indexes;
+            }
+            failAll(e, indexes, results);
+            return List.of();
         } catch (OutboundCallException e) {
             failAll(e, indexes, results);
+            return List.of();
         }
     }
 

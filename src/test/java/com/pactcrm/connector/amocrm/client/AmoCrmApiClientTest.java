@@ -38,6 +38,7 @@ import com.pactcrm.connector.amocrm.client.dto.AmoCrmAccountInfo;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmContact;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmLead;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNewNote;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmNote;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteType;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteUpdate;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmPage;
@@ -399,32 +400,39 @@ class AmoCrmApiClientTest implements TestPropertyProvider {
     }
 
     @Test
-    void byDefaultOnlyCommonNotesAreEditableBecauseServiceMessageEditingIsUnconfirmed() {
-        assertEquals(java.util.Set.of(AmoCrmNoteType.COMMON), AmoCrmApiClient.DEFAULT_EDITABLE_NOTE_TYPES);
-        assertTrue(client.canEdit(AmoCrmNoteType.COMMON));
-        assertFalse(client.canEdit(AmoCrmNoteType.SERVICE_MESSAGE));
-
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> client.updateNotes(account,
-                AmoCrmApiClient.LEADS, List.of(AmoCrmNoteUpdate.serviceMessage(1, 2, "Pact", "read"))));
-
-        assertTrue(e.getMessage().contains("connector.amocrm.editable-note-types"), e.getMessage());
-        AMO.verify(0, anyRequestedFor(anyUrl()));
-    }
-
-    @Test
-    void serviceMessagesAreEditedOnceConfiguredEditable() {
+    void serviceMessagesAreEditedWithTheirServiceAndFullText() {
         AMO.stubFor(patch(urlPathEqualTo("/api/v4/leads/notes")).willReturn(hal("notes-updated.json")));
-        try (AmoCrmApiClient configured = clientWith(List.of("common", "service_message"), Duration.ofSeconds(1))) {
-            assertTrue(configured.canEdit(AmoCrmNoteType.SERVICE_MESSAGE));
 
-            List<Long> ids = configured.updateNotes(account, AmoCrmApiClient.LEADS,
-                    List.of(AmoCrmNoteUpdate.serviceMessage(4000000301L, 3000000201L, "Pact", "Message #17 read")));
+        List<Long> ids = client.updateNotes(account, AmoCrmApiClient.LEADS,
+                List.of(AmoCrmNoteUpdate.serviceMessage(4000000301L, 3000000201L, "Pact", "Message #17 read")));
 
-            assertEquals(List.of(4000000301L), ids);
-        }
+        assertEquals(List.of(4000000301L), ids);
         AMO.verify(patchRequestedFor(urlPathEqualTo("/api/v4/leads/notes")).withRequestBody(equalToJson("""
                 [{"id":4000000301,"entity_id":3000000201,"note_type":"service_message",
                   "params":{"service":"Pact","text":"Message #17 read"}}]""")));
+    }
+
+    @Test
+    void recentNotesOfOneTypeAreReadFromTheEntityNewestFirst() {
+        AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/leads/3000000201/notes")).willReturn(hal("notes-list.json")));
+
+        List<AmoCrmNote> notes = client.recentNotes(account, AmoCrmApiClient.LEADS, 3000000201L,
+                AmoCrmNoteType.SERVICE_MESSAGE, java.time.Instant.ofEpochSecond(1763600000L));
+
+        assertEquals(List.of(4000000402L, 4000000401L), notes.stream().map(AmoCrmNote::id).toList());
+        assertEquals("Mensagem “Olá” — ✓ entregue", notes.get(0).text());
+        AMO.verify(getRequestedFor(urlPathEqualTo("/api/v4/leads/3000000201/notes"))
+                .withQueryParam("filter[note_type][]", equalTo("service_message"))
+                .withQueryParam("filter[updated_at][from]", equalTo("1763600000"))
+                .withQueryParam("order[id]", equalTo("desc")));
+    }
+
+    @Test
+    void noRecentNotesIsA204AndAnEmptyList() {
+        AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/contacts/77/notes")).willReturn(aResponse().withStatus(204)));
+
+        assertTrue(client.recentNotes(account, AmoCrmApiClient.CONTACTS, 77L, AmoCrmNoteType.SERVICE_MESSAGE,
+                java.time.Instant.ofEpochSecond(1763600000L)).isEmpty());
     }
 
     @Test
@@ -711,11 +719,6 @@ class AmoCrmApiClientTest implements TestPropertyProvider {
 
     private List<Long> addOneNote() {
         return client.addNotes(account, AmoCrmApiClient.LEADS, List.of(AmoCrmNewNote.common(3000000201L, "hello")));
-    }
-
-    private AmoCrmApiClient clientWith(List<String> editableNoteTypes, Duration readTimeout) {
-        return new AmoCrmApiClient(json, rateLimiters, circuitBreakers, new OutboundCallMetrics(meters), clock, readTimeout,
-                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(1), editableNoteTypes);
     }
 
     private JsonNode readTree(String body) {

@@ -4,6 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
@@ -68,6 +70,7 @@ class AmoCrmInstallAndTimelineTest implements TestPropertyProvider {
                 "connector.amocrm.redirect-uri", "https://connector.example.com/amocrm/oauth/callback",
                 "connector.amocrm.scheme", "http",
                 "connector.amocrm.allowed-host-suffixes", ".amocrm.ru,127.0.0.1",
+                "connector.amocrm.read-timeout", "2s",
                 "connector.public-url", "https://connector.example.com");
     }
 
@@ -97,6 +100,12 @@ class AmoCrmInstallAndTimelineTest implements TestPropertyProvider {
                 .withHeader("Content-Type", "application/hal+json")
                 .withBody("{\"_embedded\":{\"notes\":[{{#each (jsonPath request.body '$') as |n|}}"
                         + "{\"id\":{{randomInt lower=100000 upper=999999999}},\"entity_id\":{{n.entity_id}},\"request_id\":\"{{@index}}\"}"
+                        + "{{#unless @last}},{{/unless}}{{/each}}]}}")
+                .withTransformers("response-template")));
+        AMO.stubFor(patch(urlPathEqualTo("/api/v4/leads/notes")).willReturn(aResponse()
+                .withHeader("Content-Type", "application/hal+json")
+                .withBody("{\"_embedded\":{\"notes\":[{{#each (jsonPath request.body '$') as |n|}}"
+                        + "{\"id\":{{n.id}},\"entity_id\":{{n.entity_id}},\"updated_at\":1763634700}"
                         + "{{#unless @last}},{{/unless}}{{/each}}]}}")
                 .withTransformers("response-template")));
     }
@@ -134,13 +143,115 @@ class AmoCrmInstallAndTimelineTest implements TestPropertyProvider {
         Http.postJson(hook, PactWebhooks.fixture("message-update-delivered"));
         await().atMost(Duration.ofSeconds(20)).until(() -> sql.count(
                 "SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? AND state = 'DONE'", installation.id()) == 3);
-        await().atMost(Duration.ofSeconds(20)).until(() -> noteBodies().stream().anyMatch(b -> b.contains("lida")));
+        await().atMost(Duration.ofSeconds(20)).until(() -> patchBodies().stream().anyMatch(b -> b.contains("lida")));
         List<String> notes = noteBodies();
-        assertEquals(2, notes.size(), "clock, then read; the duplicate and the late delivered add nothing: " + notes);
+        assertEquals(1, notes.size(), "one note per message: " + notes);
         assertTrue(notes.get(0).contains("\"note_type\":\"service_message\"") && notes.get(0).contains("\"service\":\"Pact\""),
                 notes.get(0));
-        assertTrue(notes.get(0).contains("na fila"), notes.get(0));
-        assertTrue(notes.get(1).contains("31926520"));
+        assertTrue(notes.get(0).contains("na fila") && notes.get(0).contains("31926520"), notes.get(0));
+        String noteId = crmEntryOf(installation, 2073572301L);
+        List<String> edits = patchBodies();
+        assertEquals(1, edits.size(), "read edits the note once; the duplicate and the late delivered add nothing: " + edits);
+        assertTrue(edits.get(0).contains("\"id\":" + noteId) && edits.get(0).contains("✓✓ lida"), edits.get(0));
+    }
+
+    @Test
+    void whenAmoCrmRefusesToEditTheStatusNoteTheNewStatusIsANewNote() {
+        stubAmoCrm();
+        assertEquals(200, install());
+        Installation installation = installations.findByCrmAndCrmAccountId(CrmKind.AMOCRM, "29138932").orElseThrow();
+        AMO.stubFor(patch(urlPathEqualTo("/api/v4/leads/notes")).atPriority(1).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/problem+json").withBody(fixture("error-400-validation.json"))));
+        sql.update("INSERT INTO conversation_link (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id) "
+                + "VALUES (?, 2073572555, 'lead', '31926555')", installation.id());
+        String hook = server.getURL() + "/pact/webhooks/" + installation.pactHookKey();
+        Http.postJson(hook, PactWebhooks.message("message-create-outgoing", 2073572556L, 2073572555L));
+        await().atMost(Duration.ofSeconds(20)).until(() -> noteBodies().size() == 1);
+        String clockNote = crmEntryOf(installation, 2073572556L);
+
+        Http.postJson(hook, PactWebhooks.message("message-update-read", 2073572556L, 2073572555L));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> noteBodies().size() == 2);
+        assertTrue(noteBodies().get(1).contains("✓✓ lida"), noteBodies().get(1));
+        assertEquals(1, patchBodies().size(), "the edit was tried once, then the status was added");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !clockNote.equals(crmEntryOf(installation, 2073572556L)));
+    }
+
+    @Test
+    void aNoteWriteThatTimedOutIsLookedUpAndNotWrittenTwice() {
+        stubAmoCrm();
+        assertEquals(200, install());
+        Installation installation = installations.findByCrmAndCrmAccountId(CrmKind.AMOCRM, "29138932").orElseThrow();
+        stubFirstNoteWriteTimesOut("31926777");
+        AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/leads/31926777/notes")).willReturn(okJson(notesList(31926777L,
+                4000000777L, "Mensagem “Olá! Aqui é a Ana, da Loja Central.” — 🕓 na fila, aguardando o mensageiro"))));
+        sql.update("INSERT INTO conversation_link (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id) "
+                + "VALUES (?, 2073572777, 'lead', '31926777')", installation.id());
+
+        Http.postJson(server.getURL() + "/pact/webhooks/" + installation.pactHookKey(),
+                PactWebhooks.message("message-create-outgoing", 2073572778L, 2073572777L));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> "4000000777".equals(crmEntryOf(installation, 2073572778L)));
+        AMO.verify(WireMock.getRequestedFor(urlPathEqualTo("/api/v4/leads/31926777/notes"))
+                .withQueryParam("filter[note_type][]", equalTo("service_message")));
+        assertEquals(1, noteBodies().stream().filter(b -> b.contains("31926777")).count(),
+                "the note amoCRM wrote before our timeout is found, not written again");
+    }
+
+    @Test
+    void aNoteWriteThatTimedOutAndIsNotFoundIsWrittenAgain() {
+        stubAmoCrm();
+        assertEquals(200, install());
+        Installation installation = installations.findByCrmAndCrmAccountId(CrmKind.AMOCRM, "29138932").orElseThrow();
+        stubFirstNoteWriteTimesOut("31926888");
+        AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/leads/31926888/notes")).willReturn(aResponse().withStatus(204)));
+        sql.update("INSERT INTO conversation_link (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id) "
+                + "VALUES (?, 2073572888, 'lead', '31926888')", installation.id());
+
+        Http.postJson(server.getURL() + "/pact/webhooks/" + installation.pactHookKey(),
+                PactWebhooks.message("message-create-outgoing", 2073572889L, 2073572888L));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> crmEntryOf(installation, 2073572889L) != null);
+        AMO.verify(WireMock.getRequestedFor(urlPathEqualTo("/api/v4/leads/31926888/notes")));
+        assertEquals(2, noteBodies().stream().filter(b -> b.contains("31926888")).count(),
+                "nothing found after the timeout: the note is written again");
+    }
+
+    /** amoCRM takes longer than our read timeout to answer the first note write for this lead, then answers normally. */
+    private void stubFirstNoteWriteTimesOut(String leadId) {
+        AMO.stubFor(post(urlPathEqualTo("/api/v4/leads/notes")).atPriority(1).inScenario("slow-" + leadId)
+                .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("answered")
+                .withRequestBody(WireMock.containing(leadId))
+                .willReturn(okJson("{\"_embedded\":{\"notes\":[{\"id\":4000000999,\"entity_id\":" + leadId
+                        + ",\"request_id\":\"0\"}]}}").withFixedDelay(4000)));
+    }
+
+    private static String notesList(long leadId, long noteId, String text) {
+        return "{\"_page\":1,\"_embedded\":{\"notes\":[{\"id\":" + noteId + ",\"entity_id\":" + leadId
+                + ",\"created_by\":0,\"updated_by\":0,\"created_at\":1763634600,\"updated_at\":1763634600,"
+                + "\"note_type\":\"service_message\",\"params\":{\"service\":\"Pact\",\"text\":\"" + text
+                + "\"},\"account_id\":29138932}]}}";
+    }
+
+    private String crmEntryOf(Installation installation, long messageId) {
+        List<Map<String, Object>> rows = sql.query(
+                "SELECT crm_entry_id FROM message_link WHERE installation_id = ? AND pact_message_id = ?",
+                installation.id(), messageId);
+        return rows.isEmpty() ? null : (String) rows.get(0).get("crm_entry_id");
+    }
+
+    private List<String> patchBodies() {
+        return AMO.findAll(WireMock.patchRequestedFor(urlPathEqualTo("/api/v4/leads/notes"))).stream()
+                .sorted(Comparator.comparing(LoggedRequest::getLoggedDate))
+                .map(LoggedRequest::getBodyAsString).toList();
+    }
+
+    private static String fixture(String name) {
+        try (var in = AmoCrmInstallAndTimelineTest.class.getResourceAsStream("/fixtures/amocrm/" + name)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
