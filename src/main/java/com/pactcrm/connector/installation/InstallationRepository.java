@@ -50,4 +50,8 @@ public interface InstallationRepository extends CrudRepository<Installation, Lon
               AND (token_expires_at IS NULL OR token_expires_at < :expiresBefore)
             ORDER BY id LIMIT :limit""")
     List<Long> findIdsWithTokenExpiringBefore(String crm, Instant expiresBefore, int limit);
+
+    /** The CRM account moved to another address (an amoCRM subdomain change, a renamed Bitrix24 portal). */
+    @Query("UPDATE installation SET crm_host = :crmHost, version = version + 1 WHERE id = :id")
+    int updateCrmHost(long id, String crmHost);
 }

@@ -1,6 +1,5 @@
 package com.pactcrm.connector.amocrm.gateway;
 
-import com.pactcrm.connector.amocrm.AmoCrmConfiguration;
 import com.pactcrm.connector.amocrm.client.AmoCrmAccount;
 import com.pactcrm.connector.amocrm.client.AmoCrmApiClient;
 import com.pactcrm.connector.amocrm.client.AmoCrmApiException;
@@ -54,15 +53,13 @@ public class AmoCrmGateway implements CrmGateway {
 
     private final AmoCrmApiClient api;
     private final AmoCrmTokenService tokens;
-    private final AmoCrmConfiguration amocrm;
     private final AmoCrmStatusNoteEdits statusNoteEdits;
     private final Clock clock;
 
-    public AmoCrmGateway(AmoCrmApiClient api, AmoCrmTokenService tokens, AmoCrmConfiguration amocrm,
+    public AmoCrmGateway(AmoCrmApiClient api, AmoCrmTokenService tokens,
                          AmoCrmStatusNoteEdits statusNoteEdits, Clock clock) {
         this.api = api;
         this.tokens = tokens;
-        this.amocrm = amocrm;
         this.statusNoteEdits = statusNoteEdits;
         this.clock = clock;
     }
@@ -256,15 +253,14 @@ public class AmoCrmGateway implements CrmGateway {
      * run again.
      */
     private <T> T withFreshToken(Installation installation, Function<AmoCrmAccount, T> calls) {
-        String base = amocrm.scheme() + "://" + installation.crmHost();
-        String token = tokens.accessToken(installation.id());
+        AmoCrmAccount account = tokens.account(installation.id());
         try {
-            return calls.apply(new AmoCrmAccount(base, token));
+            return calls.apply(account);
         } catch (AmoCrmApiException e) {
             if (!e.isTokenExpired()) {
                 throw e;
             }
-            return calls.apply(new AmoCrmAccount(base, tokens.refreshRejected(installation.id(), token)));
+            return calls.apply(tokens.accountAfterRejected(installation.id(), account.accessToken()));
         }
     }
 

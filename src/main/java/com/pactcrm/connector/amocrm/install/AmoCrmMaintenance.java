@@ -1,6 +1,5 @@
 package com.pactcrm.connector.amocrm.install;
 
-import com.pactcrm.connector.amocrm.AmoCrmConfiguration;
 import com.pactcrm.connector.amocrm.client.AmoCrmAccount;
 import com.pactcrm.connector.amocrm.client.AmoCrmApiClient;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmWebhook;
@@ -36,19 +35,17 @@ public class AmoCrmMaintenance {
     private final AmoCrmApiClient api;
     private final InstallationRepository installations;
     private final InstallationHealthRepository health;
-    private final AmoCrmConfiguration amocrm;
     private final String publicUrl;
     private final Duration idleAfter;
 
     public AmoCrmMaintenance(AmoCrmTokenService tokens, AmoCrmApiClient api, InstallationRepository installations,
-                             InstallationHealthRepository health, AmoCrmConfiguration amocrm,
+                             InstallationHealthRepository health,
                              @Value("${connector.public-url}") String publicUrl,
                              @Value("${connector.amocrm.maintenance.idle-after:7d}") Duration idleAfter) {
         this.tokens = tokens;
         this.api = api;
         this.installations = installations;
         this.health = health;
-        this.amocrm = amocrm;
         this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
         this.idleAfter = idleAfter;
     }
@@ -75,8 +72,7 @@ public class AmoCrmMaintenance {
     /** @return true when the webhook had to be switched on or subscribed again */
     public boolean checkWebhook(Installation installation) {
         String destination = publicUrl + "/amocrm/webhooks/" + installation.hookKey();
-        AmoCrmAccount account = new AmoCrmAccount(amocrm.scheme() + "://" + installation.crmHost(),
-                tokens.accessToken(installation.id()));
+        AmoCrmAccount account = tokens.account(installation.id());
         List<AmoCrmWebhook> ours = api.listWebhooks(account, destination);
         if (!ours.isEmpty() && ours.stream().noneMatch(AmoCrmWebhook::disabled)) {
             return false;

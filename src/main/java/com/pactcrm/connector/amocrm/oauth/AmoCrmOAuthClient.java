@@ -20,8 +20,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,7 @@ public class AmoCrmOAuthClient {
 
     private static final Logger LOG = LoggerFactory.getLogger(AmoCrmOAuthClient.class);
     static final String TOKEN_PATH = "/oauth2/access_token";
+    static final String SUBDOMAIN_PATH = "/oauth2/account/current/subdomain";
 
     private final HttpClient http;
     private final ObjectMapper json;
@@ -100,14 +103,66 @@ public class AmoCrmOAuthClient {
         return call(accountHost, body);
     }
 
+    /**
+     * Where the account lives now, when its subdomain changed: the access token's {@code api_domain} claim
+     * (tokens issued since 2024-08-21) names amoCRM's shared API host, and
+     * {@code GET https://{api_domain}/oauth2/account/current/subdomain} with {@code X-Refresh-Token} answers the
+     * account's current {@code domain} (amocrm.md §1.5; L: {@code AmoCRMOAuth::getAccountDomainByRefreshToken}).
+     * The refresh token only goes to an allowed host, and only an allowed host is returned.
+     *
+     * @return empty when the token has no claim, the lookup fails, or the answer is not an allowed host
+     */
+    public Optional<String> currentAccountHost(String accessToken, String refreshToken) {
+        Optional<String> apiDomain = apiDomainClaim(accessToken);
+        if (apiDomain.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            URI lookup = endpoint(apiDomain.get(), SUBDOMAIN_PATH);
+            HttpResponse<String> response = http.toBlocking().exchange(HttpRequest.GET(lookup)
+                    .header("X-Refresh-Token", refreshToken).accept(MediaType.APPLICATION_JSON_TYPE), String.class);
+            JsonNode answer = json.readTree(response.getBody().orElse("{}"));
+            String domain = answer == null ? null : answer.path("domain").asText(null);
+            if (domain == null || domain.isBlank()) {
+                return Optional.empty();
+            }
+            endpoint(domain, TOKEN_PATH);
+            return Optional.of(domain.strip().toLowerCase(Locale.ROOT));
+        } catch (AmoCrmHostNotAllowedException e) {
+            LOG.warn("event=amocrm_subdomain_lookup_refused reason=\"{}\"", e.getMessage());
+        } catch (HttpClientException | IOException e) {
+            LOG.warn("event=amocrm_subdomain_lookup_failed error=\"{}\"", e.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    /** The {@code api_domain} claim of an amoCRM access token (a JWT); read, not verified: it only says where to ask. */
+    private Optional<String> apiDomainClaim(String accessToken) {
+        String[] parts = accessToken == null ? new String[0] : accessToken.split("\\.");
+        if (parts.length != 3) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode claims = json.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            String apiDomain = claims == null ? null : claims.path("api_domain").asText(null);
+            return apiDomain == null || apiDomain.isBlank() ? Optional.empty() : Optional.of(apiDomain.strip());
+        } catch (IllegalArgumentException | IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The token endpoint for this host, or {@link AmoCrmHostNotAllowedException} when the host is not an amoCRM one. */
     URI tokenEndpoint(String accountHost) {
+        return endpoint(accountHost, TOKEN_PATH);
+    }
+
+    private URI endpoint(String accountHost, String path) {
         if (accountHost == null || accountHost.isBlank()) {
             throw new AmoCrmHostNotAllowedException("amoCRM account host is missing");
         }
         URI uri;
         try {
-            uri = new URI(scheme + "://" + accountHost.strip() + TOKEN_PATH);
+            uri = new URI(scheme + "://" + accountHost.strip() + path);
         } catch (URISyntaxException e) {
             throw new AmoCrmHostNotAllowedException("amoCRM account host is not a host name");
         }
@@ -115,7 +170,7 @@ public class AmoCrmOAuthClient {
         // else than a bare host: insist on exactly host[:port].
         String host = uri.getHost();
         if (host == null || uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null
-                || !TOKEN_PATH.equals(uri.getRawPath())) {
+                || !path.equals(uri.getRawPath())) {
             throw new AmoCrmHostNotAllowedException("amoCRM account host is not a host name");
         }
         if (!hostAllowed(host.toLowerCase(Locale.ROOT))) {

@@ -1,5 +1,7 @@
 package com.pactcrm.connector.amocrm.oauth;
 
+import com.pactcrm.connector.amocrm.AmoCrmConfiguration;
+import com.pactcrm.connector.amocrm.client.AmoCrmAccount;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationHealthRepository;
@@ -16,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,8 +53,10 @@ public class AmoCrmTokenService {
     private final Clock clock;
     private final Duration refreshMargin;
     private final Duration accessTokenLifetime;
+    private final AmoCrmConfiguration amocrm;
 
-    public AmoCrmTokenService(InstallationRepository installations,
+    public AmoCrmTokenService(AmoCrmConfiguration amocrm,
+                              InstallationRepository installations,
                               InstallationHealthRepository health,
                               SecretCipher cipher,
                               AmoCrmOAuthClient oauth,
@@ -59,6 +64,7 @@ public class AmoCrmTokenService {
                               Clock clock,
                               @Value("${connector.amocrm.token-refresh-margin:1h}") Duration refreshMargin,
                               @Value("${connector.amocrm.access-token-lifetime:24h}") Duration accessTokenLifetime) {
+        this.amocrm = amocrm;
         this.installations = installations;
         this.health = health;
         this.cipher = cipher;
@@ -67,6 +73,25 @@ public class AmoCrmTokenService {
         this.clock = clock;
         this.refreshMargin = refreshMargin;
         this.accessTokenLifetime = accessTokenLifetime;
+    }
+
+    /**
+     * The account to call: its current host (which a refresh may just have moved, §1.5) with a valid access
+     * token, see {@link #accessToken}.
+     */
+    public AmoCrmAccount account(long installationId) {
+        return accountWith(installationId, accessToken(installationId));
+    }
+
+    /** {@link #refreshRejected}, as the account to call again. */
+    public AmoCrmAccount accountAfterRejected(long installationId, String rejectedAccessToken) {
+        return accountWith(installationId, refreshRejected(installationId, rejectedAccessToken));
+    }
+
+    private AmoCrmAccount accountWith(long installationId, String accessToken) {
+        Installation installation = installations.findById(installationId)
+                .orElseThrow(() -> new IllegalArgumentException("no installation " + installationId));
+        return new AmoCrmAccount(amocrm.scheme() + "://" + installation.crmHost(), accessToken);
     }
 
     /**
@@ -141,7 +166,7 @@ public class AmoCrmTokenService {
             String refreshToken = cipher.decrypt(locked.refreshTokenEnc());
             AmoCrmTokens tokens;
             try {
-                tokens = oauth.refresh(locked.crmHost(), refreshToken);
+                tokens = refreshWherever(locked, refreshToken);
             } catch (AmoCrmTokenRevokedException e) {
                 return new Outcome(null, false, locked.refreshTokenEnc(), refreshToken, e);
             }
@@ -188,6 +213,31 @@ public class AmoCrmTokenService {
             return refreshSerialized(id, stillNeeded, false);
         }
         throw failed.revoked();
+    }
+
+    /**
+     * Refreshes at the account's host; if that host answers 401 or 404 the account may have changed its
+     * subdomain, so amoCRM is asked where it lives now and the refresh is tried there once, the way the
+     * official library does (amocrm.md §1.5, §7.1 item 4). The new host is stored with the new pair.
+     */
+    private AmoCrmTokens refreshWherever(Installation locked, String refreshToken) {
+        try {
+            return oauth.refresh(locked.crmHost(), refreshToken);
+        } catch (OutboundCallException e) {
+            if (e.status() != 401 && e.status() != 404) {
+                throw e;
+            }
+            String accessToken = locked.accessTokenEnc() == null ? null : cipher.decrypt(locked.accessTokenEnc());
+            Optional<String> moved = oauth.currentAccountHost(accessToken, refreshToken)
+                    .filter(host -> !host.equalsIgnoreCase(locked.crmHost()));
+            if (moved.isEmpty()) {
+                throw e;
+            }
+            AmoCrmTokens tokens = oauth.refresh(moved.get(), refreshToken);
+            installations.updateCrmHost(locked.id(), moved.get());
+            LOG.warn("event=amocrm_account_moved installation={} from={} to={}", locked.id(), locked.crmHost(), moved.get());
+            return tokens;
+        }
     }
 
     private Installation lock(long id) {

@@ -154,6 +154,60 @@ class AmoCrmTokenServiceTest implements TestPropertyProvider {
     }
 
     @Test
+    void anAccountWhoseSubdomainChangedIsFollowedThroughTheApiDomainClaimAndTheNewHostIsStored() {
+        WireMockServer moved = new WireMockServer(options().dynamicPort());
+        moved.start();
+        try {
+            String refresh = unique("ref");
+            Installation i = installation(jwtWithApiDomain(host()), refresh, Instant.now().minusSeconds(60));
+            AMO.stubFor(refreshWith(refresh).willReturn(aResponse().withStatus(404)
+                    .withHeader("Content-Type", "application/problem+json")
+                    .withBody("{\"title\":\"Not Found\",\"type\":\"https://httpstatus.es/404\",\"status\":404,\"detail\":\"Account not found\"}")));
+            AMO.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/oauth2/account/current/subdomain"))
+                    .withHeader("X-Refresh-Token", equalTo(refresh))
+                    .willReturn(okJson("{\"id\":" + i.crmAccountId() + ",\"subdomain\":\"acme-novo\",\"domain\":\"127.0.0.1:"
+                            + moved.port() + "\",\"top_level_domain\":\"ru\"}")));
+            moved.stubFor(refreshWith(refresh).willReturn(okJson(tokenJson("acc-at-new-host", unique("ref")))));
+
+            var account = tokens.account(i.id());
+
+            assertEquals("http://127.0.0.1:" + moved.port(), account.baseUrl());
+            assertEquals("acc-at-new-host", account.accessToken());
+            assertEquals("127.0.0.1:" + moved.port(), installations.findById(i.id()).orElseThrow().crmHost());
+            assertEquals(InstallationStatus.ACTIVE, installations.findById(i.id()).orElseThrow().status());
+            moved.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/access_token")));
+        } finally {
+            moved.stop();
+        }
+    }
+
+    @Test
+    void anApiDomainOutsideTheAllowedHostsNeverReceivesTheRefreshToken() {
+        String refresh = unique("ref");
+        Installation i = installation(jwtWithApiDomain("api-a.attacker.example"), refresh, Instant.now().minusSeconds(60));
+        AMO.stubFor(refreshWith(refresh).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/problem+json")
+                .withBody("{\"title\":\"Not Found\",\"status\":404,\"detail\":\"Account not found\"}")));
+
+        assertThrows(AmoCrmOAuthException.class, () -> tokens.accessToken(i.id()));
+
+        assertEquals(host(), installations.findById(i.id()).orElseThrow().crmHost());
+        AMO.verify(0, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                urlPathEqualTo("/oauth2/account/current/subdomain")));
+    }
+
+    /** An amoCRM-style access token (a JWT) carrying the {@code api_domain} claim of tokens issued since 2024-08-21. */
+    private static String jwtWithApiDomain(String apiDomain) {
+        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        String header = b64.encodeToString("{\"typ\":\"JWT\",\"alg\":\"RS256\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String claims = b64.encodeToString(("{\"aud\":\"" + CLIENT_ID + "\",\"jti\":\"" + UUID.randomUUID()
+                + "\",\"iat\":1763634600,\"exp\":1763721000,\"sub\":\"8214877\",\"account_id\":29138932,"
+                + "\"api_domain\":\"" + apiDomain + "\",\"scopes\":[\"crm\",\"notifications\"]}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return header + "." + claims + ".c2lnbmF0dXJl";
+    }
+
+    @Test
     void freshTokenIsReturnedWithoutCallingAmoCrm() {
         Installation i = installation("acc-fresh", unique("ref"), Instant.now().plus(20, ChronoUnit.HOURS));
         assertEquals("acc-fresh", tokens.accessToken(i.id()));
