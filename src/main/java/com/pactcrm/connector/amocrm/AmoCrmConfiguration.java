@@ -15,7 +15,8 @@ public record AmoCrmConfiguration(
         @Nullable String clientSecret,
         @Nullable String redirectUri,
         @Bindable(defaultValue = ".amocrm.ru,.amocrm.com,.kommo.com") String allowedHostSuffixes,
-        @Bindable(defaultValue = "https") String scheme) {
+        @Bindable(defaultValue = "https") String scheme,
+        @Bindable(defaultValue = "https://www.amocrm.ru/oauth") String authorizeUrl) {
 
     public boolean configured() {
         return clientId != null && !clientId.isBlank() && clientSecret != null && !clientSecret.isBlank();

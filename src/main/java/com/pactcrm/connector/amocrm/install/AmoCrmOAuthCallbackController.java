@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * amoCRM's redirect URI. The widget install hook calls it server to server with {@code code},
  * {@code referer} and {@code from_widget} (usually {@code client_id} too), allows at most 3 s and
  * never sends it again (amocrm.md §1.2), so the code is exchanged right here. The button flow comes
- * in the browser with {@code code}, {@code referer} and {@code state} ({@code state} is not checked yet:
- * the connector has no sign-in page issuing one). In both, {@code referer} is the account host; the
- * client secret goes only to hosts under the allowed suffixes.
+ * in the browser with {@code code}, {@code referer} and the {@code state} that
+ * {@code /amocrm/oauth/start} issued, which must be recent and unused. In both, {@code referer} is the
+ * account host; the client secret goes only to hosts under the allowed suffixes.
  */
 @Controller("/amocrm/oauth/callback")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -33,16 +33,19 @@ class AmoCrmOAuthCallbackController {
 
     private final AmoCrmInstallation installer;
     private final AmoCrmConfiguration amocrm;
+    private final AmoCrmOAuthStates states;
 
-    AmoCrmOAuthCallbackController(AmoCrmInstallation installer, AmoCrmConfiguration amocrm) {
+    AmoCrmOAuthCallbackController(AmoCrmInstallation installer, AmoCrmConfiguration amocrm, AmoCrmOAuthStates states) {
         this.installer = installer;
         this.amocrm = amocrm;
+        this.states = states;
     }
 
     @Get(produces = MediaType.TEXT_HTML)
     HttpResponse<String> callback(@Nullable @QueryValue String code, @Nullable @QueryValue String referer,
                                   @Nullable @QueryValue("from_widget") String fromWidget,
-                                  @Nullable @QueryValue("client_id") String clientId) {
+                                  @Nullable @QueryValue("client_id") String clientId,
+                                  @Nullable @QueryValue String state) {
         if (!amocrm.configured()) {
             throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable", "the amoCRM integration is not configured");
         }
@@ -51,6 +54,11 @@ class AmoCrmOAuthCallbackController {
         }
         if (clientId != null && !clientId.equals(amocrm.clientId())) {
             throw ProblemException.badRequest("this code was issued for another integration");
+        }
+        // The install hook carries no state (amoCRM's own example skips the check for it, amocrm.md §1.2).
+        if (fromWidget == null && !states.consume(state)) {
+            LOG.warn("event=amocrm_install_refused reason=state_not_issued_expired_or_used");
+            throw ProblemException.badRequest("state is missing, expired or already used: start again from the connect link");
         }
         String host = referer.strip().toLowerCase(Locale.ROOT);
         try {

@@ -284,6 +284,33 @@ class AmoCrmInstallAndTimelineTest implements TestPropertyProvider {
     }
 
     @Test
+    void theButtonFlowInstallsOnlyWithAStateTheConnectorIssuedAndOnlyOnce() {
+        stubAmoCrm();
+        var start = Http.get(server.getURL() + "/amocrm/oauth/start");
+        assertEquals(303, start.statusCode(), "a redirect to amoCRM's authorization page");
+        String location = start.headers().firstValue("Location").orElseThrow();
+        assertTrue(location.startsWith("https://www.amocrm.ru/oauth?") && location.contains("client_id=" + CLIENT_ID)
+                && location.contains("mode=post_message"), location);
+        String state = location.replaceAll(".*[?&]state=([^&]+).*", "$1");
+        String callback = server.getURL() + "/amocrm/oauth/callback?code=def50200b2c3d4&referer=" + referer() + "&state=";
+
+        assertEquals(400, Http.get(server.getURL() + "/amocrm/oauth/callback?code=def50200b2c3d4&referer=" + referer()).statusCode(),
+                "no state");
+        assertEquals(400, Http.get(callback + "bm90LWlzc3VlZC1ieS11cw").statusCode(), "a state we never issued");
+        assertEquals(0, exchanges(), "nothing is sent to amoCRM for a refused callback");
+
+        assertEquals(200, Http.get(callback + state).statusCode());
+        assertEquals(1, exchanges());
+        assertEquals(400, Http.get(callback + state).statusCode(), "a state works once");
+        assertEquals(1, exchanges());
+    }
+
+    private int exchanges() {
+        return AMO.findAll(postRequestedFor(urlPathEqualTo("/oauth2/access_token"))
+                .withRequestBody(matchingJsonPath("$.grant_type", equalTo("authorization_code")))).size();
+    }
+
+    @Test
     void aRefererOutsideTheAllowedSuffixesIsRefusedWithoutSendingAnything() {
         int before = AMO.findAll(postRequestedFor(urlPathEqualTo("/oauth2/access_token"))).size();
         int status = Http.get(server.getURL() + "/amocrm/oauth/callback?code=abc&referer=evil.example.com&from_widget=1").statusCode();
