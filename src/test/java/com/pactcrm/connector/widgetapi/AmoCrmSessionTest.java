@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.security.SessionTokens;
+import com.pactcrm.connector.testsupport.AmoCrmDisposableTokens;
 import com.pactcrm.connector.testsupport.TestInstallations;
 import io.micronaut.context.annotation.Property;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -16,14 +17,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 
 @MicronautTest(transactional = false)
@@ -43,14 +40,8 @@ class AmoCrmSessionTest {
     @Inject
     SessionTokens sessions;
 
-    /** A disposable token as amoCRM issues it (amocrm.md §3.6), signed the test's own way. */
-    static String jwt(String alg, String secret, Map<String, Object> claims) throws Exception {
-        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        String header = b64.encodeToString(JSON.writeValueAsBytes(Map.of("alg", alg, "typ", "JWT")));
-        String payload = b64.encodeToString(JSON.writeValueAsBytes(claims));
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return header + "." + payload + "." + b64.encodeToString(mac.doFinal((header + "." + payload).getBytes(StandardCharsets.US_ASCII)));
+    static String jwt(String alg, String secret, Map<String, Object> claims) {
+        return AmoCrmDisposableTokens.jwt(alg, secret, claims);
     }
 
     static Map<String, Object> claims(Installation installation) {
