@@ -2,6 +2,7 @@ package com.pactcrm.connector.sync.inbound;
 
 import com.pactcrm.connector.sync.InstanceIdentity;
 import com.pactcrm.connector.sync.PollingWorker;
+import com.pactcrm.connector.sync.lease.LeasesChanged;
 import com.pactcrm.connector.sync.outbox.RetryLadder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Requires;
@@ -61,6 +62,11 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
     @Override
     public void onApplicationEvent(ServerStartupEvent event) {
         start();
+    }
+
+    @EventListener
+    void onLeasesChanged(LeasesChanged event) {
+        wake();
     }
 
     /** A receiver journaled an event: start now rather than at the next poll. */

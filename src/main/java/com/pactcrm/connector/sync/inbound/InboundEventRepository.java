@@ -20,13 +20,19 @@ public interface InboundEventRepository extends GenericRepository<InboundEvent, 
     int insertIgnore(long installationId, String source, String dedupeKey, @Nullable String contentType, @Nullable String headers,
                      byte[] body, Instant receivedAt);
 
-    /** Rows other workers hold are skipped, not waited for: that is what lets replicas share the journal. */
+    /**
+     * Rows other workers hold are skipped, not waited for. With leases ({@code leased}) only the
+     * installations {@code owner} holds and is not handing over are claimed: one replica per installation.
+     */
     @Query("""
             SELECT id FROM inbound_event
             WHERE state = 'NEW' AND next_attempt_at <= :now
+              AND (:leased = FALSE OR installation_id IN (
+                    SELECT l.installation_id FROM installation_lease l
+                    WHERE l.owner = :owner AND l.lease_until > :now AND l.handover_at IS NULL))
             ORDER BY id LIMIT :limit
             FOR UPDATE SKIP LOCKED""")
-    List<Long> lockClaimable(Instant now, int limit);
+    List<Long> lockClaimable(Instant now, int limit, boolean leased, String owner);
 
     @Query("""
             UPDATE inbound_event SET state = 'PROCESSING', lease_owner = :owner, lease_until = :leaseUntil,

@@ -1,6 +1,7 @@
 package com.pactcrm.connector.sync.inbound;
 
 import com.pactcrm.connector.sync.EventSource;
+import com.pactcrm.connector.sync.lease.InstallationLeases;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.data.exceptions.DataAccessException;
 import io.micronaut.transaction.annotation.Transactional;
@@ -21,12 +22,14 @@ public class InboundJournal {
     private static final int APPEND_ATTEMPTS = 3;
 
     private final InboundEventRepository events;
+    private final InstallationLeases leases;
     private final Clock clock;
     private final Duration lease;
 
-    public InboundJournal(InboundEventRepository events, Clock clock,
+    public InboundJournal(InboundEventRepository events, InstallationLeases leases, Clock clock,
                           @Value("${connector.dispatcher.lease:60s}") Duration lease) {
         this.events = events;
+        this.leases = leases;
         this.clock = clock;
         this.lease = lease;
     }
@@ -66,7 +69,7 @@ public class InboundJournal {
     @Transactional
     public List<Long> claim(String owner, int limit) {
         Instant now = clock.instant();
-        List<Long> ids = events.lockClaimable(now, limit);
+        List<Long> ids = events.lockClaimable(now, limit, leases.enabled(), owner);
         if (!ids.isEmpty()) {
             events.markProcessing(ids, owner, now.plus(lease));
         }

@@ -1,5 +1,6 @@
 package com.pactcrm.connector.sync.outbox;
 
+import com.pactcrm.connector.sync.lease.InstallationLeases;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.transaction.annotation.Transactional;
 import jakarta.inject.Singleton;
@@ -16,11 +17,14 @@ import java.util.Map;
 public class OutboxClaims {
 
     private final OutboxRepository commands;
+    private final InstallationLeases leases;
     private final Clock clock;
     private final Duration lease;
 
-    public OutboxClaims(OutboxRepository commands, Clock clock, @Value("${connector.relay.lease:300s}") Duration lease) {
+    public OutboxClaims(OutboxRepository commands, InstallationLeases leases, Clock clock,
+                        @Value("${connector.relay.lease:300s}") Duration lease) {
         this.commands = commands;
+        this.leases = leases;
         this.clock = clock;
         this.lease = lease;
     }
@@ -32,7 +36,7 @@ public class OutboxClaims {
     @Transactional
     public List<OutboxCommand> claim(String owner, int limit) {
         Instant now = clock.instant();
-        List<Long> ids = commands.lockClaimable(now, limit);
+        List<Long> ids = commands.lockClaimable(now, limit, leases.enabled(), owner);
         if (ids.isEmpty()) {
             return List.of();
         }

@@ -5,6 +5,7 @@ import com.pactcrm.connector.installation.InstallationHealthRepository;
 import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.sync.InstanceIdentity;
 import com.pactcrm.connector.sync.PollingWorker;
+import com.pactcrm.connector.sync.lease.LeasesChanged;
 import com.pactcrm.connector.sync.journal.SyncLogRepository;
 import com.pactcrm.connector.sync.outbox.DeliveryResult.Delivered;
 import com.pactcrm.connector.sync.outbox.DeliveryResult.Failed;
@@ -90,6 +91,11 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     @Override
     public void onApplicationEvent(ServerStartupEvent event) {
         start();
+    }
+
+    @EventListener
+    void onLeasesChanged(LeasesChanged event) {
+        wake();
     }
 
     @EventListener

@@ -35,7 +35,9 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
 
     /**
      * Due commands, skipping rows other workers hold, and skipping a command while an older one with
-     * the same coalesce key is still in flight (its remote id is not known yet).
+     * the same coalesce key is still in flight (its remote id is not known yet). With leases
+     * ({@code leased}) only installations {@code owner} holds, is not handing over, and need not keep
+     * quiet for after a takeover.
      */
     @Query("""
             SELECT o.id FROM outbox_command o
@@ -44,9 +46,13 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
                     SELECT 1 FROM outbox_command f
                     WHERE f.installation_id = o.installation_id AND f.coalesce_key = o.coalesce_key
                       AND f.state = 'IN_FLIGHT'))
+              AND (:leased = FALSE OR o.installation_id IN (
+                    SELECT l.installation_id FROM installation_lease l
+                    WHERE l.owner = :owner AND l.lease_until > :now AND l.handover_at IS NULL
+                      AND (l.quiet_until IS NULL OR l.quiet_until <= :now)))
             ORDER BY o.id LIMIT :limit
             FOR UPDATE SKIP LOCKED""")
-    List<Long> lockClaimable(Instant now, int limit);
+    List<Long> lockClaimable(Instant now, int limit, boolean leased, String owner);
 
     @Query("""
             UPDATE outbox_command SET state = 'IN_FLIGHT', lease_owner = :owner, lease_until = :leaseUntil,

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 @MicronautTest(transactional = false)
 @Property(name = "connector.relay.enabled", value = "false")
 @Property(name = "connector.dispatcher.enabled", value = "false")
+// Claims are made by hand here as "test-owner", which holds no installation lease.
+@Property(name = "connector.lease.enabled", value = "false")
 class OutboxCoalescingTest {
 
     @Inject

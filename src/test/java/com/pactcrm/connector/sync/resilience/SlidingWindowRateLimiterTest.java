@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
+import com.pactcrm.connector.testsupport.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,29 +15,6 @@ import org.junit.jupiter.api.Test;
 class SlidingWindowRateLimiterTest {
 
     /** A clock the test moves by hand. */
-    static final class ManualClock extends Clock {
-        Instant now = Instant.parse("2026-11-24T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @Test
     void parsesLimitsAsWrittenInConfiguration() {
         assertEquals(List.of(new RateLimit(5, Duration.ofSeconds(1)), new RateLimit(30, Duration.ofSeconds(60))),
@@ -49,7 +25,7 @@ class SlidingWindowRateLimiterTest {
 
     @Test
     void noSlidingWindowEverHoldsMoreThanEveryLimitAllows() {
-        ManualClock clock = new ManualClock();
+        ManualClock clock = new ManualClock(Instant.parse("2026-11-24T00:00:00Z"));
         SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(RateLimit.parseAll("5/1s,30/60s"), clock);
         List<Instant> granted = new ArrayList<>();
         for (int step = 0; step < 180_000; step += 37) {
@@ -67,7 +43,7 @@ class SlidingWindowRateLimiterTest {
 
     @Test
     void aCallInFlightCountsAsHappeningNowUntilItCompletes() {
-        ManualClock clock = new ManualClock();
+        ManualClock clock = new ManualClock(Instant.parse("2026-11-24T00:00:00Z"));
         SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(RateLimit.parseAll("1/1s"), clock);
         SlidingWindowRateLimiter.Permit slowCall = limiter.tryAcquire().permit();
         clock.advance(Duration.ofMillis(1500));
@@ -81,7 +57,7 @@ class SlidingWindowRateLimiterTest {
 
     @Test
     void aPauseAfterTooManyRequestsHoldsEveryCaller() {
-        ManualClock clock = new ManualClock();
+        ManualClock clock = new ManualClock(Instant.parse("2026-11-24T00:00:00Z"));
         SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(RateLimit.parseAll("100/1s"), clock);
         limiter.pauseUntil(clock.instant().plusSeconds(2));
         SlidingWindowRateLimiter.Attempt refused = limiter.tryAcquire();

@@ -1,0 +1,76 @@
+package com.pactcrm.connector.sync.lease;
+
+import io.micronaut.data.annotation.Query;
+import io.micronaut.data.jdbc.annotation.JdbcRepository;
+import io.micronaut.data.model.query.builder.sql.Dialect;
+import io.micronaut.data.repository.GenericRepository;
+import java.time.Instant;
+import java.util.List;
+
+@JdbcRepository(dialect = Dialect.MYSQL)
+interface InstallationLeaseRepository extends GenericRepository<InstallationLease, Long> {
+
+    @Query("""
+            INSERT INTO replica (owner, seen_until, started_at) VALUES (:owner, :seenUntil, :now)
+            ON DUPLICATE KEY UPDATE seen_until = VALUES(seen_until)""")
+    void heartbeat(String owner, Instant seenUntil, Instant now);
+
+    @Query("SELECT COUNT(*) FROM replica WHERE seen_until > :now")
+    long liveReplicas(Instant now);
+
+    @Query("DELETE FROM replica WHERE seen_until < :before OR owner = :owner")
+    int forgetReplicas(Instant before, String owner);
+
+    @Query("UPDATE installation_lease SET lease_until = :leaseUntil WHERE owner = :owner AND lease_until > :now")
+    int renew(String owner, Instant now, Instant leaseUntil);
+
+    /** Installations that still have something to dispatch or relay, so they need an owner. */
+    @Query("SELECT COUNT(*) FROM installation WHERE status <> 'INACTIVE'")
+    long leasableInstallations();
+
+    @Query("SELECT COUNT(*) FROM installation_lease WHERE owner = :owner AND lease_until > :now AND handover_at IS NULL")
+    long held(String owner, Instant now);
+
+    /** Installations nobody ever leased. Two replicas inserting the same one: the first wins, the other is ignored. */
+    @Query("""
+            INSERT IGNORE INTO installation_lease (installation_id, owner, lease_until, acquired_at)
+            SELECT i.id, :owner, :leaseUntil, :now FROM installation i
+            WHERE i.status <> 'INACTIVE'
+              AND NOT EXISTS (SELECT 1 FROM installation_lease l WHERE l.installation_id = i.id)
+            ORDER BY i.id LIMIT :limit""")
+    int takeUnleased(String owner, Instant now, Instant leaseUntil, int limit);
+
+    @Query("""
+            SELECT * FROM installation_lease WHERE lease_until <= :now
+            ORDER BY installation_id LIMIT :limit FOR UPDATE SKIP LOCKED""")
+    List<InstallationLease> lockExpired(Instant now, int limit);
+
+    @Query("""
+            UPDATE installation_lease SET owner = :owner, lease_until = :leaseUntil, acquired_at = :now,
+                handover_at = NULL, quiet_until = :quietUntil
+            WHERE installation_id = :installationId AND lease_until <= :now""")
+    int takeOver(long installationId, String owner, Instant now, Instant leaseUntil, Instant quietUntil);
+
+    @Query("""
+            UPDATE installation_lease SET handover_at = :now
+            WHERE owner = :owner AND lease_until > :now AND handover_at IS NULL
+            ORDER BY installation_id DESC LIMIT :limit""")
+    int startHandover(String owner, Instant now, int limit);
+
+    /** Releases handed-over installations with no work of ours in flight any more. */
+    @Query("""
+            UPDATE installation_lease l SET l.lease_until = :now
+            WHERE l.owner = :owner AND l.handover_at IS NOT NULL AND l.lease_until > :now
+              AND NOT EXISTS (SELECT 1 FROM outbox_command o WHERE o.installation_id = l.installation_id
+                              AND o.state = 'IN_FLIGHT' AND o.lease_owner = :owner)
+              AND NOT EXISTS (SELECT 1 FROM inbound_event e WHERE e.installation_id = l.installation_id
+                              AND e.state = 'PROCESSING' AND e.lease_owner = :owner)""")
+    int completeHandovers(String owner, Instant now);
+
+    /** Shutdown: every lease of ours ends now, for the others to take. */
+    @Query("UPDATE installation_lease SET lease_until = :now WHERE owner = :owner AND lease_until > :now")
+    int releaseAll(String owner, Instant now);
+
+    @Query("SELECT installation_id FROM installation_lease WHERE owner = :owner AND lease_until > :now ORDER BY installation_id")
+    List<Long> owned(String owner, Instant now);
+}

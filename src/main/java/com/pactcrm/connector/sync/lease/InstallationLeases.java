@@ -1,0 +1,181 @@
+package com.pactcrm.connector.sync.lease;
+
+import com.pactcrm.connector.sync.InstanceIdentity;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.context.event.ApplicationEventPublisher;
+import io.micronaut.context.event.ApplicationEventListener;
+import io.micronaut.runtime.server.event.ServerStartupEvent;
+import io.micronaut.transaction.TransactionOperations;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Shares the installations among the live replicas (ARCHITECTURE §2, scale-out): each installation's
+ * journal and outbox are worked by the one replica holding its lease, so per-account order and the
+ * per-account rate limiters (kept in memory) hold without a distributed counter. Every
+ * {@code connector.lease.renew-every} a replica announces itself, renews its leases, takes unleased
+ * or expired ones up to its fair share (installations ÷ live replicas, rounded up), and hands the
+ * excess over: it stops claiming that installation's work, and releases the lease once nothing of
+ * it is in flight. A new owner of a lease that had one before stays quiet towards the outside until
+ * the old lease's end plus {@code connector.lease.takeover-quiet} (at least the longest rate-limit
+ * window), so the calls the old owner made just before cannot add up with its own.
+ */
+@Singleton
+public class InstallationLeases implements ApplicationEventListener<ServerStartupEvent> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InstallationLeases.class);
+
+    private final InstallationLeaseRepository leases;
+    private final TransactionOperations<Connection> tx;
+    private final ApplicationEventPublisher<LeasesChanged> events;
+    private final Clock clock;
+    private final String owner;
+    private final boolean enabled;
+    private final Duration ttl;
+    private final Duration renewEvery;
+    private final Duration takeoverQuiet;
+    private final AtomicReference<Set<Long>> owned = new AtomicReference<>(Set.of());
+    private ScheduledExecutorService timer;
+
+    public InstallationLeases(InstallationLeaseRepository leases, TransactionOperations<Connection> tx,
+                              ApplicationEventPublisher<LeasesChanged> events,
+                              InstanceIdentity identity, Clock clock,
+                              @Value("${connector.lease.enabled:true}") boolean enabled,
+                              @Value("${connector.dispatcher.enabled:true}") boolean dispatching,
+                              @Value("${connector.relay.enabled:true}") boolean relaying,
+                              @Value("${connector.lease.ttl:20s}") Duration ttl,
+                              @Value("${connector.lease.renew-every:2s}") Duration renewEvery,
+                              @Value("${connector.lease.takeover-quiet:60s}") Duration takeoverQuiet) {
+        if (renewEvery.multipliedBy(3).compareTo(ttl) > 0) {
+            throw new IllegalStateException("connector.lease.ttl must be at least three renew-every periods");
+        }
+        this.leases = leases;
+        this.tx = tx;
+        this.events = events;
+        this.clock = clock;
+        this.owner = identity.id();
+        // A replica that neither dispatches nor relays (serving webhooks and the widget API only) holds no lease.
+        this.enabled = enabled && (dispatching || relaying);
+        this.ttl = ttl;
+        this.renewEvery = renewEvery;
+        this.takeoverQuiet = takeoverQuiet;
+    }
+
+    /** False: one process works every installation (no lease rows are read or written). */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    public String owner() {
+        return owner;
+    }
+
+    /** The installations this replica held at its last round. */
+    public Set<Long> owned() {
+        return owned.get();
+    }
+
+    @Override
+    public synchronized void onApplicationEvent(ServerStartupEvent event) {
+        if (!enabled || timer != null) {
+            return;
+        }
+        balance();
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "installation-leases");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::balanceLogged, renewEvery.toMillis(), renewEvery.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void balanceLogged() {
+        try {
+            balance();
+        } catch (RuntimeException e) {
+            // A missed round is harmless while the next one comes before the ttl ends.
+            LOG.error("event=lease_round_failed owner={} error=\"{}\"", owner, e.toString(), e);
+        }
+    }
+
+    /** One round: announce, renew, finish handovers, then take or hand over towards the fair share. */
+    public void balance() {
+        tx.executeWrite(status -> {
+            round();
+            return null;
+        });
+    }
+
+    private void round() {
+        Instant now = clock.instant();
+        Instant until = now.plus(ttl);
+        leases.heartbeat(owner, until, now);
+        leases.renew(owner, now, until);
+        int released = leases.completeHandovers(owner, now);
+        long live = Math.max(1, leases.liveReplicas(now));
+        long fair = (leases.leasableInstallations() + live - 1) / live;
+        long held = leases.held(owner, now);
+        int taken = 0;
+        int handingOver = 0;
+        if (held < fair) {
+            int wanted = (int) Math.min(Integer.MAX_VALUE, fair - held);
+            taken = takeExpired(now, until, wanted);
+            if (taken < wanted) {
+                taken += leases.takeUnleased(owner, now, until, wanted - taken);
+            }
+        } else if (held > fair) {
+            handingOver = leases.startHandover(owner, now, (int) (held - fair));
+        }
+        List<Long> mine = leases.owned(owner, now);
+        Set<Long> before = owned.getAndSet(Set.copyOf(mine));
+        if (taken > 0 || released > 0 || handingOver > 0 || !before.equals(owned.get())) {
+            LOG.info("event=leases_balanced owner={} replicas={} fairShare={} held={} taken={} handingOver={} released={}",
+                    owner, live, fair, mine.size(), taken, handingOver, released);
+            events.publishEvent(new LeasesChanged(owner, mine.size()));
+        }
+    }
+
+    private int takeExpired(Instant now, Instant until, int limit) {
+        int taken = 0;
+        for (InstallationLease expired : leases.lockExpired(now, limit)) {
+            // The previous owner may have called out until its lease ended: wait out the rate windows from there.
+            Instant quietUntil = expired.leaseUntil().plus(takeoverQuiet);
+            if (leases.takeOver(expired.installationId(), owner, now, until, quietUntil) == 1) {
+                taken++;
+                LOG.info("event=lease_taken_over installation={} owner={} from={} quietUntil={}", expired.installationId(),
+                        owner, expired.owner(), quietUntil);
+            }
+        }
+        return taken;
+    }
+
+    /** Shutdown, after the workers stopped: our leases end now so the other replicas take them at once. */
+    @PreDestroy
+    synchronized void releaseAll() {
+        if (!enabled) {
+            return;
+        }
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+        Instant now = clock.instant();
+        int released = tx.executeWrite(status -> {
+            leases.forgetReplicas(now.minus(ttl), owner);
+            return leases.releaseAll(owner, now);
+        });
+        owned.set(Set.of());
+        LOG.info("event=leases_released owner={} count={}", owner, released);
+    }
+}

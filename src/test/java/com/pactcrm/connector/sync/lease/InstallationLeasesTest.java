@@ -1,0 +1,211 @@
+package com.pactcrm.connector.sync.lease;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.pactcrm.connector.sync.InstanceIdentity;
+import com.pactcrm.connector.sync.outbox.OutboxRepository;
+import com.pactcrm.connector.testsupport.ManualClock;
+import com.pactcrm.connector.testsupport.TestInstallations;
+import com.pactcrm.connector.testsupport.TestSql;
+import io.micronaut.context.annotation.Property;
+import io.micronaut.context.event.ApplicationEventPublisher;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.micronaut.transaction.TransactionOperations;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Replicas sharing installations, played by several lease managers on one real database with a clock
+ * moved by hand (this context's own workers and lease manager are off).
+ */
+@MicronautTest(transactional = false)
+@Property(name = "connector.dispatcher.enabled", value = "false")
+@Property(name = "connector.relay.enabled", value = "false")
+class InstallationLeasesTest {
+
+    static final Duration TTL = Duration.ofSeconds(2);
+    static final Duration RENEW = Duration.ofMillis(500);
+    static final Duration QUIET = Duration.ofSeconds(5);
+
+    @Inject
+    InstallationLeaseRepository repository;
+    @Inject
+    OutboxRepository outbox;
+    @Inject
+    TransactionOperations<Connection> tx;
+    @Inject
+    TestInstallations installations;
+    @Inject
+    TestSql sql;
+
+    ManualClock clock;
+
+    @BeforeEach
+    void clean() {
+        sql.update("DELETE FROM installation_lease");
+        sql.update("DELETE FROM replica");
+        sql.update("DELETE FROM outbox_command");
+        sql.update("DELETE FROM installation");
+        clock = new ManualClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    private InstallationLeases replica() {
+        ApplicationEventPublisher<LeasesChanged> ignored = event -> { };
+        return new InstallationLeases(repository, tx, ignored, new InstanceIdentity(), clock, true, true, true, TTL, RENEW, QUIET);
+    }
+
+    private List<Long> createInstallations(int n) {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(installations.amoCrm(null).id());
+        }
+        return ids;
+    }
+
+    /** Every replica runs its round, then time moves one renew period. */
+    private void rounds(int n, List<InstallationLeases> alive) {
+        for (int i = 0; i < n; i++) {
+            alive.forEach(InstallationLeases::balance);
+            clock.advance(RENEW);
+        }
+    }
+
+    private Map<String, Integer> heldPerOwner() {
+        Map<String, Integer> held = new HashMap<>();
+        for (Map<String, Object> row : sql.query("SELECT owner FROM installation_lease WHERE lease_until > ?",
+                Timestamp.from(clock.instant()))) {
+            held.merge(row.get("owner").toString(), 1, Integer::sum);
+        }
+        return held;
+    }
+
+    @Test
+    void threeReplicasShareTenInstallationsFairlyAndNeverTwice() {
+        List<Long> ids = createInstallations(10);
+        InstallationLeases a = replica();
+        InstallationLeases b = replica();
+        InstallationLeases c = replica();
+
+        rounds(8, List.of(a, b, c));
+
+        Map<String, Integer> held = heldPerOwner();
+        assertEquals(10, held.values().stream().mapToInt(Integer::intValue).sum(), "every installation has an owner: " + held);
+        assertEquals(3, held.size(), "all three replicas work: " + held);
+        assertTrue(held.values().stream().allMatch(n -> n <= 4), "nobody above the fair share of 4: " + held);
+        List<Long> owned = new ArrayList<>(a.owned());
+        owned.addAll(b.owned());
+        owned.addAll(c.owned());
+        assertEquals(10, owned.size(), "no installation is owned twice");
+        assertTrue(owned.containsAll(ids));
+    }
+
+    @Test
+    void aDeadReplicasInstallationsAreTakenWithinTheLeaseTimeAndTheNewOwnerKeepsQuietFirst() {
+        createInstallations(9);
+        InstallationLeases a = replica();
+        InstallationLeases b = replica();
+        InstallationLeases dead = replica();
+        rounds(8, List.of(a, b, dead));
+        List<Long> orphans = List.copyOf(dead.owned());
+        assertTrue(!orphans.isEmpty(), "the replica to kill held some");
+        Instant lastRenewal = clock.instant().minus(RENEW);
+
+        Instant killedAt = clock.instant();
+        Instant allTaken = null;
+        for (int i = 0; i < 20 && allTaken == null; i++) {
+            rounds(1, List.of(a, b));
+            List<Long> survivors = new ArrayList<>(a.owned());
+            survivors.addAll(b.owned());
+            if (survivors.containsAll(orphans)) {
+                allTaken = clock.instant();
+            }
+        }
+
+        assertNotNull(allTaken, "the survivors took the dead replica's installations");
+        Duration takeover = Duration.between(killedAt, allTaken);
+        assertTrue(takeover.compareTo(TTL.plus(RENEW.multipliedBy(2))) <= 0, "taken within the lease time: " + takeover);
+        assertEquals(9, a.owned().size() + b.owned().size());
+        for (long id : orphans) {
+            Map<String, Object> row = sql.queryOne("SELECT quiet_until FROM installation_lease WHERE installation_id = ?", id);
+            Instant quietUntil = ((LocalDateTime) row.get("quiet_until")).toInstant(ZoneOffset.UTC);
+            assertEquals(lastRenewal.plus(TTL).plus(QUIET), quietUntil,
+                    "no outbound call before the old lease's end plus the longest rate window");
+        }
+        Long orphan = orphans.get(0);
+        sql.update("INSERT INTO outbox_command (installation_id, target, kind, idempotency_key, payload, state, next_attempt_at, "
+                + "origin_at) VALUES (?, 'PACT', 'PACT_SEND', 'quiet-test', '{}', 'PENDING', ?, ?)", orphan,
+                Timestamp.from(clock.instant()), Timestamp.from(clock.instant()));
+        String newOwner = a.owned().contains(orphan) ? a.owner() : b.owner();
+        assertEquals(List.of(), claimable(newOwner), "quiet: the new owner does not send yet");
+        rounds((int) (QUIET.plus(TTL).toMillis() / RENEW.toMillis()), List.of(a, b));
+        assertEquals(1, claimable(newOwner).size(), "after the quiet period it does");
+    }
+
+    @Test
+    void aHandedOverInstallationMovesOnlyWhenItsWorkInFlightIsDone() {
+        List<Long> ids = createInstallations(4);
+        InstallationLeases a = replica();
+        rounds(2, List.of(a));
+        assertEquals(4, a.owned().size());
+        long busy = ids.get(ids.size() - 1);
+        sql.update("INSERT INTO outbox_command (installation_id, target, kind, idempotency_key, payload, state, next_attempt_at, "
+                + "origin_at, lease_owner, lease_until, attempts) VALUES (?, 'CRM', 'CRM_MESSAGE_STATUS', 'busy', '{}', "
+                + "'IN_FLIGHT', ?, ?, ?, ?, 1)", busy, Timestamp.from(clock.instant()), Timestamp.from(clock.instant()),
+                a.owner(), Timestamp.from(clock.instant().plusSeconds(300)));
+        InstallationLeases b = replica();
+
+        rounds(6, List.of(a, b));
+
+        assertTrue(a.owned().contains(busy), "still ours while its command is in flight");
+        assertEquals(1, sql.count("SELECT COUNT(*) FROM installation_lease WHERE installation_id = ? AND handover_at IS NOT NULL",
+                busy), "but no new work of it is claimed");
+        assertEquals(List.of(), claimableIn(a.owner(), busy));
+
+        sql.update("UPDATE outbox_command SET state = 'DONE' WHERE idempotency_key = 'busy'");
+        rounds(3, List.of(a, b));
+
+        assertTrue(b.owned().contains(busy), "handed over once its work was done");
+        assertEquals(2, a.owned().size());
+        assertEquals(2, b.owned().size());
+    }
+
+    @Test
+    void onShutdownTheLeasesAreReleasedForTheOthersAtOnce() {
+        createInstallations(3);
+        InstallationLeases leaving = replica();
+        InstallationLeases staying = replica();
+        rounds(1, List.of(leaving));
+        assertEquals(3, leaving.owned().size());
+
+        leaving.releaseAll();
+        rounds(1, List.of(staying));
+
+        assertEquals(3, staying.owned().size(), "taken in the next round, not after the ttl");
+        assertEquals(0, sql.count("SELECT COUNT(*) FROM replica WHERE owner = ?", leaving.owner()));
+    }
+
+    private List<Long> claimable(String owner) {
+        return tx.executeWrite(status -> outbox.lockClaimable(clock.instant(), 50, true, owner));
+    }
+
+    private List<Long> claimableIn(String owner, long installationId) {
+        sql.update("INSERT INTO outbox_command (installation_id, target, kind, idempotency_key, payload, state, next_attempt_at, "
+                + "origin_at) VALUES (?, 'CRM', 'CRM_MESSAGE_STATUS', 'new-work', '{}', 'PENDING', ?, ?)", installationId,
+                Timestamp.from(clock.instant()), Timestamp.from(clock.instant()));
+        return claimable(owner);
+    }
+}
