@@ -75,8 +75,9 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
         wake();
     }
 
+    /** Stops claiming, lets the events in hand finish (up to the grace) and returns claimed ones not started. Idempotent. */
     @PreDestroy
-    void shutdown() {
+    public void drain() {
         stop(shutdownGrace);
         int released = journal.releaseOwnedBy(owner);
         LOG.info("event=dispatcher_shutdown released={}", released);

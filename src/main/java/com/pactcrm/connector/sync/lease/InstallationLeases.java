@@ -48,6 +48,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
     private final Duration takeoverQuiet;
     private final AtomicReference<Set<Long>> owned = new AtomicReference<>(Set.of());
     private ScheduledExecutorService timer;
+    private boolean releasedAll;
 
     public InstallationLeases(InstallationLeaseRepository leases, TransactionOperations<Connection> tx,
                               ApplicationEventPublisher<LeasesChanged> events,
@@ -161,10 +162,10 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         return taken;
     }
 
-    /** Shutdown, after the workers stopped: our leases end now so the other replicas take them at once. */
+    /** Shutdown, after the workers stopped: our leases end now so the other replicas take them at once. Idempotent. */
     @PreDestroy
-    synchronized void releaseAll() {
-        if (!enabled) {
+    public synchronized void releaseAll() {
+        if (!enabled || releasedAll) {
             return;
         }
         if (timer != null) {
@@ -176,6 +177,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
             return leases.releaseAll(owner, now);
         });
         owned.set(Set.of());
+        releasedAll = true;
         LOG.info("event=leases_released owner={} count={}", owner, released);
     }
 }

@@ -110,8 +110,9 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         wake();
     }
 
+    /** Stops claiming, lets the deliveries in hand finish (up to the grace) and returns claimed commands not started. Idempotent. */
     @PreDestroy
-    void shutdown() {
+    public void drain() {
         stop(shutdownGrace);
         // Whoever removes an id from notStarted owns it: here to give it back, in deliverBatch to send it.
         List<Long> unsent = new ArrayList<>();
