@@ -69,6 +69,16 @@ public final class ServiceProcess {
         return process.exitValue();
     }
 
+    /** Cleanup after a test, whatever state the process is in: SIGTERM, then SIGKILL if it lingers. */
+    public void stopQuietly() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                kill9();
+            }
+        }
+    }
+
     private void awaitHealthy(Duration timeout, File log) {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
