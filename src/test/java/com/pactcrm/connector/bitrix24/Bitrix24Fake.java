@@ -366,7 +366,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             return logged(host, method, cmds, fault == Fault.QUERY_LIMIT_EXCEEDED
                     ? new Reply(503, fixture("error-query-limit.json"), null)
                     : new Reply(429, fixture("error-operation-time-limit.json")
-                            .replace("{{RESET}}", Long.toString(Instant.now().getEpochSecond() + 1)), null));
+                            .replace("{{RESET}}", Long.toString(Instant.now().getEpochSecond() + 2)), null));
         }
         String user = userTokens.getOrDefault(token, INSTALLER_USER);
         if ("batch".equals(method)) {
