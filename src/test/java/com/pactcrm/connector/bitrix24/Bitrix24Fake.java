@@ -223,6 +223,21 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
         }
     }
 
+    /** The portal's CRM is empty again (no contact knows any phone). */
+    public void clearItems() {
+        synchronized (lock) {
+            items.clear();
+            contactsByPhone.clear();
+        }
+    }
+
+    /** A person deletes a comment in the card. */
+    public void deleteComment(long id) {
+        synchronized (lock) {
+            comments.remove(id);
+        }
+    }
+
     public List<Call> calls() {
         synchronized (lock) {
             return List.copyOf(calls);

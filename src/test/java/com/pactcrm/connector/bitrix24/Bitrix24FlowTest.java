@@ -143,6 +143,25 @@ class Bitrix24FlowTest extends Bitrix24TestBase {
                 .anyMatch(cmd -> cmd.startsWith("crm.timeline.comment.update?")), "edited with crm.timeline.comment.update");
     }
 
+    @Test
+    void aStatusWhoseCommentAPersonDeletedIsWrittenAsANewComment() {
+        sql.update("INSERT INTO conversation_link (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id) "
+                + "VALUES (?, 2073572213, 'deal', '8064')", installation.id());
+        String hook = server.getURL() + "/pact/webhooks/" + installation.pactHookKey();
+        Http.postJson(hook, PactWebhooks.fixture("message-create-outgoing"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> b24.comments("deal", "8064").size() == 1);
+        b24.deleteComment(b24.comments("deal", "8064").get(0).id());
+
+        Http.postJson(hook, PactWebhooks.fixture("message-update-read"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> b24.comments("deal", "8064").size() == 1
+                && b24.comments("deal", "8064").get(0).text().contains("✓✓ lida"));
+        String newId = Long.toString(b24.comments("deal", "8064").get(0).id());
+        await().atMost(Duration.ofSeconds(20)).until(() -> newId.equals(sql.queryOne(
+                "SELECT crm_entry_id FROM message_link WHERE installation_id = ? AND pact_message_id = 2073572301",
+                installation.id()).get("crm_entry_id")));
+    }
+
     private HttpResponse<String> placement(String authId, String placement, String options) {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("AUTH_ID", authId);
@@ -248,8 +267,30 @@ class Bitrix24FlowTest extends Bitrix24TestBase {
         assertTrue(b24.calls("batch").stream().noneMatch(c -> c.host().startsWith("evil")));
     }
 
+    private void autoCreateClientsIn(long categoryId) {
+        sql.update("UPDATE installation SET settings = ? WHERE id = ?",
+                "{\"autoCreateClients\":true,\"newClientStages\":{\"default\":{\"pipelineId\":" + categoryId + "}}}",
+                installation.id());
+    }
+
+    @Test
+    void aFirstMessageFromAKnownPhoneIsLinkedToThatContact() {
+        autoCreateClientsIn(3);
+
+        Http.postJson(server.getURL() + "/pact/webhooks/" + installation.pactHookKey(), PactWebhooks.fixture("message-create-incoming"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> sql.count("SELECT COUNT(*) FROM conversation_link WHERE installation_id = ? "
+                + "AND pact_conversation_id = 2073572213", installation.id()) == 1);
+        assertEquals("9001", sql.queryOne("SELECT crm_entity_id FROM conversation_link WHERE installation_id = ? "
+                + "AND pact_conversation_id = 2073572213", installation.id()).get("crm_entity_id"));
+        assertEquals(1, b24.items(3).size(), "no duplicate contact");
+        assertTrue(b24.items(2).isEmpty());
+        assertTrue(b24.calls("crm.item.add").isEmpty());
+    }
+
     @Test
     void aFirstMessageFromAnUnknownPhoneCreatesOneContactAndADealInTheMappedCategory() {
+        b24.clearItems();
         sql.update("UPDATE installation SET settings = ? WHERE id = ?",
                 "{\"autoCreateClients\":true,\"newClientStages\":{\"default\":{\"pipelineId\":3}}}", installation.id());
         installation = installation();

@@ -11,7 +11,9 @@ import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationStatus;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
@@ -152,6 +154,46 @@ class Bitrix24InstallTest extends Bitrix24TestBase {
 
         assertEquals(401, postEvent(forged).statusCode());
         assertEquals(Bitrix24Fake.APPLICATION_TOKEN, cipher.decrypt(installation().applicationTokenEnc()));
+    }
+
+    @Test
+    void aFrameInstallAndItsOnAppInstallWithTheSameRefreshTokenMakeOnePortal() {
+        String refreshToken = b24.currentRefreshToken();
+        assertEquals(200, installFrame(Bitrix24Fake.MEMBER_ID).statusCode());
+
+        HttpResponse<String> late = postEvent(Bitrix24Fake.event("app-install", "").replace("{{REFRESH}}", refreshToken));
+
+        assertEquals(200, late.statusCode(), "the used refresh token is recognised by the application_token: " + late.body());
+        assertEquals(1, sql.count("SELECT COUNT(*) FROM installation WHERE crm = 'BITRIX24'"));
+        assertEquals(InstallationStatus.ACTIVE, installation().status());
+        assertEquals(b24.currentRefreshToken(), cipher.decrypt(installation().refreshTokenEnc()), "the newer pair is kept");
+    }
+
+    @Test
+    void noBitrix24SecretIsStoredInPlaintext() {
+        assertEquals(200, installFrame(Bitrix24Fake.MEMBER_ID).statusCode());
+        assertEquals(200, postEvent(Bitrix24Fake.event("deal-update", "77")).statusCode());
+        String access = cipher.decrypt(installation().accessTokenEnc());
+        String refresh = cipher.decrypt(installation().refreshTokenEnc());
+
+        for (String secret : List.of(access, refresh, Bitrix24Fake.APPLICATION_TOKEN, Bitrix24Fake.EVENT_ACCESS_TOKEN,
+                Bitrix24Fake.CLIENT_SECRET)) {
+            assertFalse(databaseContains(secret), "the database contains " + secret);
+        }
+    }
+
+    private boolean databaseContains(String secret) {
+        for (Map<String, Object> t : sql.query("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()")) {
+            for (Map<String, Object> row : sql.query("SELECT * FROM `" + t.get("t") + "`")) {
+                for (Object value : row.values()) {
+                    String text = value instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(value);
+                    if (text.contains(secret)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     @Test

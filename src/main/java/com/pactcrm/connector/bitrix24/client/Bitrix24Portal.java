@@ -16,10 +16,6 @@ public record Bitrix24Portal(String memberId, String host, String accessToken) {
         Objects.requireNonNull(accessToken, "accessToken");
     }
 
-    public Bitrix24Portal withAccessToken(String token) {
-        return new Bitrix24Portal(memberId, host, token);
-    }
-
     @Override
     public String toString() {
         return "Bitrix24Portal[memberId=" + memberId + ", host=" + host + ", accessToken="

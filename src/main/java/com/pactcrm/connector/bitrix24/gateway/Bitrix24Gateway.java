@@ -85,7 +85,8 @@ public class Bitrix24Gateway implements CrmGateway {
     public List<DeliveryResult> writeTimeline(Installation installation, List<TimelineEntry> entries) {
         Map<String, String> commands = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i++) {
-            commands.put("e" + i, command(entries.get(i)));
+            TimelineEntry entry = entries.get(i);
+            commands.put(key(i), edits(entry) ? updateCommand(entry) : addCommand(entry));
         }
         Bitrix24BatchResult answer;
         try {
@@ -93,43 +94,76 @@ public class Bitrix24Gateway implements CrmGateway {
         } catch (OutboundCallException e) {
             return entries.stream().map(x -> DeliveryResult.failed(e)).toList();
         }
-        List<DeliveryResult> results = new ArrayList<>(entries.size());
+        // A person may delete the connector's comment; its next status is then written as a new comment.
+        Map<String, String> readd = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i++) {
-            TimelineEntry entry = entries.get(i);
-            String key = "e" + i;
-            Bitrix24BatchResult.Error error = answer.errors().get(key);
-            if (error != null) {
-                results.add(DeliveryResult.failed(new Bitrix24ApiException("Bitrix24 refused timeline entry on "
-                        + entry.entityType() + " " + entry.entityId() + ": " + error.error() + " " + error.description(),
-                        Disposition.PERMANENT, 200, error.error(), null, null, null, null)));
-            } else if (entry.status() != null && entry.existingEntryId() != null) {
-                results.add(DeliveryResult.delivered(entry.existingEntryId(), "comment updated"));
-            } else {
-                String id = answer.results().get(key).asText();
-                ownEntries.remember(installation.id(), id);
-                results.add(DeliveryResult.delivered(id, "comment added"));
+            Bitrix24BatchResult.Error error = answer.errors().get(key(i));
+            if (edits(entries.get(i)) && error != null && "NOT_FOUND".equals(error.error())) {
+                readd.put(key(i), addCommand(entries.get(i)));
             }
         }
-        LOG.debug("event=bitrix24_timeline_written installationId={} entries={} failed={}", installation.id(),
-                entries.size(), answer.errors().size());
+        Bitrix24BatchResult readded = null;
+        OutboundCallException readdFailure = null;
+        if (!readd.isEmpty()) {
+            try {
+                readded = tokens.withPortal(installation.id(), portal -> api.batch(portal, readd));
+            } catch (OutboundCallException e) {
+                readdFailure = e;
+            }
+        }
+        List<DeliveryResult> results = new ArrayList<>(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            String key = key(i);
+            if (readd.containsKey(key)) {
+                results.add(readdFailure != null ? DeliveryResult.failed(readdFailure)
+                        : result(installation, entries.get(i), key, readded, false));
+            } else {
+                results.add(result(installation, entries.get(i), key, answer, edits(entries.get(i))));
+            }
+        }
+        LOG.debug("event=bitrix24_timeline_written installationId={} entries={} failed={} rewritten={}", installation.id(),
+                entries.size(), answer.errors().size(), readd.size());
         return results;
     }
 
-    /**
-     * Only lowercase {@code fields} is accepted since crm 23.100.0 (bitrix24.md §8.2); the update names its owner
-     * as the current docs ask (crm.timeline.comment.update: id, ownerTypeId, ownerId, fields).
-     */
-    private String command(TimelineEntry entry) {
-        String text = Bitrix24TimelineComments.textOf(entry);
-        if (entry.status() != null && entry.existingEntryId() != null) {
-            ObjectNode p = json.createObjectNode().put("id", entry.existingEntryId())
-                    .put("ownerTypeId", entityTypeId(entry.entityType())).put("ownerId", entry.entityId());
-            p.putObject("fields").put("COMMENT", text);
-            return Bitrix24Query.command("crm.timeline.comment.update", p);
+    private DeliveryResult result(Installation installation, TimelineEntry entry, String key, Bitrix24BatchResult answer,
+                                  boolean edited) {
+        Bitrix24BatchResult.Error error = answer.errors().get(key);
+        if (error != null) {
+            return DeliveryResult.failed(new Bitrix24ApiException("Bitrix24 refused timeline entry on " + entry.entityType()
+                    + " " + entry.entityId() + ": " + error.error() + " " + error.description(), Disposition.PERMANENT, 200,
+                    error.error(), null, null, null, null));
         }
+        if (edited) {
+            return DeliveryResult.delivered(entry.existingEntryId(), "comment updated");
+        }
+        String id = answer.results().get(key).asText();
+        ownEntries.remember(installation.id(), id);
+        return DeliveryResult.delivered(id, "comment added");
+    }
+
+    private static String key(int index) {
+        return "e" + index;
+    }
+
+    private static boolean edits(TimelineEntry entry) {
+        return entry.status() != null && entry.existingEntryId() != null;
+    }
+
+    /** Only lowercase {@code fields} is accepted since crm 23.100.0 (bitrix24.md §8.2). */
+    private String addCommand(TimelineEntry entry) {
         ObjectNode p = json.createObjectNode();
-        p.putObject("fields").put("ENTITY_ID", entry.entityId()).put("ENTITY_TYPE", entry.entityType()).put("COMMENT", text);
+        p.putObject("fields").put("ENTITY_ID", entry.entityId()).put("ENTITY_TYPE", entry.entityType())
+                .put("COMMENT", Bitrix24TimelineComments.textOf(entry));
         return Bitrix24Query.command("crm.timeline.comment.add", p);
+    }
+
+    /** The update names its owner as the current docs ask (crm.timeline.comment.update: id, ownerTypeId, ownerId, fields). */
+    private String updateCommand(TimelineEntry entry) {
+        ObjectNode p = json.createObjectNode().put("id", entry.existingEntryId())
+                .put("ownerTypeId", entityTypeId(entry.entityType())).put("ownerId", entry.entityId());
+        p.putObject("fields").put("COMMENT", Bitrix24TimelineComments.textOf(entry));
+        return Bitrix24Query.command("crm.timeline.comment.update", p);
     }
 
     @Override
