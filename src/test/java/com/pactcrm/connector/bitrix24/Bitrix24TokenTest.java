@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.bitrix24.gateway.Bitrix24Gateway;
+import com.pactcrm.connector.bitrix24.oauth.Bitrix24TokenService;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationStatus;
@@ -32,6 +33,8 @@ class Bitrix24TokenTest extends Bitrix24TestBase {
 
     @Inject
     Bitrix24Gateway gateway;
+    @Inject
+    Bitrix24TokenService tokens;
 
     @BeforeEach
     void freshPortal() {
@@ -101,6 +104,26 @@ class Bitrix24TokenTest extends Bitrix24TestBase {
                 + "AND component = 'CRM_BILLING'", installation.id()).get("state"));
         assertEquals(refreshesAfterInstall + 1, b24.refreshCount(), "refused once, not retried");
         assertEquals(InstallationStatus.ACTIVE, installation().status());
+
+        b24.refuseRefresh(null);
+        assertEquals(200, installFrame(Bitrix24Fake.MEMBER_ID).statusCode(), "paid and installed again");
+        await().atMost(Duration.ofSeconds(20)).until(() -> b24.comments("deal", "8061").size() == 1);
+        assertEquals("OK", sql.queryOne("SELECT state FROM installation_health WHERE installation_id = ? "
+                + "AND component = 'CRM_BILLING'", installation.id()).get("state"));
+    }
+
+    @Test
+    void onlyIdlePortalsAreRefreshedByTheKeepAlive() {
+        Installation installation = installWithPact();
+        int refreshesAfterInstall = b24.refreshCount();
+
+        assertEquals(0, tokens.refreshIdle(Duration.ofDays(7)), "a portal refreshed just now is left alone");
+        sql.update("UPDATE installation SET token_expires_at = NOW(3) - INTERVAL 8 DAY WHERE id = ?", installation.id());
+        assertEquals(1, tokens.refreshIdle(Duration.ofDays(7)));
+
+        assertEquals(refreshesAfterInstall + 1, b24.refreshCount());
+        assertEquals(b24.currentRefreshToken(), cipher.decrypt(installation().refreshTokenEnc()));
+        assertTrue(gateway.entity(installation(), "deal", "8061").isPresent(), "the new access token works");
     }
 
     @Test

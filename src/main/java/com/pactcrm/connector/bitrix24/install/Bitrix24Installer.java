@@ -18,8 +18,10 @@ import com.pactcrm.connector.installation.InstallationHealthRepository;
 import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.installation.InstallationStatus;
 import com.pactcrm.connector.security.SecretCipher;
+import com.pactcrm.connector.sync.outbox.CommandKind;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.outbox.Outbox;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
@@ -68,12 +70,13 @@ public class Bitrix24Installer {
     private final InstallationHealthRepository health;
     private final SecretCipher cipher;
     private final ObjectMapper json;
+    private final Outbox outbox;
     private final String publicUrl;
     private final Map<String, Object> installLocks = new ConcurrentHashMap<>();
 
     Bitrix24Installer(Bitrix24OAuthClient oauth, Bitrix24ApiClient api, Bitrix24TokenService tokens,
                       InstallationRepository installations, Bitrix24InstallationRepository bitrix24Installations,
-                      InstallationHealthRepository health, SecretCipher cipher, ObjectMapper json,
+                      InstallationHealthRepository health, SecretCipher cipher, ObjectMapper json, Outbox outbox,
                       @Value("${connector.public-url}") String publicUrl) {
         this.oauth = oauth;
         this.api = api;
@@ -83,6 +86,7 @@ public class Bitrix24Installer {
         this.health = health;
         this.cipher = cipher;
         this.json = json;
+        this.outbox = outbox;
         this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
     }
 
@@ -125,6 +129,12 @@ public class Bitrix24Installer {
             Installation saved = store(existing, verified, applicationToken);
             health.record(saved.id(), Bitrix24OAuthException.HEALTH_COMPONENT_TOKEN, "OK", "installed");
             bind(saved.id());
+            if (existing != null) {
+                // Fresh tokens from the OAuth server: a refused grant or an unpaid period is over, and what waited
+                // for it (held or dead for credentials) goes out again.
+                health.record(saved.id(), Bitrix24OAuthException.HEALTH_COMPONENT_BILLING, "OK", "re-installed");
+                outbox.liftHold(saved.id(), CommandKind.Target.CRM);
+            }
             LOG.info("event=bitrix24_installed installationId={} memberId={} host={} reinstall={}", saved.id(), memberId,
                     verified.portalHost(), existing != null);
             return saved;

@@ -15,6 +15,10 @@ import io.micronaut.transaction.TransactionDefinition;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Predicate;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public class Bitrix24TokenService {
 
     private static final Logger LOG = LoggerFactory.getLogger(Bitrix24TokenService.class);
+    static final int IDLE_BATCH = 1000;
+    private static final Duration ACCESS_TOKEN_LIFETIME = Duration.ofHours(1);
 
     private final InstallationRepository installations;
     private final Bitrix24InstallationRepository bitrix24Installations;
@@ -47,16 +53,18 @@ public class Bitrix24TokenService {
     private final SecretCipher cipher;
     private final Bitrix24OAuthClient oauth;
     private final TransactionOperations<Connection> tx;
+    private final Clock clock;
 
     public Bitrix24TokenService(InstallationRepository installations, Bitrix24InstallationRepository bitrix24Installations,
                                 InstallationHealthRepository health, SecretCipher cipher, Bitrix24OAuthClient oauth,
-                                TransactionOperations<Connection> tx) {
+                                TransactionOperations<Connection> tx, Clock clock) {
         this.installations = installations;
         this.bitrix24Installations = bitrix24Installations;
         this.health = health;
         this.cipher = cipher;
         this.oauth = oauth;
         this.tx = tx;
+        this.clock = clock;
     }
 
     /** The portal with its stored access token, as it is (no proactive refresh). */
@@ -90,12 +98,43 @@ public class Bitrix24TokenService {
      * @throws Bitrix24OAuthException {@code invalid_grant} (re-authorise), {@code PAYMENT_REQUIRED}, or transient
      */
     public Bitrix24Portal refreshRejected(long installationId, String rejected) {
+        return refresh(installationId, stored -> stored.equals(rejected));
+    }
+
+    /**
+     * Refreshes active portals whose pair is older than {@code olderThan}, so that an idle portal's refresh token
+     * never reaches its end (180 days in the current docs, 28 in legacy ones; a weekly refresh satisfies both
+     * without the scheduled-refresh pattern the docs warn against, bitrix24.md §8.3 q2). At most
+     * {@value #IDLE_BATCH} portals per call; failures are recorded per portal.
+     *
+     * @return how many portals were refreshed
+     */
+    public int refreshIdle(Duration olderThan) {
+        // A pair refreshed at T expires at T + 1 h (Bitrix24's access token lifetime).
+        Instant expiresBefore = clock.instant().minus(olderThan).plus(ACCESS_TOKEN_LIFETIME);
+        int refreshed = 0;
+        for (long id : installations.findIdsWithTokenExpiringBefore(CrmKind.BITRIX24.name(), expiresBefore, IDLE_BATCH)) {
+            try {
+                String before = cipher.decrypt(installations.findById(id).orElseThrow().accessTokenEnc());
+                if (!refresh(id, stored -> stored.equals(before)).accessToken().equals(before)) {
+                    refreshed++;
+                }
+            } catch (OutboundCallException e) {
+                LOG.warn("event=bitrix24_idle_refresh_failed installationId={} disposition={} error=\"{}\"", id,
+                        e.disposition(), e.getMessage());
+            }
+        }
+        return refreshed;
+    }
+
+    private Bitrix24Portal refresh(long installationId, Predicate<String> storedTokenStillNeedsRefresh) {
         Object outcome = tx.execute(TransactionDefinition.of(TransactionDefinition.Propagation.REQUIRES_NEW), status -> {
             Installation locked = installations.lockById(installationId)
                     .orElseThrow(() -> new IllegalArgumentException("no installation " + installationId));
             requireUsable(locked);
             String stored = cipher.decrypt(locked.accessTokenEnc());
-            if (!stored.equals(rejected)) {
+            if (!storedTokenStillNeedsRefresh.test(stored)) {
+                // Another caller refreshed while we waited for the lock.
                 return new Bitrix24Portal(locked.crmAccountId(), locked.crmHost(), stored);
             }
             Bitrix24Tokens tokens;
