@@ -87,7 +87,10 @@ public class Bitrix24OAuthClient {
                     + (description == null ? "" : ": " + description), e.getStatus().getCode(), error, e);
         } catch (HttpClientException e) {
             metrics.record(TARGET, "refresh", "io_error", start);
-            throw Bitrix24OAuthException.of("Bitrix24 OAuth server unreachable: " + e.getMessage(), 0, null, e);
+            // The request URL carries the client secret and refresh token (Bitrix24's GET form): the transport
+            // error's text, which may quote it, is kept out of messages that reach logs and the outbox.
+            throw Bitrix24OAuthException.of("Bitrix24 OAuth server unreachable (" + e.getClass().getSimpleName() + ")", 0,
+                    null, null);
         }
         metrics.record(TARGET, "refresh", "ok", start);
         JsonNode body = parse(response.getBody().orElse(""));

@@ -97,7 +97,7 @@ public class Bitrix24TokenService {
      *
      * @throws Bitrix24OAuthException {@code invalid_grant} (re-authorise), {@code PAYMENT_REQUIRED}, or transient
      */
-    public Bitrix24Portal refreshRejected(long installationId, String rejected) {
+    private Bitrix24Portal refreshRejected(long installationId, String rejected) {
         return refresh(installationId, stored -> stored.equals(rejected));
     }
 
