@@ -144,6 +144,26 @@ class Bitrix24FlowTest extends Bitrix24TestBase {
     }
 
     @Test
+    void historyAndConversationStatesBecomeCommentsWhenSwitchedOn() {
+        sql.update("INSERT INTO conversation_link (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id) "
+                + "VALUES (?, 2073572213, 'deal', '8065')", installation.id());
+        String hook = server.getURL() + "/pact/webhooks/" + installation.pactHookKey();
+        Http.postJson(hook, PactWebhooks.fixture("message-create-incoming"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> sql.count("SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? "
+                + "AND source = 'PACT' AND state = 'DONE'", installation.id()) == 1);
+        assertTrue(b24.comments("deal", "8065").isEmpty(), "history is off by default");
+
+        sql.update("UPDATE installation SET settings = '{\"history\":true}' WHERE id = ?", installation.id());
+        Http.postJson(hook, PactWebhooks.message("message-create-incoming", 2073572401L, 2073572213L));
+        Http.postJson(hook, PactWebhooks.fixture("conversation-update-archived"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> b24.comments("deal", "8065").size() == 2);
+        List<String> texts = b24.comments("deal", "8065").stream().map(Bitrix24Fake.Comment::text).toList();
+        assertTrue(texts.contains("Pact · Cliente: “Oi, quero saber o preço”"), texts.toString());
+        assertTrue(texts.contains("Pact · Conversa arquivada no Pact"), texts.toString());
+    }
+
+    @Test
     void aStatusWhoseCommentAPersonDeletedIsWrittenAsANewComment() {
         sql.update("INSERT INTO conversation_link (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id) "
                 + "VALUES (?, 2073572213, 'deal', '8064')", installation.id());
