@@ -80,10 +80,13 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     private final Map<String, ObjectNode> items = new LinkedHashMap<>();
     private final Map<String, Long> contactsByPhone = new LinkedHashMap<>();
     private final Deque<Fault> faults = new ArrayDeque<>();
+    private final List<String> senders = new ArrayList<>();
+    private final Map<String, List<String>> senderStatuses = new LinkedHashMap<>();
     private String refreshToken;
     private String oauthError;
     private boolean renamed;
     private boolean forgetBindingsOnGet;
+    private boolean withoutMessageserviceScope;
     private int bindCalls;
 
     private Bitrix24Fake() {
@@ -117,9 +120,12 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             items.clear();
             contactsByPhone.clear();
             faults.clear();
+            senders.clear();
+            senderStatuses.clear();
             oauthError = null;
             renamed = false;
             forgetBindingsOnGet = false;
+            withoutMessageserviceScope = false;
             bindCalls = 0;
             refreshToken = "b24-refresh-" + ids.incrementAndGet();
             userTokens.put(EVENT_ACCESS_TOKEN, INSTALLER_USER);
@@ -235,6 +241,27 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     public void deleteComment(long id) {
         synchronized (lock) {
             comments.remove(id);
+        }
+    }
+
+    /** The application was registered without the messageservice scope. */
+    public void withoutMessageserviceScope() {
+        synchronized (lock) {
+            withoutMessageserviceScope = true;
+        }
+    }
+
+    /** Codes of the registered messageservice senders. */
+    public List<String> senders() {
+        synchronized (lock) {
+            return List.copyOf(senders);
+        }
+    }
+
+    /** Statuses reported for a sender message, in order. */
+    public List<String> senderStatuses(String messageId) {
+        synchronized (lock) {
+            return List.copyOf(senderStatuses.getOrDefault(messageId, List.of()));
         }
     }
 
@@ -418,6 +445,9 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
 
     /** One method's result node, or an error {@link Reply}. */
     private Object method(String method, JsonNode p, String user) {
+        if (withoutMessageserviceScope && method.startsWith("messageservice.")) {
+            return new Reply(403, "{\"error\":\"insufficient_scope\",\"error_description\":\"The request requires higher privileges than provided by the access token\"}", null);
+        }
         switch (method) {
             case "event.get":
                 return forgetBindingsOnGet ? JSON.createArrayNode() : JSON.valueToTree(events);
@@ -445,6 +475,20 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                         .put("title", p.path("TITLE").asText()).put("description", p.path("DESCRIPTION").asText()));
                 return JSON.getNodeFactory().booleanNode(true);
             }
+            case "messageservice.sender.list":
+                return JSON.valueToTree(senders);
+            case "messageservice.sender.add":
+                if (senders.contains(p.path("CODE").asText())) {
+                    return new Reply(400, "{\"error\":\"ERROR_SENDER_ALREADY_INSTALLED\",\"error_description\":\"Sender already installed!\"}", null);
+                }
+                senders.add(p.path("CODE").asText());
+                return JSON.getNodeFactory().booleanNode(true);
+            case "messageservice.message.status.update":
+                if (!senders.contains(p.path("CODE").asText())) {
+                    return new Reply(400, "{\"error\":\"ERROR_SENDER_VALIDATION_FAILURE\",\"error_description\":\"Sender not found\"}", null);
+                }
+                senderStatuses.computeIfAbsent(p.path("MESSAGE_ID").asText(), k -> new ArrayList<>()).add(p.path("STATUS").asText());
+                return JSON.getNodeFactory().booleanNode(true);
             case "app.info":
                 return JSON.createObjectNode().put("ID", 57).put("CODE", CLIENT_ID).put("VERSION", 2).put("STATUS", "L")
                         .put("INSTALLED", true).put("PAYMENT_EXPIRED", "N").put("DAYS", (String) null).put("LANGUAGE_ID", "br");

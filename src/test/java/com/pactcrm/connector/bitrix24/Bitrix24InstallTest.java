@@ -68,6 +68,7 @@ class Bitrix24InstallTest extends Bitrix24TestBase {
         assertEquals(installation.id(), installation().id());
         assertEquals(binds, b24.bindCalls(), "what is bound is not bound again");
         assertEquals(6, b24.boundEvents().size());
+        assertEquals(List.of("pact_whatsapp"), b24.senders(), "the messageservice sender is registered once");
     }
 
     @Test
@@ -82,6 +83,18 @@ class Bitrix24InstallTest extends Bitrix24TestBase {
         assertEquals(6, b24.boundEvents().size());
         assertEquals("OK", sql.queryOne("SELECT state FROM installation_health WHERE installation_id = ? AND component = 'CRM_EVENTS'",
                 installation().id()).get("state"));
+    }
+
+    @Test
+    void withoutTheMessageserviceScopeEverythingButTheSenderIsInstalled() {
+        b24.withoutMessageserviceScope();
+
+        assertEquals(200, installFrame(Bitrix24Fake.MEMBER_ID).statusCode());
+
+        assertEquals(6, b24.boundEvents().size());
+        assertTrue(b24.senders().isEmpty());
+        assertEquals("UNAVAILABLE", sql.queryOne("SELECT state FROM installation_health WHERE installation_id = ? "
+                + "AND component = 'CRM_SENDER'", installation().id()).get("state"));
     }
 
     @Test

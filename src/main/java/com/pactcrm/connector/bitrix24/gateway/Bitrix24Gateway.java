@@ -8,7 +8,9 @@ import com.pactcrm.connector.bitrix24.client.Bitrix24ApiException;
 import com.pactcrm.connector.bitrix24.client.Bitrix24BatchResult;
 import com.pactcrm.connector.bitrix24.client.Bitrix24Portal;
 import com.pactcrm.connector.bitrix24.client.Bitrix24Query;
+import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
 import com.pactcrm.connector.bitrix24.oauth.Bitrix24TokenService;
+import com.pactcrm.connector.bitrix24.sender.Bitrix24SenderMessageRepository;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmEntityRef;
 import com.pactcrm.connector.crm.CrmGateway;
@@ -36,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * as a message's status advances; bitrix24.md §5.2 option 1): unlike log messages they can be updated, and
  * unlike configurable activities they need no per-portal activity type. All entries of one relay batch go in
  * one {@code batch} call (≤ 50 commands, one request against the portal's bucket, §7.1). The ids of added
- * comments are remembered so their ONCRMTIMELINECOMMENTADD echo is not taken for a person's comment.
+ * comments are remembered so their ONCRMTIMELINECOMMENTADD echo is not taken for a person's comment. Messages
+ * sent through the connector's messageservice sender are shown by Bitrix24 itself; their statuses go out as
+ * {@code messageservice.message.status.update} in the same batch instead of a comment.
  */
 @Singleton
 public class Bitrix24Gateway implements CrmGateway {
@@ -46,18 +50,22 @@ public class Bitrix24Gateway implements CrmGateway {
     public static final int DEAL = 2;
     public static final int CONTACT = 3;
     private static final int MAX_CONTACTS_READ = 3;
+    /** The "entry id" of a sender message's status: Bitrix24's message, not a comment of ours. */
+    private static final String SENDER_ENTRY = "messageservice:";
     private static final Logger LOG = LoggerFactory.getLogger(Bitrix24Gateway.class);
 
     private final Bitrix24ApiClient api;
     private final Bitrix24TokenService tokens;
     private final Bitrix24TimelineEntryRepository ownEntries;
+    private final Bitrix24SenderMessageRepository senderMessages;
     private final ObjectMapper json;
 
     public Bitrix24Gateway(Bitrix24ApiClient api, Bitrix24TokenService tokens, Bitrix24TimelineEntryRepository ownEntries,
-                           ObjectMapper json) {
+                           Bitrix24SenderMessageRepository senderMessages, ObjectMapper json) {
         this.api = api;
         this.tokens = tokens;
         this.ownEntries = ownEntries;
+        this.senderMessages = senderMessages;
         this.json = json;
     }
 
@@ -83,10 +91,12 @@ public class Bitrix24Gateway implements CrmGateway {
 
     @Override
     public List<DeliveryResult> writeTimeline(Installation installation, List<TimelineEntry> entries) {
+        Map<Integer, String> senderMessages = senderMessages(installation, entries);
         Map<String, String> commands = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i++) {
             TimelineEntry entry = entries.get(i);
-            commands.put(key(i), edits(entry) ? updateCommand(entry) : addCommand(entry));
+            commands.put(key(i), senderMessages.containsKey(i) ? senderStatusCommand(entry, senderMessages.get(i))
+                    : edits(entry) ? updateCommand(entry) : addCommand(entry));
         }
         Bitrix24BatchResult answer;
         try {
@@ -98,7 +108,7 @@ public class Bitrix24Gateway implements CrmGateway {
         Map<String, String> readd = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i++) {
             Bitrix24BatchResult.Error error = answer.errors().get(key(i));
-            if (edits(entries.get(i)) && error != null && "NOT_FOUND".equals(error.error())) {
+            if (!senderMessages.containsKey(i) && edits(entries.get(i)) && error != null && "NOT_FOUND".equals(error.error())) {
                 readd.put(key(i), addCommand(entries.get(i)));
             }
         }
@@ -114,25 +124,62 @@ public class Bitrix24Gateway implements CrmGateway {
         List<DeliveryResult> results = new ArrayList<>(entries.size());
         for (int i = 0; i < entries.size(); i++) {
             String key = key(i);
-            if (readd.containsKey(key)) {
+            TimelineEntry entry = entries.get(i);
+            if (senderMessages.containsKey(i)) {
+                results.add(answer.errors().containsKey(key) ? refused(entry, answer.errors().get(key))
+                        : DeliveryResult.delivered(SENDER_ENTRY + senderMessages.get(i), "messageservice status updated"));
+            } else if (readd.containsKey(key)) {
                 results.add(readdFailure != null ? DeliveryResult.failed(readdFailure)
-                        : result(installation, entries.get(i), key, readded, false));
+                        : result(installation, entry, key, readded, false));
             } else {
-                results.add(result(installation, entries.get(i), key, answer, edits(entries.get(i))));
+                results.add(result(installation, entry, key, answer, edits(entry)));
             }
         }
-        LOG.debug("event=bitrix24_timeline_written installationId={} entries={} failed={} rewritten={}", installation.id(),
-                entries.size(), answer.errors().size(), readd.size());
+        LOG.debug("event=bitrix24_timeline_written installationId={} entries={} failed={} rewritten={} senderStatuses={}",
+                installation.id(), entries.size(), answer.errors().size(), readd.size(), senderMessages.size());
         return results;
+    }
+
+    /**
+     * Status entries of messages that came from the sender: Bitrix24 shows those itself and takes their status with
+     * {@code messageservice.message.status.update} instead of a comment of ours (bitrix24.md §6.3).
+     */
+    private Map<Integer, String> senderMessages(Installation installation, List<TimelineEntry> entries) {
+        Map<Integer, String> found = new LinkedHashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            TimelineEntry entry = entries.get(i);
+            if (entry.status() != null) {
+                int index = i;
+                senderMessages.findByPactMessage(installation.id(), Long.toString(entry.status().messageId()))
+                        .ifPresent(id -> found.put(index, id));
+            }
+        }
+        return found;
+    }
+
+    /** Pact's clock is Bitrix24's "sent"; Bitrix24 has no "read", so two ticks stay "delivered". */
+    private String senderStatusCommand(TimelineEntry entry, String bitrixMessageId) {
+        String status = switch (entry.status().status()) {
+            case "DELIVERED", "READ" -> "delivered";
+            case "ERROR" -> "failed";
+            default -> "sent";
+        };
+        ObjectNode p = json.createObjectNode().put("CODE", Bitrix24Installer.SENDER_CODE).put("MESSAGE_ID", bitrixMessageId)
+                .put("STATUS", status);
+        return Bitrix24Query.command("messageservice.message.status.update", p);
+    }
+
+    private static DeliveryResult refused(TimelineEntry entry, Bitrix24BatchResult.Error error) {
+        return DeliveryResult.failed(new Bitrix24ApiException("Bitrix24 refused timeline entry on " + entry.entityType()
+                + " " + entry.entityId() + ": " + error.error() + " " + error.description(), Disposition.PERMANENT, 200,
+                error.error(), null, null, null, null));
     }
 
     private DeliveryResult result(Installation installation, TimelineEntry entry, String key, Bitrix24BatchResult answer,
                                   boolean edited) {
         Bitrix24BatchResult.Error error = answer.errors().get(key);
         if (error != null) {
-            return DeliveryResult.failed(new Bitrix24ApiException("Bitrix24 refused timeline entry on " + entry.entityType()
-                    + " " + entry.entityId() + ": " + error.error() + " " + error.description(), Disposition.PERMANENT, 200,
-                    error.error(), null, null, null, null));
+            return refused(entry, error);
         }
         if (edited) {
             return DeliveryResult.delivered(entry.existingEntryId(), "comment updated");

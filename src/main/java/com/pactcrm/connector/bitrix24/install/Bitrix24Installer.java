@@ -1,5 +1,6 @@
 package com.pactcrm.connector.bitrix24.install;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.pactcrm.connector.bitrix24.Bitrix24InstallationRepository;
@@ -58,6 +59,11 @@ public class Bitrix24Installer {
     /** Toolbar items start a chat, tabs show the entity's chats and statuses (bitrix24.md §4.2). */
     public static final List<String> PLACEMENTS = List.of("CRM_LEAD_DETAIL_TOOLBAR", "CRM_DEAL_DETAIL_TOOLBAR",
             "CRM_CONTACT_DETAIL_TOOLBAR", "CRM_LEAD_DETAIL_TAB", "CRM_DEAL_DETAIL_TAB", "CRM_CONTACT_DETAIL_TAB");
+    /**
+     * The connector's {@code messageservice} sender (bitrix24.md §6.3): "Pact WhatsApp" in the card's SMS/WhatsApp
+     * block and automation rules. Needs the {@code messageservice} scope; without it the rest still works.
+     */
+    public static final String SENDER_CODE = "pact_whatsapp";
     /** The core's answer to a duplicate bind, as ERROR_CORE (bitrix24.md §3.1, EventTable::checkUniq). */
     private static final String ALREADY_BOUND = "handler already binded";
     private static final Logger LOG = LoggerFactory.getLogger(Bitrix24Installer.class);
@@ -166,6 +172,7 @@ public class Bitrix24Installer {
         Map<String, String> reads = new LinkedHashMap<>();
         reads.put("events", "event.get");
         reads.put("placements", "placement.get");
+        reads.put("senders", "messageservice.sender.list");
         Bitrix24BatchResult bound = api.batch(portal, reads);
         Set<String> boundEvents = new HashSet<>();
         bound.results().getOrDefault("events", json.createArrayNode()).forEach(e -> {
@@ -195,6 +202,18 @@ public class Bitrix24Installer {
                 binds.put("placement_" + placement, Bitrix24Query.command("placement.bind", p));
             }
         }
+        if (!bound.results().containsKey("senders")) {
+            Bitrix24BatchResult.Error error = bound.errors().get("senders");
+            health.record(installationId, "CRM_SENDER", "UNAVAILABLE", "messageservice: " + error.error() + " "
+                    + error.description() + " (is the messageservice scope granted?)");
+        } else if (!containsText(bound.results().get("senders"), SENDER_CODE)) {
+            ObjectNode p = json.createObjectNode().put("CODE", SENDER_CODE).put("TYPE", "SMS")
+                    .put("HANDLER", publicUrl + "/bitrix24/messageservice").put("NAME", "Pact WhatsApp")
+                    .put("DESCRIPTION", "Envia pelo WhatsApp do Pact");
+            binds.put("sender", Bitrix24Query.command("messageservice.sender.add", p));
+        } else {
+            health.record(installationId, "CRM_SENDER", "OK", "registered");
+        }
         if (binds.isEmpty()) {
             LOG.info("event=bitrix24_bindings_present installationId={}", installationId);
             return;
@@ -205,6 +224,11 @@ public class Bitrix24Installer {
             if (error.description() != null && error.description().toLowerCase(Locale.ROOT).contains(ALREADY_BOUND)) {
                 return;
             }
+            if (key.equals("sender")) {
+                // The sender is an extra: a portal that refuses it keeps everything else.
+                health.record(installationId, "CRM_SENDER", "FAILED", error.error() + " " + error.description());
+                return;
+            }
             failures.append(key).append(": ").append(error.error()).append(' ').append(error.description()).append("; ");
         });
         if (!failures.isEmpty()) {
@@ -212,8 +236,20 @@ public class Bitrix24Installer {
             throw new OutboundCallException("Bitrix24 refused bindings: " + failures, Disposition.PERMANENT, 200, null,
                     null, null, null);
         }
+        if (result.results().containsKey("sender")) {
+            health.record(installationId, "CRM_SENDER", "OK", "registered");
+        }
         LOG.info("event=bitrix24_bound installationId={} bound={} alreadyBound={}", installationId,
                 result.results().size(), result.errors().size());
+    }
+
+    private static boolean containsText(JsonNode list, String value) {
+        for (JsonNode item : list) {
+            if (value.equals(item.asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Installation store(Installation existing, Bitrix24Tokens t, String applicationToken) {
