@@ -1,0 +1,306 @@
+package com.pactcrm.connector.bitrix24.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.pactcrm.connector.bitrix24.Bitrix24Configuration;
+import com.pactcrm.connector.security.SecretMasker;
+import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
+import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
+import com.pactcrm.connector.sync.resilience.OutboundFailures;
+import io.micronaut.context.event.ApplicationEventPublisher;
+import io.micronaut.core.type.Argument;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.client.DefaultHttpClientConfiguration;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.exceptions.HttpClientException;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Blocking client of a Bitrix24 portal's classic REST endpoint, {@code POST <scheme>://<domain>/rest/<method>}
+ * with a JSON body carrying {@code auth} (bitrix24.md §2 "Calling"; CRM is not in REST 3.0). Every call takes
+ * room in the portal's leaky bucket first ({@link Bitrix24LeakyBucket}, keyed by member_id) and runs through
+ * the host's circuit breaker. Answers:
+ * <ul>
+ *   <li>{@code {"result": ..., "time": {...}}}: the {@code result} is returned;</li>
+ *   <li>302 from a renamed portal: redirects are not followed by the HTTP client (a POST would become a GET
+ *       and lose its body); the same POST goes to the {@code Location} once and {@link Bitrix24PortalMoved} is
+ *       published (bitrix24.md §2, https://apidocs.bitrix24.com/settings/how-to-call-rest-api/change-domen.html);</li>
+ *   <li>503 {@code QUERY_LIMIT_EXCEEDED}: the whole portal pauses, doubling while it repeats;</li>
+ *   <li>429 {@code OPERATION_TIME_LIMIT}: that method pauses until {@code time.operating_reset_at} (§7.2).</li>
+ * </ul>
+ */
+@Singleton
+public class Bitrix24ApiClient implements AutoCloseable {
+
+    static final String TARGET = "bitrix24";
+    /** {@code batch} takes at most 50 commands (bitrix24.md §7.1). */
+    public static final int MAX_BATCH = 50;
+    private static final Duration MAX_QUERY_LIMIT_BACKOFF = Duration.ofMinutes(1);
+    private static final Duration DEFAULT_OPERATION_RESET = Duration.ofMinutes(1);
+    private static final Set<String> WRITE_VERBS = Set.of("add", "update", "delete", "bind", "unbind", "set", "batch");
+    private static final Logger LOG = LoggerFactory.getLogger(Bitrix24ApiClient.class);
+
+    private final ObjectMapper json;
+    private final Bitrix24Configuration config;
+    private final OutboundCircuitBreakers circuitBreakers;
+    private final OutboundCallMetrics callMetrics;
+    private final ApplicationEventPublisher<Bitrix24PortalMoved> moved;
+    private final Clock clock;
+    private final HttpClient http;
+    private final Map<String, Bitrix24LeakyBucket> buckets = new ConcurrentHashMap<>();
+    private final Map<String, Duration> queryLimitBackoff = new ConcurrentHashMap<>();
+    private final Map<String, Instant> methodPausedUntil = new ConcurrentHashMap<>();
+
+    public Bitrix24ApiClient(ObjectMapper json, Bitrix24Configuration config, OutboundCircuitBreakers circuitBreakers,
+                             OutboundCallMetrics callMetrics, ApplicationEventPublisher<Bitrix24PortalMoved> moved,
+                             Clock clock) {
+        this.json = json;
+        this.config = config;
+        this.circuitBreakers = circuitBreakers;
+        this.callMetrics = callMetrics;
+        this.moved = moved;
+        this.clock = clock;
+        DefaultHttpClientConfiguration http = new DefaultHttpClientConfiguration();
+        http.setReadTimeout(config.readTimeout());
+        http.setConnectTimeout(Duration.ofSeconds(5));
+        http.setFollowRedirects(false);
+        // No base URL: every portal has its own domain.
+        this.http = HttpClient.create(null, http);
+    }
+
+    /** Calls {@code method} and returns its {@code result}. */
+    public JsonNode call(Bitrix24Portal portal, String method, ObjectNode params) {
+        return exchange(portal, method, params).path("result");
+    }
+
+    /**
+     * {@code batch} with {@code halt=0}: every command runs, each with its own result or error. Counts as one
+     * request against the bucket (bitrix24.md §7.1).
+     *
+     * @param commands key → {@code "method?query"} (see {@link Bitrix24Query}), at most {@value #MAX_BATCH}
+     */
+    public Bitrix24BatchResult batch(Bitrix24Portal portal, Map<String, String> commands) {
+        if (commands.isEmpty() || commands.size() > MAX_BATCH) {
+            throw new IllegalArgumentException("a batch carries 1 to " + MAX_BATCH + " commands, not " + commands.size());
+        }
+        ObjectNode params = json.createObjectNode().put("halt", 0);
+        ObjectNode cmd = params.putObject("cmd");
+        commands.forEach(cmd::put);
+        JsonNode result = exchange(portal, "batch", params).path("result");
+        Map<String, JsonNode> results = new LinkedHashMap<>();
+        Map<String, Bitrix24BatchResult.Error> errors = new LinkedHashMap<>();
+        // An empty map comes back as [] (PHP's empty array), so only objects are read.
+        result.path("result").fields().forEachRemaining(e -> results.put(e.getKey(), e.getValue()));
+        result.path("result_error").fields().forEachRemaining(e -> errors.put(e.getKey(), new Bitrix24BatchResult.Error(
+                e.getValue().path("error").asText(null), e.getValue().path("error_description").asText(null))));
+        for (String key : commands.keySet()) {
+            if (!results.containsKey(key) && !errors.containsKey(key)) {
+                errors.put(key, new Bitrix24BatchResult.Error("NO_RESULT", "the batch answer has no entry for " + key));
+            }
+        }
+        return new Bitrix24BatchResult(results, errors);
+    }
+
+    @PreDestroy
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    private JsonNode exchange(Bitrix24Portal portal, String method, ObjectNode params) {
+        Instant paused = methodPausedUntil.get(portal.memberId() + "|" + method);
+        if (paused != null && paused.isAfter(clock.instant())) {
+            throw new Bitrix24ApiException("Bitrix24 " + method + " is over its operating budget until " + paused,
+                    Disposition.RATE_LIMITED, 429, "OPERATION_TIME_LIMIT", Duration.between(clock.instant(), paused),
+                    null, null, null);
+        }
+        takeRoom(portal);
+        ObjectNode body = params.deepCopy().put("auth", portal.accessToken());
+        String url = config.restBase(portal.host()) + method;
+        return circuitBreakers.call(portal.host(), () -> post(portal, method, url, body, true));
+    }
+
+    private void takeRoom(Bitrix24Portal portal) {
+        Bitrix24LeakyBucket bucket = bucket(portal.memberId());
+        Instant deadline = clock.instant().plus(config.maxLimiterWait());
+        while (true) {
+            Duration wait = bucket.tryTake();
+            if (wait.isZero()) {
+                return;
+            }
+            if (clock.instant().plus(wait).isAfter(deadline)) {
+                throw new Bitrix24ApiException("Bitrix24 portal " + portal.memberId() + " request budget: room in "
+                        + wait.toMillis() + " ms", Disposition.RATE_LIMITED, 0, null, wait, null, null, null);
+            }
+            try {
+                Thread.sleep(Math.max(1, wait.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Bitrix24ApiException("interrupted waiting for the Bitrix24 bucket", Disposition.RATE_LIMITED, 0,
+                        null, wait, null, null, e);
+            }
+        }
+    }
+
+    private Bitrix24LeakyBucket bucket(String memberId) {
+        return buckets.computeIfAbsent(memberId, k -> new Bitrix24LeakyBucket(config.burst(), config.drainPerSecond(), clock));
+    }
+
+    private JsonNode post(Bitrix24Portal portal, String method, String url, ObjectNode body, boolean mayFollow) {
+        long start = System.nanoTime();
+        HttpResponse<String> response;
+        try {
+            response = http.toBlocking().exchange(HttpRequest.POST(URI.create(url), json.writeValueAsString(body))
+                    .contentType(MediaType.APPLICATION_JSON_TYPE)
+                    .accept(MediaType.APPLICATION_JSON_TYPE)
+                    .header("User-Agent", "pact-crm-connector/1.0"), Argument.STRING, Argument.STRING);
+        } catch (HttpClientResponseException e) {
+            throw failed(method, start, fromResponse(portal, method, e.getStatus().getCode(),
+                    e.getResponse().getBody(String.class).orElse(""), e));
+        } catch (HttpClientException e) {
+            throw failed(method, start, fromTransport(method, e));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        int status = response.code();
+        if (status >= 300 && status < 400) {
+            String location = response.getHeaders().get("Location");
+            if (!mayFollow || location == null) {
+                throw failed(method, start, new Bitrix24ApiException("Bitrix24 " + method + " answered " + status
+                        + " without a usable Location", Disposition.RETRY, status, null, null, null, null, null));
+            }
+            URI target = URI.create(url).resolve(location);
+            String newHost = target.getPort() == -1 ? target.getHost() : target.getHost() + ":" + target.getPort();
+            callMetrics.record(TARGET, method, "redirected", start);
+            LOG.warn("event=bitrix24_portal_moved memberId={} oldHost={} newHost={}", portal.memberId(), portal.host(), newHost);
+            moved.publishEvent(new Bitrix24PortalMoved(portal.memberId(), portal.host(), newHost));
+            return post(new Bitrix24Portal(portal.memberId(), newHost, portal.accessToken()), method,
+                    config.restBase(newHost) + method, body, false);
+        }
+        JsonNode answer = parse(response.getBody().orElse(""));
+        if (answer == null || !answer.has("result")) {
+            throw failed(method, start, new Bitrix24ApiException("Bitrix24 " + method + " answered " + status
+                    + " without a result", isWrite(method) ? Disposition.RETRY_AMBIGUOUS : Disposition.RETRY, status,
+                    answer == null ? null : answer.path("error").asText(null), null, null, null, null));
+        }
+        queryLimitBackoff.remove(portal.memberId());
+        long millis = callMetrics.record(TARGET, method, "ok", start);
+        LOG.debug("event=bitrix24_call_ok memberId={} method={} durationMs={}", portal.memberId(), method, millis);
+        return answer;
+    }
+
+    private Bitrix24ApiException fromResponse(Bitrix24Portal portal, String method, int status, String body, Throwable cause) {
+        JsonNode node = parse(body);
+        String error = node == null ? null : node.path("error").asText(null);
+        String description = node == null ? null : node.path("error_description").asText(null);
+        String message = SecretMasker.mask("Bitrix24 " + method + " answered " + status
+                + (error == null ? "" : " " + error) + (description == null ? "" : ": " + abbreviate(description)));
+        if ("QUERY_LIMIT_EXCEEDED".equals(error)) {
+            Duration backoff = queryLimitBackoff.merge(portal.memberId(), config.queryLimitBackoff(),
+                    (old, first) -> old.multipliedBy(2).compareTo(MAX_QUERY_LIMIT_BACKOFF) > 0 ? MAX_QUERY_LIMIT_BACKOFF
+                            : old.multipliedBy(2));
+            // Every caller for this portal holds off: the bucket is per portal (and per source IP), §7.2.
+            bucket(portal.memberId()).pauseUntil(clock.instant().plus(backoff));
+            return new Bitrix24ApiException(message, Disposition.RATE_LIMITED, status, error, backoff, null, null, cause);
+        }
+        if ("OPERATION_TIME_LIMIT".equals(error)) {
+            Duration wait = operatingReset(node);
+            methodPausedUntil.put(portal.memberId() + "|" + method, clock.instant().plus(wait));
+            return new Bitrix24ApiException(message, Disposition.RATE_LIMITED, status, error, wait, null, null, cause);
+        }
+        if ("PAYMENT_REQUIRED".equalsIgnoreCase(String.valueOf(error))) {
+            return new Bitrix24ApiException(message, Disposition.HEALTH, status, error, null,
+                    Bitrix24ApiException.COMPONENT_BILLING, "PAYMENT_REQUIRED", cause);
+        }
+        if (status == 401) {
+            // Any 401 but expired_token means the token is no longer accepted at all (bitrix24.md §7.3).
+            return new Bitrix24ApiException(message, Disposition.HEALTH, status, error, null,
+                    Bitrix24ApiException.COMPONENT_TOKEN, Bitrix24ApiException.EXPIRED_TOKEN.equals(error)
+                    ? "TOKEN_EXPIRED" : "REAUTH_REQUIRED", cause);
+        }
+        if ("OVERLOAD_LIMIT".equals(error)) {
+            // Support blocked the application for persistent overload (§7.2): only people can lift it.
+            return new Bitrix24ApiException(message, Disposition.HEALTH, status, error, null,
+                    Bitrix24ApiException.COMPONENT_PORTAL, "OVERLOAD_LIMIT", cause);
+        }
+        if (status >= 500) {
+            return new Bitrix24ApiException(message, isWrite(method) && status != 503 ? Disposition.RETRY_AMBIGUOUS
+                    : Disposition.RETRY, status, error, null, null, null, cause);
+        }
+        return new Bitrix24ApiException(message, Disposition.PERMANENT, status, error, null, null, null, cause);
+    }
+
+    /** {@code time.operating_reset_at} is a unix time in seconds in current answers; an ISO date is accepted too. */
+    private Duration operatingReset(JsonNode node) {
+        JsonNode reset = node == null ? null : node.path("time").path("operating_reset_at");
+        Instant at = null;
+        if (reset != null && reset.isNumber()) {
+            at = Instant.ofEpochMilli((long) (reset.asDouble() * 1000));
+        } else if (reset != null && reset.isTextual()) {
+            try {
+                at = OffsetDateTime.parse(reset.asText()).toInstant();
+            } catch (DateTimeParseException e) {
+                at = null;
+            }
+        }
+        Duration wait = at == null ? DEFAULT_OPERATION_RESET : Duration.between(clock.instant(), at);
+        return wait.isNegative() ? Duration.ofSeconds(1) : wait;
+    }
+
+    private Bitrix24ApiException fromTransport(String method, HttpClientException e) {
+        if (OutboundFailures.isTimeout(e)) {
+            return new Bitrix24ApiException("Bitrix24 " + method + " timed out", isWrite(method)
+                    ? Disposition.RETRY_AMBIGUOUS : Disposition.RETRY, 0, null, null, null, null, e);
+        }
+        return new Bitrix24ApiException("Bitrix24 " + method + " failed: " + SecretMasker.mask(e.getMessage()),
+                OutboundFailures.neverSent(e) || !isWrite(method) ? Disposition.RETRY : Disposition.RETRY_AMBIGUOUS,
+                0, null, null, null, null, e);
+    }
+
+    private Bitrix24ApiException failed(String method, long start, Bitrix24ApiException e) {
+        long millis = callMetrics.record(TARGET, method, OutboundCallMetrics.outcomeOf(e, OutboundFailures.isTimeout(e)), start);
+        LOG.warn("event=bitrix24_call_failed method={} status={} error={} durationMs={} detail=\"{}\"",
+                method, e.status(), e.error(), millis, e.getMessage());
+        return e;
+    }
+
+    private JsonNode parse(String body) {
+        if (body == null || body.isBlank()) {
+            return null;
+        }
+        try {
+            JsonNode node = json.readTree(body);
+            return node != null && node.isObject() ? node : null;
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    static boolean isWrite(String method) {
+        String verb = method.substring(method.lastIndexOf('.') + 1);
+        return WRITE_VERBS.contains(verb);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+    }
+}

@@ -1,0 +1,212 @@
+package com.pactcrm.connector.bitrix24.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.pactcrm.connector.bitrix24.Bitrix24Configuration;
+import com.pactcrm.connector.bitrix24.Bitrix24Form;
+import com.pactcrm.connector.bitrix24.Bitrix24InstallationRepository;
+import com.pactcrm.connector.bitrix24.client.Bitrix24ApiClient;
+import com.pactcrm.connector.bitrix24.client.Bitrix24Portal;
+import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
+import com.pactcrm.connector.installation.CrmKind;
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.installation.InstallationDeactivated;
+import com.pactcrm.connector.installation.InstallationHealthRepository;
+import com.pactcrm.connector.installation.InstallationRepository;
+import com.pactcrm.connector.ops.problem.ProblemException;
+import com.pactcrm.connector.sync.EventSource;
+import com.pactcrm.connector.sync.inbound.WebhookIntake;
+import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.event.ApplicationEventPublisher;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Bitrix24 events ({@code POST /bitrix24/events}, form-urlencoded, bitrix24.md §3.2). The only authenticity
+ * check Bitrix24 offers is {@code auth[application_token]}, compared in constant time with the value stored
+ * for {@code auth[member_id]} (§3.3); a mismatch is 401. Bitrix24 never retries and slows down late handlers
+ * (§3.4), so CRM events are only journaled here (without their tokens, deduplicated by body) and answered;
+ * the application lifecycle events are applied at once:
+ * <ul>
+ *   <li>{@code ONAPPINSTALL}: installs, as {@code /bitrix24/install} does;</li>
+ *   <li>{@code ONAPPUPDATE}: carries a new application_token, which cannot match the stored one; it is accepted
+ *       when the event's access token is this application's on the stored portal ({@code app.info} answers
+ *       with our client id as {@code CODE}), then events and placements are bound again (§1.5);</li>
+ *   <li>{@code ONAPPUNINSTALL}: the installation becomes inactive and its tokens are wiped; a repeat is a no-op.</li>
+ * </ul>
+ */
+@Controller("/bitrix24/events")
+@ExecuteOn(TaskExecutors.BLOCKING)
+class Bitrix24EventController {
+
+    private static final Set<String> JOURNALED = Set.of("ONCRMLEADUPDATE", "ONCRMDEALUPDATE", "ONCRMCONTACTUPDATE",
+            "ONCRMTIMELINECOMMENTADD");
+    private static final Logger LOG = LoggerFactory.getLogger(Bitrix24EventController.class);
+
+    private final InstallationRepository installations;
+    private final Bitrix24InstallationRepository bitrix24Installations;
+    private final Bitrix24Installer installer;
+    private final Bitrix24ApiClient api;
+    private final Bitrix24Configuration config;
+    private final InstallationHealthRepository health;
+    private final WebhookIntake intake;
+    private final ApplicationEventPublisher<InstallationDeactivated> deactivated;
+    private final MeterRegistry meters;
+    private final ObjectMapper json;
+
+    Bitrix24EventController(InstallationRepository installations, Bitrix24InstallationRepository bitrix24Installations,
+                            Bitrix24Installer installer, Bitrix24ApiClient api, Bitrix24Configuration config,
+                            InstallationHealthRepository health, WebhookIntake intake,
+                            ApplicationEventPublisher<InstallationDeactivated> deactivated, MeterRegistry meters,
+                            ObjectMapper json) {
+        this.installations = installations;
+        this.bitrix24Installations = bitrix24Installations;
+        this.installer = installer;
+        this.api = api;
+        this.config = config;
+        this.health = health;
+        this.intake = intake;
+        this.deactivated = deactivated;
+        this.meters = meters;
+        this.json = json;
+    }
+
+    @Post(consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
+    Map<String, String> receive(@Nullable @Body byte[] body, HttpHeaders headers) {
+        long start = System.nanoTime();
+        try {
+            return handle(parse(body), headers);
+        } finally {
+            meters.timer("connector.inbound.ack.latency", "source", "bitrix24").record(Duration.ofNanos(System.nanoTime() - start));
+            MDC.remove("installationId");
+        }
+    }
+
+    private Map<String, String> handle(Bitrix24Form form, HttpHeaders headers) {
+        String event = form.get("event");
+        String memberId = form.get("auth[member_id]");
+        String applicationToken = form.get("auth[application_token]");
+        if (event == null || memberId == null || applicationToken == null) {
+            intake.count(EventSource.BITRIX24, "rejected");
+            throw ProblemException.badRequest("event, auth[member_id] and auth[application_token] are required");
+        }
+        String name = event.toUpperCase(Locale.ROOT);
+        if ("ONAPPINSTALL".equals(name)) {
+            return install(form, memberId, applicationToken);
+        }
+        Installation installation = installations.findByCrmAndCrmAccountId(CrmKind.BITRIX24, memberId)
+                .orElseThrow(() -> refused(memberId, name, "unknown_portal"));
+        MDC.put("installationId", Long.toString(installation.id()));
+        if ("ONAPPUPDATE".equals(name)) {
+            return update(form, installation, applicationToken);
+        }
+        if (!installer.sameSecret(installation, applicationToken)) {
+            throw refused(memberId, name, "application_token_mismatch");
+        }
+        if ("ONAPPUNINSTALL".equals(name)) {
+            return uninstall(installation);
+        }
+        if (!installation.active()) {
+            intake.count(EventSource.BITRIX24, "inactive");
+            return Map.of("status", "ignored");
+        }
+        if (!JOURNALED.contains(name)) {
+            intake.count(EventSource.BITRIX24, "not_followed");
+            return Map.of("status", "ignored");
+        }
+        boolean stored = intake.accept(installation.id(), EventSource.BITRIX24, form.withoutSecrets(), headers);
+        LOG.debug("event=bitrix24_event_journaled installationId={} name={} stored={}", installation.id(), name, stored);
+        return Map.of("status", stored ? "accepted" : "duplicate");
+    }
+
+    private Map<String, String> install(Bitrix24Form form, String memberId, String applicationToken) {
+        String refreshToken = form.get("auth[refresh_token]");
+        if (refreshToken == null) {
+            throw ProblemException.badRequest("ONAPPINSTALL without auth[refresh_token]");
+        }
+        try {
+            installer.install(memberId, refreshToken, applicationToken);
+        } catch (Bitrix24Installer.InstallRefusedException e) {
+            throw refused(memberId, "ONAPPINSTALL", e.getMessage());
+        } catch (OutboundCallException e) {
+            throw new ProblemException(HttpStatus.BAD_GATEWAY, "Bad Gateway", "Bitrix24 did not complete the installation");
+        }
+        return Map.of("status", "installed");
+    }
+
+    private Map<String, String> update(Bitrix24Form form, Installation installation, String applicationToken) {
+        if (!installation.active()) {
+            throw refused(installation.crmAccountId(), "ONAPPUPDATE", "installation_inactive");
+        }
+        if (!installer.sameSecret(installation, applicationToken) && !ourTokenOnThisPortal(installation, form)) {
+            throw refused(installation.crmAccountId(), "ONAPPUPDATE", "unverified_application_token");
+        }
+        try {
+            installer.update(installation, applicationToken);
+        } catch (OutboundCallException e) {
+            LOG.error("event=bitrix24_update_rebind_failed installationId={} error=\"{}\"", installation.id(), e.getMessage());
+            throw new ProblemException(HttpStatus.BAD_GATEWAY, "Bad Gateway", "binding events again failed");
+        }
+        return Map.of("status", "updated");
+    }
+
+    /** {@code app.info} with the event's token, sent to the stored domain only: answers for our application? */
+    private boolean ourTokenOnThisPortal(Installation installation, Bitrix24Form form) {
+        String accessToken = form.get("auth[access_token]");
+        if (accessToken == null) {
+            return false;
+        }
+        try {
+            JsonNode info = api.call(new Bitrix24Portal(installation.crmAccountId(), installation.crmHost(), accessToken),
+                    "app.info", json.createObjectNode());
+            return config.clientId() != null && config.clientId().equals(info.path("CODE").asText(null));
+        } catch (OutboundCallException e) {
+            LOG.info("event=bitrix24_update_token_rejected installationId={} status={}", installation.id(), e.status());
+            return false;
+        }
+    }
+
+    private Map<String, String> uninstall(Installation installation) {
+        if (installation.active() || installation.accessTokenEnc() != null) {
+            bitrix24Installations.uninstall(installation.id());
+            health.record(installation.id(), "CRM_TOKEN", "UNINSTALLED", "the application was removed from the portal");
+            deactivated.publishEvent(new InstallationDeactivated(installation.id()));
+            LOG.info("event=bitrix24_uninstalled installationId={} memberId={}", installation.id(), installation.crmAccountId());
+        }
+        return Map.of("status", "uninstalled");
+    }
+
+    private ProblemException refused(String memberId, String event, String reason) {
+        intake.count(EventSource.BITRIX24, "unauthorized");
+        LOG.warn("event=bitrix24_event_refused memberId={} name={} reason={}", memberId, event, reason);
+        return new ProblemException(HttpStatus.UNAUTHORIZED, "Unauthorized", "the event is not authenticated");
+    }
+
+    private Bitrix24Form parse(byte[] body) {
+        try {
+            Bitrix24Form form = Bitrix24Form.parse(body);
+            if (form.isEmpty()) {
+                throw ProblemException.badRequest("empty event body");
+            }
+            return form;
+        } catch (IllegalArgumentException e) {
+            intake.count(EventSource.BITRIX24, "rejected");
+            throw ProblemException.badRequest("the event body is not form-urlencoded");
+        }
+    }
+}

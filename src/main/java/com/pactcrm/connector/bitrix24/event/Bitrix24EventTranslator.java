@@ -1,0 +1,47 @@
+package com.pactcrm.connector.bitrix24.event;
+
+import com.pactcrm.connector.bitrix24.Bitrix24Form;
+import com.pactcrm.connector.sync.inbound.UnprocessableEventException;
+import java.util.Locale;
+
+/**
+ * Pure translation of a journaled Bitrix24 event body (form-urlencoded, bracketed keys, bitrix24.md §3.2) into
+ * a {@link Bitrix24Event}. Entity events carry {@code data[FIELDS][ID]}; the comment event's id is documented
+ * as {@code data[ID]} in one place and sent as {@code data[FIELDS][ID]} by current portals, so both are read
+ * (https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/events/on-crm-timeline-comment-add.html).
+ */
+final class Bitrix24EventTranslator {
+
+    private Bitrix24EventTranslator() {
+    }
+
+    static Bitrix24Event translate(byte[] body) {
+        Bitrix24Form form;
+        try {
+            form = Bitrix24Form.parse(body);
+        } catch (IllegalArgumentException e) {
+            throw new UnprocessableEventException("Bitrix24 event body is not form-urlencoded");
+        }
+        String event = form.get("event");
+        if (event == null) {
+            throw new UnprocessableEventException("Bitrix24 event body has no event name");
+        }
+        String name = event.toUpperCase(Locale.ROOT);
+        return switch (name) {
+            case "ONCRMLEADUPDATE" -> new Bitrix24Event.EntityUpdated("lead", id(form, name, "data[FIELDS][ID]"));
+            case "ONCRMDEALUPDATE" -> new Bitrix24Event.EntityUpdated("deal", id(form, name, "data[FIELDS][ID]"));
+            case "ONCRMCONTACTUPDATE" -> new Bitrix24Event.EntityUpdated("contact", id(form, name, "data[FIELDS][ID]"));
+            case "ONCRMTIMELINECOMMENTADD" -> new Bitrix24Event.CommentAdded(
+                    id(form, name, form.get("data[FIELDS][ID]") != null ? "data[FIELDS][ID]" : "data[ID]"));
+            default -> new Bitrix24Event.Ignored("Bitrix24 " + name + " is not followed");
+        };
+    }
+
+    private static String id(Bitrix24Form form, String event, String key) {
+        String id = form.get(key);
+        if (id == null || !id.matches("\\d{1,20}")) {
+            throw new UnprocessableEventException(event + " without a numeric " + key);
+        }
+        return id;
+    }
+}

@@ -1,0 +1,319 @@
+package com.pactcrm.connector.bitrix24.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.pactcrm.connector.bitrix24.client.Bitrix24ApiClient;
+import com.pactcrm.connector.bitrix24.client.Bitrix24ApiException;
+import com.pactcrm.connector.bitrix24.client.Bitrix24BatchResult;
+import com.pactcrm.connector.bitrix24.client.Bitrix24Portal;
+import com.pactcrm.connector.bitrix24.client.Bitrix24Query;
+import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
+import com.pactcrm.connector.bitrix24.oauth.Bitrix24TokenService;
+import com.pactcrm.connector.bitrix24.sender.Bitrix24SenderMessageRepository;
+import com.pactcrm.connector.crm.CrmEntity;
+import com.pactcrm.connector.crm.CrmEntityRef;
+import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
+import com.pactcrm.connector.crm.TimelineEntry;
+import com.pactcrm.connector.installation.CrmKind;
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.installation.InstallationSettings;
+import com.pactcrm.connector.sync.outbox.CommandKind;
+import com.pactcrm.connector.sync.outbox.DeliveryResult;
+import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bitrix24 behind the CRM port, always with the portal's stored installer tokens. Timeline entries are
+ * timeline comments ({@code crm.timeline.comment.add}, edited in place with {@code crm.timeline.comment.update}
+ * as a message's status advances; bitrix24.md §5.2 option 1): unlike log messages they can be updated, and
+ * unlike configurable activities they need no per-portal activity type. All entries of one relay batch go in
+ * one {@code batch} call (≤ 50 commands, one request against the portal's bucket, §7.1). The ids of added
+ * comments are remembered so their ONCRMTIMELINECOMMENTADD echo is not taken for a person's comment. Messages
+ * sent through the connector's messageservice sender are shown by Bitrix24 itself; their statuses go out as
+ * {@code messageservice.message.status.update} in the same batch instead of a comment.
+ */
+@Singleton
+public class Bitrix24Gateway implements CrmGateway {
+
+    /** crm.item entity type ids (bitrix24.md §5.1). */
+    public static final int LEAD = 1;
+    public static final int DEAL = 2;
+    public static final int CONTACT = 3;
+    private static final int MAX_CONTACTS_READ = 3;
+    /** The "entry id" of a sender message's status: Bitrix24's message, not a comment of ours. */
+    private static final String SENDER_ENTRY = "messageservice:";
+    private static final Logger LOG = LoggerFactory.getLogger(Bitrix24Gateway.class);
+
+    private final Bitrix24ApiClient api;
+    private final Bitrix24TokenService tokens;
+    private final Bitrix24TimelineEntryRepository ownEntries;
+    private final Bitrix24SenderMessageRepository senderMessages;
+    private final ObjectMapper json;
+
+    public Bitrix24Gateway(Bitrix24ApiClient api, Bitrix24TokenService tokens, Bitrix24TimelineEntryRepository ownEntries,
+                           Bitrix24SenderMessageRepository senderMessages, ObjectMapper json) {
+        this.api = api;
+        this.tokens = tokens;
+        this.ownEntries = ownEntries;
+        this.senderMessages = senderMessages;
+        this.json = json;
+    }
+
+    @Override
+    public CrmKind crm() {
+        return CrmKind.BITRIX24;
+    }
+
+    @Override
+    public int batchSize(CommandKind kind) {
+        return Bitrix24ApiClient.MAX_BATCH;
+    }
+
+    /** "lead" → 1, "deal" → 2, "contact" → 3; anything else is not a card entity. */
+    public static int entityTypeId(String entityType) {
+        return switch (entityType) {
+            case "lead" -> LEAD;
+            case "deal" -> DEAL;
+            case "contact" -> CONTACT;
+            default -> throw new IllegalArgumentException("not a Bitrix24 card entity: " + entityType);
+        };
+    }
+
+    @Override
+    public List<DeliveryResult> writeTimeline(Installation installation, List<TimelineEntry> entries) {
+        Map<Integer, String> senderMessages = senderMessages(installation, entries);
+        Map<String, String> commands = new LinkedHashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            TimelineEntry entry = entries.get(i);
+            commands.put(key(i), senderMessages.containsKey(i) ? senderStatusCommand(entry, senderMessages.get(i))
+                    : edits(entry) ? updateCommand(entry) : addCommand(entry));
+        }
+        Bitrix24BatchResult answer;
+        try {
+            answer = tokens.withPortal(installation.id(), portal -> api.batch(portal, commands));
+        } catch (OutboundCallException e) {
+            return entries.stream().map(x -> DeliveryResult.failed(e)).toList();
+        }
+        // A person may delete the connector's comment; its next status is then written as a new comment.
+        Map<String, String> readd = new LinkedHashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            Bitrix24BatchResult.Error error = answer.errors().get(key(i));
+            if (!senderMessages.containsKey(i) && edits(entries.get(i)) && error != null && "NOT_FOUND".equals(error.error())) {
+                readd.put(key(i), addCommand(entries.get(i)));
+            }
+        }
+        Bitrix24BatchResult readded = null;
+        OutboundCallException readdFailure = null;
+        if (!readd.isEmpty()) {
+            try {
+                readded = tokens.withPortal(installation.id(), portal -> api.batch(portal, readd));
+            } catch (OutboundCallException e) {
+                readdFailure = e;
+            }
+        }
+        List<DeliveryResult> results = new ArrayList<>(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            String key = key(i);
+            TimelineEntry entry = entries.get(i);
+            if (senderMessages.containsKey(i)) {
+                results.add(answer.errors().containsKey(key) ? refused(entry, answer.errors().get(key))
+                        : DeliveryResult.delivered(SENDER_ENTRY + senderMessages.get(i), "messageservice status updated"));
+            } else if (readd.containsKey(key)) {
+                results.add(readdFailure != null ? DeliveryResult.failed(readdFailure)
+                        : result(installation, entry, key, readded, false));
+            } else {
+                results.add(result(installation, entry, key, answer, edits(entry)));
+            }
+        }
+        LOG.debug("event=bitrix24_timeline_written installationId={} entries={} failed={} rewritten={} senderStatuses={}",
+                installation.id(), entries.size(), answer.errors().size(), readd.size(), senderMessages.size());
+        return results;
+    }
+
+    /**
+     * Status entries of messages that came from the sender: Bitrix24 shows those itself and takes their status with
+     * {@code messageservice.message.status.update} instead of a comment of ours (bitrix24.md §6.3).
+     */
+    private Map<Integer, String> senderMessages(Installation installation, List<TimelineEntry> entries) {
+        Map<Integer, String> found = new LinkedHashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            TimelineEntry entry = entries.get(i);
+            if (entry.status() != null) {
+                int index = i;
+                senderMessages.findByPactMessage(installation.id(), Long.toString(entry.status().messageId()))
+                        .ifPresent(id -> found.put(index, id));
+            }
+        }
+        return found;
+    }
+
+    /** Pact's clock is Bitrix24's "sent"; Bitrix24 has no "read", so two ticks stay "delivered". */
+    private String senderStatusCommand(TimelineEntry entry, String bitrixMessageId) {
+        String status = switch (entry.status().status()) {
+            case "DELIVERED", "READ" -> "delivered";
+            case "ERROR" -> "failed";
+            default -> "sent";
+        };
+        ObjectNode p = json.createObjectNode().put("CODE", Bitrix24Installer.SENDER_CODE).put("MESSAGE_ID", bitrixMessageId)
+                .put("STATUS", status);
+        return Bitrix24Query.command("messageservice.message.status.update", p);
+    }
+
+    private static DeliveryResult refused(TimelineEntry entry, Bitrix24BatchResult.Error error) {
+        return DeliveryResult.failed(new Bitrix24ApiException("Bitrix24 refused timeline entry on " + entry.entityType()
+                + " " + entry.entityId() + ": " + error.error() + " " + error.description(), Disposition.PERMANENT, 200,
+                error.error(), null, null, null, null));
+    }
+
+    private DeliveryResult result(Installation installation, TimelineEntry entry, String key, Bitrix24BatchResult answer,
+                                  boolean edited) {
+        Bitrix24BatchResult.Error error = answer.errors().get(key);
+        if (error != null) {
+            return refused(entry, error);
+        }
+        if (edited) {
+            return DeliveryResult.delivered(entry.existingEntryId(), "comment updated");
+        }
+        String id = answer.results().get(key).asText();
+        ownEntries.remember(installation.id(), id);
+        return DeliveryResult.delivered(id, "comment added");
+    }
+
+    private static String key(int index) {
+        return "e" + index;
+    }
+
+    private static boolean edits(TimelineEntry entry) {
+        return entry.status() != null && entry.existingEntryId() != null;
+    }
+
+    /** Only lowercase {@code fields} is accepted since crm 23.100.0 (bitrix24.md §8.2). */
+    private String addCommand(TimelineEntry entry) {
+        ObjectNode p = json.createObjectNode();
+        p.putObject("fields").put("ENTITY_ID", entry.entityId()).put("ENTITY_TYPE", entry.entityType())
+                .put("COMMENT", Bitrix24TimelineComments.textOf(entry));
+        return Bitrix24Query.command("crm.timeline.comment.add", p);
+    }
+
+    /** The update names its owner as the current docs ask (crm.timeline.comment.update: id, ownerTypeId, ownerId, fields). */
+    private String updateCommand(TimelineEntry entry) {
+        ObjectNode p = json.createObjectNode().put("id", entry.existingEntryId())
+                .put("ownerTypeId", entityTypeId(entry.entityType())).put("ownerId", entry.entityId());
+        p.putObject("fields").put("COMMENT", Bitrix24TimelineComments.textOf(entry));
+        return Bitrix24Query.command("crm.timeline.comment.update", p);
+    }
+
+    @Override
+    public Optional<CrmEntity> entity(Installation installation, String entityType, String entityId) {
+        return tokens.withPortal(installation.id(), portal -> {
+            Optional<JsonNode> item = item(portal, entityTypeId(entityType), entityId);
+            if (item.isEmpty()) {
+                return Optional.empty();
+            }
+            JsonNode it = item.get();
+            List<String> phones = new ArrayList<>(phones(it));
+            if (!"contact".equals(entityType)) {
+                // A lead or deal's client phones are on its contacts; read the first few in one batch.
+                Map<String, String> reads = new LinkedHashMap<>();
+                for (JsonNode contactId : it.path("contactIds")) {
+                    if (reads.size() < MAX_CONTACTS_READ) {
+                        reads.put("c" + contactId.asText(), Bitrix24Query.command("crm.item.get",
+                                json.createObjectNode().put("entityTypeId", CONTACT).put("id", contactId.asText())));
+                    }
+                }
+                if (!reads.isEmpty()) {
+                    api.batch(portal, reads).results().values().forEach(c -> phones.addAll(phones(c.path("item"))));
+                }
+            }
+            String name = "contact".equals(entityType)
+                    ? (it.path("name").asText("") + " " + it.path("lastName").asText("")).strip()
+                    : it.path("title").asText("");
+            return Optional.of(new CrmEntity(entityType, entityId, name, phones.stream().distinct().toList()));
+        });
+    }
+
+    /** {@code crm.item.get}'s {@code item}; empty when the portal has no such entity. */
+    public Optional<JsonNode> item(Bitrix24Portal portal, int entityTypeId, String id) {
+        try {
+            return Optional.of(api.call(portal, "crm.item.get",
+                    json.createObjectNode().put("entityTypeId", entityTypeId).put("id", id)).path("item"));
+        } catch (Bitrix24ApiException e) {
+            if (e.isNotFound()) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Multifields in {@code fm}: {@code [{typeId: PHONE, value}]} (bitrix24.md §5.1); digits only. */
+    private static List<String> phones(JsonNode item) {
+        List<String> phones = new ArrayList<>();
+        for (JsonNode f : item.path("fm")) {
+            if ("PHONE".equals(f.path("typeId").asText())) {
+                String digits = f.path("value").asText("").replaceAll("\\D", "");
+                if (!digits.isEmpty()) {
+                    phones.add(digits);
+                }
+            }
+        }
+        return phones;
+    }
+
+    /**
+     * Finds a contact by phone with {@code crm.duplicate.findbycomm}, or creates a contact and a deal in the
+     * mapped category (bitrix24.md §5.1). The stage setting is an amoCRM-style number; Bitrix24 stage ids are
+     * strings ("C2:NEW"), so only the category is mapped and the deal starts in its first stage.
+     */
+    @Override
+    public CrmEntityRef findOrCreateClient(Installation installation, NewClientPayload client) {
+        Long categoryId = InstallationSettings.of(installation.settings()).newClientStage(client.provider())
+                .map(InstallationSettings.Stage::pipelineId).orElse(null);
+        return tokens.withPortal(installation.id(), portal -> findOrCreate(portal, client, categoryId));
+    }
+
+    private CrmEntityRef findOrCreate(Bitrix24Portal portal, NewClientPayload client, Long categoryId) {
+        String digits = client.phone() == null ? "" : client.phone().replaceAll("\\D", "");
+        if (!digits.isEmpty()) {
+            ObjectNode find = json.createObjectNode().put("type", "PHONE").put("entity_type", "CONTACT");
+            find.putArray("values").add("+" + digits);
+            // No match is an empty array, a match is {"CONTACT": [ids]}.
+            JsonNode found = api.call(portal, "crm.duplicate.findbycomm", find).path("CONTACT");
+            if (found.isArray() && !found.isEmpty()) {
+                return new CrmEntityRef("contact", found.get(0).asText());
+            }
+        }
+        String name = client.name() != null && !client.name().isBlank() ? client.name() : "+" + digits;
+        ObjectNode contact = json.createObjectNode().put("entityTypeId", CONTACT);
+        ObjectNode fields = contact.putObject("fields").put("name", name);
+        if (!digits.isEmpty()) {
+            fields.putArray("fm").addObject().put("typeId", "PHONE").put("valueType", "WORK").put("value", "+" + digits);
+        }
+        String contactId = api.call(portal, "crm.item.add", contact).path("item").path("id").asText();
+        try {
+            ObjectNode deal = json.createObjectNode().put("entityTypeId", DEAL);
+            ObjectNode dealFields = deal.putObject("fields").put("title", name + " — Pact");
+            if (categoryId != null) {
+                dealFields.put("categoryId", categoryId);
+            }
+            dealFields.putArray("contactIds").add(Long.parseLong(contactId));
+            String dealId = api.call(portal, "crm.item.add", deal).path("item").path("id").asText();
+            return new CrmEntityRef("deal", dealId);
+        } catch (OutboundCallException e) {
+            // The contact exists now: retrying the whole command could create a second one, so the conversation is
+            // linked to the contact and the missing deal is reported.
+            LOG.warn("event=bitrix24_deal_not_created memberId={} contact={} error=\"{}\"", portal.memberId(), contactId,
+                    e.getMessage());
+            return new CrmEntityRef("contact", contactId);
+        }
+    }
+}

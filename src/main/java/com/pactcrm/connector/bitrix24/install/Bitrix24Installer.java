@@ -1,0 +1,277 @@
+package com.pactcrm.connector.bitrix24.install;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.pactcrm.connector.bitrix24.Bitrix24InstallationRepository;
+import com.pactcrm.connector.bitrix24.client.Bitrix24ApiClient;
+import com.pactcrm.connector.bitrix24.client.Bitrix24BatchResult;
+import com.pactcrm.connector.bitrix24.client.Bitrix24Portal;
+import com.pactcrm.connector.bitrix24.client.Bitrix24Query;
+import com.pactcrm.connector.bitrix24.oauth.Bitrix24OAuthClient;
+import com.pactcrm.connector.bitrix24.oauth.Bitrix24OAuthException;
+import com.pactcrm.connector.bitrix24.oauth.Bitrix24TokenService;
+import com.pactcrm.connector.bitrix24.oauth.Bitrix24Tokens;
+import com.pactcrm.connector.installation.CrmKind;
+import com.pactcrm.connector.installation.HookKeys;
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.installation.InstallationHealthRepository;
+import com.pactcrm.connector.installation.InstallationRepository;
+import com.pactcrm.connector.installation.InstallationStatus;
+import com.pactcrm.connector.security.SecretCipher;
+import com.pactcrm.connector.sync.outbox.CommandKind;
+import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.outbox.Outbox;
+import io.micronaut.context.annotation.Value;
+import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Installs (or re-installs, or updates) the application in a portal, keyed by {@code member_id}:
+ * <ol>
+ *   <li>the refresh token from the installer frame or ONAPPINSTALL is traded at the OAuth server, which alone
+ *       says which portal ({@code member_id}, {@code client_endpoint}) the tokens belong to: a forged install
+ *       naming another portal's member_id cannot overwrite it, and no request goes to a domain the caller
+ *       made up;</li>
+ *   <li>the portal is stored (a re-install updates the same row and keeps its hook keys and Pact link) with the
+ *       tokens and the {@code application_token} encrypted;</li>
+ *   <li>events and placements are bound idempotently: {@code event.get}/{@code placement.get} first, only the
+ *       missing ones bound, and "Handler already binded" counts as bound (bitrix24.md §3.1, §8.1 item 12).</li>
+ * </ol>
+ */
+@Singleton
+public class Bitrix24Installer {
+
+    /** The events the use-cases need (bitrix24.md §3.6): responsible via UPDATE, comments, and the app lifecycle. */
+    public static final List<String> EVENTS = List.of("ONCRMLEADUPDATE", "ONCRMDEALUPDATE", "ONCRMCONTACTUPDATE",
+            "ONCRMTIMELINECOMMENTADD", "ONAPPUPDATE", "ONAPPUNINSTALL");
+    /** Toolbar items start a chat, tabs show the entity's chats and statuses (bitrix24.md §4.2). */
+    public static final List<String> PLACEMENTS = List.of("CRM_LEAD_DETAIL_TOOLBAR", "CRM_DEAL_DETAIL_TOOLBAR",
+            "CRM_CONTACT_DETAIL_TOOLBAR", "CRM_LEAD_DETAIL_TAB", "CRM_DEAL_DETAIL_TAB", "CRM_CONTACT_DETAIL_TAB");
+    /**
+     * The connector's {@code messageservice} sender (bitrix24.md §6.3): "Pact WhatsApp" in the card's SMS/WhatsApp
+     * block and automation rules. Needs the {@code messageservice} scope; without it the rest still works.
+     */
+    public static final String SENDER_CODE = "pact_whatsapp";
+    /** The core's answer to a duplicate bind, as ERROR_CORE (bitrix24.md §3.1, EventTable::checkUniq). */
+    private static final String ALREADY_BOUND = "handler already binded";
+    private static final Logger LOG = LoggerFactory.getLogger(Bitrix24Installer.class);
+
+    private final Bitrix24OAuthClient oauth;
+    private final Bitrix24ApiClient api;
+    private final Bitrix24TokenService tokens;
+    private final InstallationRepository installations;
+    private final Bitrix24InstallationRepository bitrix24Installations;
+    private final InstallationHealthRepository health;
+    private final SecretCipher cipher;
+    private final ObjectMapper json;
+    private final Outbox outbox;
+    private final String publicUrl;
+    private final Map<String, Object> installLocks = new ConcurrentHashMap<>();
+
+    Bitrix24Installer(Bitrix24OAuthClient oauth, Bitrix24ApiClient api, Bitrix24TokenService tokens,
+                      InstallationRepository installations, Bitrix24InstallationRepository bitrix24Installations,
+                      InstallationHealthRepository health, SecretCipher cipher, ObjectMapper json, Outbox outbox,
+                      @Value("${connector.public-url}") String publicUrl) {
+        this.oauth = oauth;
+        this.api = api;
+        this.tokens = tokens;
+        this.installations = installations;
+        this.bitrix24Installations = bitrix24Installations;
+        this.health = health;
+        this.cipher = cipher;
+        this.json = json;
+        this.outbox = outbox;
+        this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
+    }
+
+    /** Thrown when the install cannot be trusted: wrong portal, or tokens the OAuth server refuses. */
+    public static class InstallRefusedException extends RuntimeException {
+        InstallRefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * @param memberId         the {@code member_id} the caller claims
+     * @param refreshToken     {@code REFRESH_ID} or {@code auth[refresh_token]}
+     * @param applicationToken {@code APPLICATION_TOKEN} or {@code auth[application_token]}
+     */
+    public Installation install(String memberId, String refreshToken, String applicationToken) {
+        // The installer frame and ONAPPINSTALL usually arrive together with the same refresh token: one at a time.
+        synchronized (installLocks.computeIfAbsent(memberId, k -> new Object())) {
+            Installation existing = installations.findByCrmAndCrmAccountId(CrmKind.BITRIX24, memberId).orElse(null);
+            Bitrix24Tokens verified;
+            try {
+                verified = oauth.refresh(refreshToken);
+            } catch (Bitrix24OAuthException e) {
+                if (e.reauthRequired() && existing != null && existing.active() && sameSecret(existing, applicationToken)) {
+                    // The other delivery of this install used the refresh token first and stored the rotated pair.
+                    LOG.info("event=bitrix24_install_already_stored installationId={} memberId={}", existing.id(), memberId);
+                    bind(existing.id());
+                    return existing;
+                }
+                if (e.disposition() == Disposition.HEALTH) {
+                    throw new InstallRefusedException("the Bitrix24 OAuth server refused the install tokens: " + e.error());
+                }
+                throw e;
+            }
+            if (!verified.memberId().equals(memberId)) {
+                LOG.warn("event=bitrix24_install_refused reason=member_mismatch claimed={} actual={}", memberId,
+                        verified.memberId());
+                throw new InstallRefusedException("the tokens belong to another portal");
+            }
+            Installation saved = store(existing, verified, applicationToken);
+            health.record(saved.id(), Bitrix24OAuthException.HEALTH_COMPONENT_TOKEN, "OK", "installed");
+            bind(saved.id());
+            if (existing != null) {
+                // Fresh tokens from the OAuth server: a refused grant or an unpaid period is over, and what waited
+                // for it (held or dead for credentials) goes out again.
+                health.record(saved.id(), Bitrix24OAuthException.HEALTH_COMPONENT_BILLING, "OK", "re-installed");
+                outbox.liftHold(saved.id(), CommandKind.Target.CRM);
+            }
+            LOG.info("event=bitrix24_installed installationId={} memberId={} host={} reinstall={}", saved.id(), memberId,
+                    verified.portalHost(), existing != null);
+            return saved;
+        }
+    }
+
+    /**
+     * ONAPPUPDATE: handlers may have been removed by the update (bitrix24.md §1.5), so everything is bound again
+     * with the stored installer tokens, and the new application_token replaces the old one.
+     */
+    public void update(Installation installation, String applicationToken) {
+        bitrix24Installations.updateApplicationToken(installation.id(), cipher.encrypt(applicationToken));
+        bind(installation.id());
+        LOG.info("event=bitrix24_updated installationId={} memberId={}", installation.id(), installation.crmAccountId());
+    }
+
+    /** Binds what is missing; @throws OutboundCallException when the portal refused a binding */
+    void bind(long installationId) {
+        tokens.withPortal(installationId, portal -> {
+            bindMissing(installationId, portal);
+            return null;
+        });
+        health.record(installationId, "CRM_EVENTS", "OK", "events and placements bound");
+    }
+
+    private void bindMissing(long installationId, Bitrix24Portal portal) {
+        String eventHandler = publicUrl + "/bitrix24/events";
+        String placementHandler = publicUrl + "/bitrix24/placement";
+        Map<String, String> reads = new LinkedHashMap<>();
+        reads.put("events", "event.get");
+        reads.put("placements", "placement.get");
+        reads.put("senders", "messageservice.sender.list");
+        Bitrix24BatchResult bound = api.batch(portal, reads);
+        Set<String> boundEvents = new HashSet<>();
+        bound.results().getOrDefault("events", json.createArrayNode()).forEach(e -> {
+            if (eventHandler.equals(e.path("handler").asText())) {
+                boundEvents.add(e.path("event").asText().toUpperCase(Locale.ROOT));
+            }
+        });
+        Set<String> boundPlacements = new HashSet<>();
+        bound.results().getOrDefault("placements", json.createArrayNode()).forEach(p -> {
+            if (placementHandler.equals(p.path("handler").asText())) {
+                boundPlacements.add(p.path("placement").asText().toUpperCase(Locale.ROOT));
+            }
+        });
+        Map<String, String> binds = new LinkedHashMap<>();
+        for (String event : EVENTS) {
+            if (!boundEvents.contains(event)) {
+                ObjectNode p = json.createObjectNode().put("event", event).put("handler", eventHandler);
+                binds.put("event_" + event, Bitrix24Query.command("event.bind", p));
+            }
+        }
+        for (String placement : PLACEMENTS) {
+            if (!boundPlacements.contains(placement)) {
+                boolean tab = placement.endsWith("_TAB");
+                ObjectNode p = json.createObjectNode().put("PLACEMENT", placement).put("HANDLER", placementHandler)
+                        .put("TITLE", tab ? "Pact" : "Pact: escrever primeiro")
+                        .put("DESCRIPTION", tab ? "Conversas e status do Pact" : "Iniciar conversa no Pact");
+                binds.put("placement_" + placement, Bitrix24Query.command("placement.bind", p));
+            }
+        }
+        if (!bound.results().containsKey("senders")) {
+            Bitrix24BatchResult.Error error = bound.errors().get("senders");
+            health.record(installationId, "CRM_SENDER", "UNAVAILABLE", "messageservice: " + error.error() + " "
+                    + error.description() + " (is the messageservice scope granted?)");
+        } else if (!containsText(bound.results().get("senders"), SENDER_CODE)) {
+            ObjectNode p = json.createObjectNode().put("CODE", SENDER_CODE).put("TYPE", "SMS")
+                    .put("HANDLER", publicUrl + "/bitrix24/messageservice").put("NAME", "Pact WhatsApp")
+                    .put("DESCRIPTION", "Envia pelo WhatsApp do Pact");
+            binds.put("sender", Bitrix24Query.command("messageservice.sender.add", p));
+        } else {
+            health.record(installationId, "CRM_SENDER", "OK", "registered");
+        }
+        if (binds.isEmpty()) {
+            LOG.info("event=bitrix24_bindings_present installationId={}", installationId);
+            return;
+        }
+        Bitrix24BatchResult result = api.batch(portal, binds);
+        StringBuilder failures = new StringBuilder();
+        result.errors().forEach((key, error) -> {
+            if (error.description() != null && error.description().toLowerCase(Locale.ROOT).contains(ALREADY_BOUND)) {
+                return;
+            }
+            if (key.equals("sender")) {
+                // The sender is an extra: a portal that refuses it keeps everything else.
+                health.record(installationId, "CRM_SENDER", "FAILED", error.error() + " " + error.description());
+                return;
+            }
+            failures.append(key).append(": ").append(error.error()).append(' ').append(error.description()).append("; ");
+        });
+        if (!failures.isEmpty()) {
+            health.record(installationId, "CRM_EVENTS", "FAILED", failures.toString());
+            throw new OutboundCallException("Bitrix24 refused bindings: " + failures, Disposition.PERMANENT, 200, null,
+                    null, null, null);
+        }
+        if (result.results().containsKey("sender")) {
+            health.record(installationId, "CRM_SENDER", "OK", "registered");
+        }
+        LOG.info("event=bitrix24_bound installationId={} bound={} alreadyBound={}", installationId,
+                result.results().size(), result.errors().size());
+    }
+
+    private static boolean containsText(JsonNode list, String value) {
+        for (JsonNode item : list) {
+            if (value.equals(item.asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Installation store(Installation existing, Bitrix24Tokens t, String applicationToken) {
+        String appTokenEnc = cipher.encrypt(applicationToken);
+        if (existing == null) {
+            return installations.save(new Installation(null, CrmKind.BITRIX24, t.memberId(), t.portalHost(),
+                    InstallationStatus.ACTIVE, HookKeys.newKey(), HookKeys.newKey(), cipher.encrypt(t.accessToken()),
+                    cipher.encrypt(t.refreshToken()), t.expiresAt(), appTokenEnc, null, null, null, null, null, null, null));
+        }
+        return installations.update(new Installation(existing.id(), CrmKind.BITRIX24, t.memberId(), t.portalHost(),
+                InstallationStatus.ACTIVE, existing.hookKey(), existing.pactHookKey(), cipher.encrypt(t.accessToken()),
+                cipher.encrypt(t.refreshToken()), t.expiresAt(), appTokenEnc, existing.pactCompanyId(),
+                existing.pactTokenEnc(), existing.pactWebhookId(), existing.settings(), existing.version(),
+                existing.createdAt(), existing.updatedAt()));
+    }
+
+    /** Constant-time comparison of a presented application_token with the stored one (bitrix24.md §3.3). */
+    public boolean sameSecret(Installation installation, String applicationToken) {
+        if (installation.applicationTokenEnc() == null || applicationToken == null) {
+            return false;
+        }
+        byte[] stored = cipher.decrypt(installation.applicationTokenEnc()).getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(stored, applicationToken.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,644 @@
+package com.pactcrm.connector.bitrix24;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.Request;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A stateful Bitrix24 portal and OAuth server on one WireMock port, answering in Bitrix24's shapes
+ * ({@code fixtures/bitrix24/}): {@code POST /rest/<method>} with {@code {"result":…,"time":{…}}} or
+ * {@code {"error":…,"error_description":…}}, {@code batch} with per-command results and errors (empty maps as
+ * {@code []}), and {@code GET /oauth/token/} with rotating refresh tokens. It keeps bound events and placements,
+ * timeline comments, CRM items and who called what when, and can:
+ * <ul>
+ *   <li>expire the current access token (401 {@code expired_token}) or refuse refreshes ({@code invalid_grant},
+ *       {@code PAYMENT_REQUIRED});</li>
+ *   <li>answer the next calls with 503 {@code QUERY_LIMIT_EXCEEDED} or 429 {@code OPERATION_TIME_LIMIT};</li>
+ *   <li>be renamed: {@code 127.0.0.1:<port>} then answers 302 to {@code localhost:<port>}.</li>
+ * </ul>
+ */
+public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
+
+    public static final String MEMBER_ID = "4f8d0c7e2b1a93d5e6f7081928374655";
+    public static final String APPLICATION_TOKEN = "8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d";
+    public static final String CLIENT_ID = "local.6740a1b2c3d4e5.12345678";
+    public static final String CLIENT_SECRET = "Qm9yZ2VzIGxhYnlyaW50aCBvZiBmb3JraW5nIHBhdGhz";
+    public static final String INSTALLER_USER = "1";
+    /** The access token the event fixtures carry: the acting user's, valid on this portal. */
+    public static final String EVENT_ACCESS_TOKEN = "e4c1a86600700d1a0066e1a8000000010000077f1b2c3d4e5f60718293a4b5c6d7e8f9";
+
+    /** One REST call as the portal saw it. */
+    public record Call(Instant at, String host, String method, int commands, int status, List<String> cmds) {
+    }
+
+    /** A timeline comment; {@code updates} counts crm.timeline.comment.update calls on it. */
+    public record Comment(long id, String entityType, String entityId, String authorId, String text, int updates) {
+    }
+
+    public enum Fault { QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final WireMockServer server;
+    private final Object lock = new Object();
+    private final AtomicLong ids = new AtomicLong(5000);
+    private final List<Call> calls = new ArrayList<>();
+    private final List<String> refreshCalls = new ArrayList<>();
+    private final Set<String> validTokens = new HashSet<>();
+    private final Set<String> expiredTokens = new HashSet<>();
+    private final Map<String, String> userTokens = new LinkedHashMap<>();
+    private final List<ObjectNode> events = new ArrayList<>();
+    private final List<ObjectNode> placements = new ArrayList<>();
+    private final Map<Long, Comment> comments = new LinkedHashMap<>();
+    private final Map<String, ObjectNode> items = new LinkedHashMap<>();
+    private final Map<String, Long> contactsByPhone = new LinkedHashMap<>();
+    private final Deque<Fault> faults = new ArrayDeque<>();
+    private final List<String> senders = new ArrayList<>();
+    private final Map<String, List<String>> senderStatuses = new LinkedHashMap<>();
+    private String refreshToken;
+    private String oauthError;
+    private boolean renamed;
+    private boolean forgetBindingsOnGet;
+    private boolean withoutMessageserviceScope;
+    private int bindCalls;
+
+    private Bitrix24Fake() {
+        this.server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(32)
+                .disableRequestJournal().extensions(this));
+    }
+
+    public static Bitrix24Fake running() {
+        Bitrix24Fake fake = new Bitrix24Fake();
+        fake.server.start();
+        fake.server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200)));
+        fake.reset();
+        return fake;
+    }
+
+    public void shutdown() {
+        server.stop();
+    }
+
+    /** A fresh portal: no bindings, no comments, the installer's first token pair valid. */
+    public void reset() {
+        synchronized (lock) {
+            calls.clear();
+            refreshCalls.clear();
+            validTokens.clear();
+            expiredTokens.clear();
+            userTokens.clear();
+            events.clear();
+            placements.clear();
+            comments.clear();
+            items.clear();
+            contactsByPhone.clear();
+            faults.clear();
+            senders.clear();
+            senderStatuses.clear();
+            oauthError = null;
+            renamed = false;
+            forgetBindingsOnGet = false;
+            withoutMessageserviceScope = false;
+            bindCalls = 0;
+            refreshToken = "b24-refresh-" + ids.incrementAndGet();
+            userTokens.put(EVENT_ACCESS_TOKEN, INSTALLER_USER);
+        }
+    }
+
+    /** The original domain, {@code 127.0.0.1:<port>}. */
+    public String host() {
+        return "127.0.0.1:" + server.port();
+    }
+
+    /** Where the portal lives after {@link #rename()}. */
+    public String renamedHost() {
+        return "localhost:" + server.port();
+    }
+
+    public String oauthUrl() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    /** The refresh token the installer frame and ONAPPINSTALL carry now. */
+    public String currentRefreshToken() {
+        synchronized (lock) {
+            return refreshToken;
+        }
+    }
+
+    /** The frame token of a portal user (the viewing user's AUTH_ID). */
+    public String userToken(String userId) {
+        synchronized (lock) {
+            String token = "b24-user-" + userId + "-" + ids.incrementAndGet();
+            userTokens.put(token, userId);
+            return token;
+        }
+    }
+
+    /** Every access token issued so far stops working with 401 expired_token. */
+    public void expireAccessTokens() {
+        synchronized (lock) {
+            expiredTokens.addAll(validTokens);
+            validTokens.clear();
+        }
+    }
+
+    /** The OAuth server answers every refresh with this error ({@code invalid_grant}, {@code PAYMENT_REQUIRED}). */
+    public void refuseRefresh(String error) {
+        synchronized (lock) {
+            oauthError = error;
+        }
+    }
+
+    public void plan(Fault... planned) {
+        synchronized (lock) {
+            faults.addAll(List.of(planned));
+        }
+    }
+
+    public void rename() {
+        synchronized (lock) {
+            renamed = true;
+        }
+    }
+
+    /** event.get and placement.get answer [] although handlers are bound: binding again meets "already binded". */
+    public void forgetBindingsOnGet() {
+        synchronized (lock) {
+            forgetBindingsOnGet = true;
+        }
+    }
+
+    /** What an update may do to handlers (bitrix24.md §1.5): gone until bound again. */
+    public void wipeBindings() {
+        synchronized (lock) {
+            events.clear();
+            placements.clear();
+        }
+    }
+
+    public void putDeal(String id, String contactId, String assignedById) {
+        synchronized (lock) {
+            items.put("2:" + id, (ObjectNode) read(fixture("crm-item-deal.json").replace("{{ID}}", id)
+                    .replace("{{CONTACT}}", contactId).replace("{{ASSIGNED}}", assignedById)));
+        }
+    }
+
+    public void putContact(String id, String phone) {
+        synchronized (lock) {
+            ObjectNode contact = (ObjectNode) read(fixture("crm-item-contact.json").replace("{{ID}}", id));
+            ((ObjectNode) contact.path("fm").get(0)).put("value", phone);
+            items.put("3:" + id, contact);
+            contactsByPhone.put(phone.replaceAll("\\D", ""), Long.parseLong(id));
+        }
+    }
+
+    /** A comment a person wrote in the card; @return its id */
+    public long personComment(String entityType, String entityId, String authorId, String text) {
+        synchronized (lock) {
+            long id = ids.incrementAndGet();
+            comments.put(id, new Comment(id, entityType, entityId, authorId, text, 0));
+            return id;
+        }
+    }
+
+    /** The portal's CRM is empty again (no contact knows any phone). */
+    public void clearItems() {
+        synchronized (lock) {
+            items.clear();
+            contactsByPhone.clear();
+        }
+    }
+
+    /** A person deletes a comment in the card. */
+    public void deleteComment(long id) {
+        synchronized (lock) {
+            comments.remove(id);
+        }
+    }
+
+    /** The application was registered without the messageservice scope. */
+    public void withoutMessageserviceScope() {
+        synchronized (lock) {
+            withoutMessageserviceScope = true;
+        }
+    }
+
+    /** Codes of the registered messageservice senders. */
+    public List<String> senders() {
+        synchronized (lock) {
+            return List.copyOf(senders);
+        }
+    }
+
+    /** Statuses reported for a sender message, in order. */
+    public List<String> senderStatuses(String messageId) {
+        synchronized (lock) {
+            return List.copyOf(senderStatuses.getOrDefault(messageId, List.of()));
+        }
+    }
+
+    public List<Call> calls() {
+        synchronized (lock) {
+            return List.copyOf(calls);
+        }
+    }
+
+    public List<Call> calls(String method) {
+        return calls().stream().filter(c -> c.method().equals(method)).toList();
+    }
+
+    public int refreshCount() {
+        synchronized (lock) {
+            return refreshCalls.size();
+        }
+    }
+
+    public List<ObjectNode> boundEvents() {
+        synchronized (lock) {
+            return List.copyOf(events);
+        }
+    }
+
+    public List<ObjectNode> boundPlacements() {
+        synchronized (lock) {
+            return List.copyOf(placements);
+        }
+    }
+
+    public int bindCalls() {
+        synchronized (lock) {
+            return bindCalls;
+        }
+    }
+
+    public List<Comment> comments(String entityType, String entityId) {
+        synchronized (lock) {
+            return comments.values().stream().filter(c -> c.entityType().equals(entityType) && c.entityId().equals(entityId))
+                    .toList();
+        }
+    }
+
+    public List<Comment> comments() {
+        synchronized (lock) {
+            return List.copyOf(comments.values());
+        }
+    }
+
+    public List<ObjectNode> items(int entityTypeId) {
+        synchronized (lock) {
+            return items.entrySet().stream().filter(e -> e.getKey().startsWith(entityTypeId + ":"))
+                    .map(Map.Entry::getValue).toList();
+        }
+    }
+
+    /** An event body from {@code fixtures/bitrix24/event-<name>.txt} with {@code {{ID}}} filled in. */
+    public static String event(String name, String id) {
+        return fixture("event-" + name + ".txt").strip().replace("{{ID}}", id);
+    }
+
+    public static String fixture(String name) {
+        try (InputStream in = Bitrix24Fake.class.getResourceAsStream("/fixtures/bitrix24/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- WireMock side
+
+    @Override
+    public String getName() {
+        return "bitrix24-fake";
+    }
+
+    @Override
+    public ResponseDefinition transform(ServeEvent serveEvent) {
+        Request request = serveEvent.getRequest();
+        Reply reply;
+        synchronized (lock) {
+            String path = request.getUrl().split("\\?")[0];
+            if (path.startsWith("/oauth/token")) {
+                reply = oauth(request);
+            } else if (path.startsWith("/rest/")) {
+                reply = rest(request, path.substring("/rest/".length()));
+            } else {
+                reply = new Reply(404, "{\"error\":\"NOT_FOUND\",\"error_description\":\"Not found\"}", null);
+            }
+        }
+        ResponseDefinitionBuilder response = ResponseDefinitionBuilder.responseDefinition().withStatus(reply.status())
+                .withHeader("Content-Type", "application/json; charset=utf-8").withBody(reply.body());
+        if (reply.location() != null) {
+            response.withHeader("Location", reply.location());
+        }
+        return response.build();
+    }
+
+    private record Reply(int status, String body, String location) {
+    }
+
+    private Reply oauth(Request request) {
+        Map<String, String> q = query(request.getUrl());
+        refreshCalls.add(q.get("refresh_token"));
+        if (!CLIENT_ID.equals(q.get("client_id")) || !CLIENT_SECRET.equals(q.get("client_secret"))) {
+            return new Reply(401, "{\"error\":\"invalid_client\",\"error_description\":\"Invalid client\"}", null);
+        }
+        if (oauthError != null) {
+            return new Reply(400, oauthError.equals("invalid_grant") ? fixture("oauth-invalid-grant.json")
+                    : fixture("oauth-payment-required.json"), null);
+        }
+        if (!"refresh_token".equals(q.get("grant_type")) || !refreshToken.equals(q.get("refresh_token"))) {
+            return new Reply(400, fixture("oauth-invalid-grant.json"), null);
+        }
+        long n = ids.incrementAndGet();
+        String access = "b24-access-" + n;
+        refreshToken = "b24-refresh-" + n;
+        validTokens.add(access);
+        return new Reply(200, fixture("oauth-token.json").replace("{{ACCESS}}", access)
+                .replace("{{EXPIRES}}", Long.toString(Instant.now().getEpochSecond() + 3600))
+                .replace("{{HOST}}", renamed ? renamedHost() : host()).replace("{{MEMBER}}", MEMBER_ID)
+                .replace("{{REFRESH}}", refreshToken), null);
+    }
+
+    private Reply rest(Request request, String method) {
+        String host = request.getHeader("Host");
+        JsonNode body = read(request.getBodyAsString());
+        if (renamed && host != null && host.startsWith("127.0.0.1")) {
+            calls.add(new Call(Instant.now(), host, method, 0, 302, List.of()));
+            return new Reply(302, "", "http://" + renamedHost() + "/rest/" + method);
+        }
+        String token = body.path("auth").asText("");
+        List<String> cmds = new ArrayList<>();
+        body.path("cmd").forEach(c -> cmds.add(c.asText()));
+        if (expiredTokens.contains(token)) {
+            return logged(host, method, cmds, new Reply(401, fixture("error-expired-token.json"), null));
+        }
+        if (!validTokens.contains(token) && !userTokens.containsKey(token)) {
+            return logged(host, method, cmds, new Reply(401, fixture("error-no-auth-found.json"), null));
+        }
+        if (!faults.isEmpty()) {
+            Fault fault = faults.poll();
+            return logged(host, method, cmds, fault == Fault.QUERY_LIMIT_EXCEEDED
+                    ? new Reply(503, fixture("error-query-limit.json"), null)
+                    : new Reply(429, fixture("error-operation-time-limit.json")
+                            .replace("{{RESET}}", Long.toString(Instant.now().getEpochSecond() + 2)), null));
+        }
+        String user = userTokens.getOrDefault(token, INSTALLER_USER);
+        if ("batch".equals(method)) {
+            ObjectNode result = JSON.createObjectNode();
+            ObjectNode errors = JSON.createObjectNode();
+            body.path("cmd").fields().forEachRemaining(e -> {
+                String cmd = e.getValue().asText();
+                int q = cmd.indexOf('?');
+                String sub = q < 0 ? cmd : cmd.substring(0, q);
+                JsonNode params = q < 0 ? JSON.createObjectNode() : nested(cmd.substring(q + 1));
+                Object answer = method(sub, params, user);
+                if (answer instanceof Reply r) {
+                    errors.set(e.getKey(), read(r.body()));
+                } else {
+                    result.set(e.getKey(), (JsonNode) answer);
+                }
+            });
+            ObjectNode batch = JSON.createObjectNode();
+            batch.set("result", result.isEmpty() ? JSON.createArrayNode() : result);
+            batch.set("result_error", errors.isEmpty() ? JSON.createArrayNode() : errors);
+            batch.set("result_total", JSON.createArrayNode());
+            batch.set("result_next", JSON.createArrayNode());
+            batch.set("result_time", JSON.createArrayNode());
+            return logged(host, method, cmds, ok(batch));
+        }
+        Object answer = method(method, body, user);
+        return logged(host, method, cmds, answer instanceof Reply r ? r : ok((JsonNode) answer));
+    }
+
+    private Reply logged(String host, String method, List<String> cmds, Reply reply) {
+        calls.add(new Call(Instant.now(), host, method, cmds.size(), reply.status(), cmds));
+        return reply;
+    }
+
+    /** One method's result node, or an error {@link Reply}. */
+    private Object method(String method, JsonNode p, String user) {
+        if (withoutMessageserviceScope && method.startsWith("messageservice.")) {
+            return new Reply(403, "{\"error\":\"insufficient_scope\",\"error_description\":\"The request requires higher privileges than provided by the access token\"}", null);
+        }
+        switch (method) {
+            case "event.get":
+                return forgetBindingsOnGet ? JSON.createArrayNode() : JSON.valueToTree(events);
+            case "placement.get":
+                return forgetBindingsOnGet ? JSON.createArrayNode() : JSON.valueToTree(placements);
+            case "event.bind": {
+                bindCalls++;
+                String event = p.path("event").asText().toUpperCase();
+                String handler = p.path("handler").asText();
+                if (events.stream().anyMatch(e -> e.path("event").asText().equals(event) && e.path("handler").asText().equals(handler))) {
+                    return new Reply(400, fixture("error-already-binded.json"), null);
+                }
+                events.add(JSON.createObjectNode().put("event", event).put("handler", handler).put("auth_type", "0").put("offline", 0));
+                return JSON.getNodeFactory().booleanNode(true);
+            }
+            case "placement.bind": {
+                bindCalls++;
+                String placement = p.path("PLACEMENT").asText();
+                String handler = p.path("HANDLER").asText();
+                if (placements.stream().anyMatch(e -> e.path("placement").asText().equals(placement)
+                        && e.path("handler").asText().equals(handler))) {
+                    return new Reply(400, fixture("error-already-binded.json"), null);
+                }
+                placements.add(JSON.createObjectNode().put("placement", placement).put("handler", handler)
+                        .put("title", p.path("TITLE").asText()).put("description", p.path("DESCRIPTION").asText()));
+                return JSON.getNodeFactory().booleanNode(true);
+            }
+            case "messageservice.sender.list":
+                return JSON.valueToTree(senders);
+            case "messageservice.sender.add":
+                if (senders.contains(p.path("CODE").asText())) {
+                    return new Reply(400, "{\"error\":\"ERROR_SENDER_ALREADY_INSTALLED\",\"error_description\":\"Sender already installed!\"}", null);
+                }
+                senders.add(p.path("CODE").asText());
+                return JSON.getNodeFactory().booleanNode(true);
+            case "messageservice.message.status.update":
+                if (!senders.contains(p.path("CODE").asText())) {
+                    return new Reply(400, "{\"error\":\"ERROR_SENDER_VALIDATION_FAILURE\",\"error_description\":\"Sender not found\"}", null);
+                }
+                senderStatuses.computeIfAbsent(p.path("MESSAGE_ID").asText(), k -> new ArrayList<>()).add(p.path("STATUS").asText());
+                return JSON.getNodeFactory().booleanNode(true);
+            case "app.info":
+                return JSON.createObjectNode().put("ID", 57).put("CODE", CLIENT_ID).put("VERSION", 2).put("STATUS", "L")
+                        .put("INSTALLED", true).put("PAYMENT_EXPIRED", "N").put("DAYS", (String) null).put("LANGUAGE_ID", "br");
+            case "user.current":
+                return read(fixture("user-current.json").replace("{{USER}}", user));
+            case "user.admin":
+                return JSON.getNodeFactory().booleanNode(INSTALLER_USER.equals(user));
+            case "user.get": {
+                ArrayNode users = JSON.createArrayNode();
+                users.add(read(fixture("user-current.json").replace("{{USER}}", p.path("FILTER").path("ID").asText())));
+                return users;
+            }
+            case "crm.item.get": {
+                ObjectNode item = items.get(p.path("entityTypeId").asText() + ":" + p.path("id").asText());
+                if (item == null) {
+                    return new Reply(400, fixture("error-not-found.json"), null);
+                }
+                ObjectNode r = JSON.createObjectNode();
+                r.set("item", item);
+                return r;
+            }
+            case "crm.item.add": {
+                long id = ids.incrementAndGet();
+                ObjectNode item = ((ObjectNode) p.path("fields").deepCopy()).put("id", id)
+                        .put("entityTypeId", p.path("entityTypeId").asInt());
+                items.put(p.path("entityTypeId").asText() + ":" + id, item);
+                if (p.path("entityTypeId").asInt() == 3) {
+                    item.path("fm").forEach(f -> contactsByPhone.put(f.path("value").asText().replaceAll("\\D", ""), id));
+                }
+                ObjectNode r = JSON.createObjectNode();
+                r.set("item", item);
+                return r;
+            }
+            case "crm.duplicate.findbycomm": {
+                ObjectNode r = JSON.createObjectNode();
+                ArrayNode found = JSON.createArrayNode();
+                p.path("values").forEach(v -> {
+                    Long id = contactsByPhone.get(v.asText().replaceAll("\\D", ""));
+                    if (id != null) {
+                        found.add(id);
+                    }
+                });
+                if (found.isEmpty()) {
+                    return JSON.createArrayNode();
+                }
+                r.set("CONTACT", found);
+                return r;
+            }
+            case "crm.timeline.comment.add": {
+                JsonNode f = p.path("fields");
+                if (f.isMissingNode()) {
+                    return new Reply(400, "{\"error\":\"INVALID_ARG_VALUE\",\"error_description\":\"fields is required\"}", null);
+                }
+                long id = ids.incrementAndGet();
+                comments.put(id, new Comment(id, f.path("ENTITY_TYPE").asText(), f.path("ENTITY_ID").asText(), user,
+                        f.path("COMMENT").asText(), 0));
+                return JSON.getNodeFactory().numberNode(id);
+            }
+            case "crm.timeline.comment.update": {
+                Comment c = comments.get(p.path("id").asLong());
+                if (c == null) {
+                    return new Reply(400, fixture("error-not-found.json"), null);
+                }
+                comments.put(c.id(), new Comment(c.id(), c.entityType(), c.entityId(), c.authorId(),
+                        p.path("fields").path("COMMENT").asText(), c.updates() + 1));
+                return JSON.getNodeFactory().numberNode(c.id());
+            }
+            case "crm.timeline.comment.get": {
+                Comment c = comments.get(p.path("id").asLong());
+                if (c == null) {
+                    return new Reply(400, fixture("error-not-found.json"), null);
+                }
+                return read(fixture("timeline-comment.json").replace("{{ID}}", Long.toString(c.id()))
+                        .replace("{{ENTITY_ID}}", c.entityId()).replace("{{ENTITY_TYPE}}", c.entityType())
+                        .replace("{{AUTHOR}}", c.authorId()).replace("{{COMMENT}}", c.text().replace("\"", "\\\"")));
+            }
+            default:
+                return new Reply(404, "{\"error\":\"ERROR_METHOD_NOT_FOUND\",\"error_description\":\"Method not found!\"}", null);
+        }
+    }
+
+    private static Reply ok(JsonNode result) {
+        double now = Instant.now().toEpochMilli() / 1000.0;
+        ObjectNode answer = JSON.createObjectNode();
+        answer.set("result", result);
+        answer.putObject("time").put("start", now).put("finish", now + 0.01).put("duration", 0.01).put("processing", 0.005)
+                .put("date_start", Instant.now().toString()).put("date_finish", Instant.now().toString())
+                .put("operating_reset_at", (long) now + 600).put("operating", 0);
+        return new Reply(200, answer.toString(), null);
+    }
+
+    /** PHP-style query ({@code fields[COMMENT]=x&values[0]=y}) into nested JSON, as the portal reads a batch command. */
+    private static JsonNode nested(String query) {
+        ObjectNode root = JSON.createObjectNode();
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            List<String> path = new ArrayList<>();
+            int open = key.indexOf('[');
+            path.add(open < 0 ? key : key.substring(0, open));
+            while (open >= 0) {
+                int close = key.indexOf(']', open);
+                path.add(key.substring(open + 1, close));
+                open = key.indexOf('[', close);
+            }
+            ObjectNode node = root;
+            for (int i = 0; i < path.size() - 1; i++) {
+                node = node.has(path.get(i)) ? (ObjectNode) node.get(path.get(i)) : node.putObject(path.get(i));
+            }
+            node.put(path.get(path.size() - 1), value);
+        }
+        return arrays(root);
+    }
+
+    /** {@code {"0": a, "1": b}} objects become arrays, as PHP lists do. */
+    private static JsonNode arrays(JsonNode node) {
+        if (!node.isObject()) {
+            return node;
+        }
+        ObjectNode obj = (ObjectNode) node;
+        List<String> keys = new ArrayList<>();
+        obj.fieldNames().forEachRemaining(keys::add);
+        keys.forEach(k -> obj.set(k, arrays(obj.get(k))));
+        if (!keys.isEmpty() && keys.stream().allMatch(k -> k.matches("\\d+"))) {
+            ArrayNode array = JSON.createArrayNode();
+            keys.forEach(k -> array.add(obj.get(k)));
+            return array;
+        }
+        return obj;
+    }
+
+    private static Map<String, String> query(String url) {
+        Map<String, String> q = new LinkedHashMap<>();
+        int i = url.indexOf('?');
+        if (i >= 0) {
+            for (String pair : url.substring(i + 1).split("&")) {
+                int eq = pair.indexOf('=');
+                q.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return q;
+    }
+
+    private static JsonNode read(String text) {
+        try {
+            return text == null || text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
