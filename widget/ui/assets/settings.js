@@ -5,7 +5,7 @@
  */
 import { sessionReady, api } from './session.js';
 import { t, setLanguage, translate, LANGUAGES, language } from './i18n.js';
-import { el, clear, phoneDigits, errorText } from './dom.js';
+import { el, clear, phoneDigits, errorText, toDate } from './dom.js';
 
 var STAGE_CHANNELS = ['whatsapp', 'whatsapp_business', 'telegram_personal', 'default'];
 var DRY_RUN_CHANNELS = ['whatsapp', 'whatsapp_business', 'telegram_personal'];
@@ -23,8 +23,8 @@ function failed(id) {
   return function (e) { say(id, errorText(e, t), false); };
 }
 
-function when(iso) {
-  return iso ? new Date(iso).toLocaleString(language()) : t('health.never');
+function when(at) {
+  return at ? toDate(at).toLocaleString(language()) : t('health.never');
 }
 
 // ---------- tabs (arrow keys move between them, as the WAI-ARIA tabs pattern says) ----------
@@ -295,8 +295,7 @@ function journalItem(entry, reload, resultId) {
 
 function retryEntry(id, reload, resultId) {
   api('POST', '/api/v1/journal/' + encodeURIComponent(id) + '/retry').then(function () {
-    say(resultId, t('journal.retried'), true);
-    return reload();
+    return reload().then(function () { say(resultId, t('journal.retried'), true); });
   }, failed(resultId));
 }
 

@@ -283,3 +283,23 @@ test('a manager sees a polite refusal and gets 403 from every settings endpoint'
   }
   await page.close();
 });
+
+test('a frame without a fragment gets its session by postMessage from its parent (the way for Bitrix24 frames)', async () => {
+  await context.grantPermissions(['local-network-access'], { origin: AMO_ORIGIN });
+  const page = watch(await context.newPage());
+  await page.route(AMO_ORIGIN + '/frame-host', (route) => route.fulfill({ contentType: 'text/html', body:
+    '<!doctype html><title>CRM tab</title><body style="margin:0">'
+    + '<iframe id="pact" title="Pact" style="width:100%;height:900px;border:0" src="' + BASE + '/ui/card?entityType=deal&entityId=55"></iframe>'
+    + '<script>window.addEventListener("message", function (e) {'
+    + '  if (e.data && e.data.type === "pact:ready") {'
+    + '    e.source.postMessage({ type: "pact:session", token: ' + JSON.stringify(MANAGER) + ', lang: "es" }, ' + JSON.stringify(BASE) + ');'
+    + '  }'
+    + '});</script></body>' }));
+  await page.goto(AMO_ORIGIN + '/frame-host');
+  const card = page.frameLocator('#pact');
+  await card.locator('body[data-ready="true"]').waitFor();
+  assert.equal(await card.locator('#write-title').textContent(), 'Escribir primero');
+  assert.equal(await card.locator('#entity-name').textContent(), 'João Silva');
+  await shot(page, 'card-postmessage-es-wide');
+  await page.close();
+});

@@ -82,6 +82,10 @@ class WidgetBrowserTest implements TestPropertyProvider {
     @Test
     void theCardAndSettingsWorkInChromiumAgainstTheRunningService() throws Exception {
         Assumptions.assumeFalse(Boolean.getBoolean("widget.test.skip"), "widget tests skipped (-Dwidget.test.skip=true)");
+        assertTrue(Files.isDirectory(Path.of("widget/node_modules/playwright-core")),
+                "run 'npm ci' in widget/ first (and 'apt-get install chromium'): .ci/run does both");
+        assertTrue(Files.isExecutable(Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"))),
+                "Debian's chromium is needed: apt-get install -y chromium (.ci/run does it)");
         Installation installation = installations.amoCrm(null);
         users.save(installation.id(), "8123456", "Ana Souza", null, null, "MANUAL");
         quickReplies.save(new QuickReplyTemplate(null, installation.id(), "Saudação",
@@ -112,7 +116,7 @@ class WidgetBrowserTest implements TestPropertyProvider {
 
         NodeRun run = runNode(env);
         assertEquals(0, run.exitCode(), "browser tests failed:\n" + run.output());
-        assertTrue(run.output().contains("# pass 4"), run.output());
+        assertTrue(run.output().contains("# pass 5"), run.output());
 
         List<FakeMessage> greetings = PACT.messages().stream()
                 .filter(m -> m.writeFirst() && "Olá João Silva, aqui é Ana Souza!".equals(m.text())).toList();
