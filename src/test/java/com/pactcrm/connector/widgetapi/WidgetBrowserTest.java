@@ -1,5 +1,6 @@
 package com.pactcrm.connector.widgetapi;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import com.pactcrm.connector.quickreply.QuickReplyTemplateRepository;
 import com.pactcrm.connector.security.SessionTokens;
 import com.pactcrm.connector.testsupport.PactFake;
 import com.pactcrm.connector.testsupport.PactFake.FakeMessage;
+import com.pactcrm.connector.testsupport.RecordingCrmGateway;
 import com.pactcrm.connector.testsupport.TestInstallations;
 import com.pactcrm.connector.testsupport.TestSql;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
@@ -23,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,6 +66,8 @@ class WidgetBrowserTest implements TestPropertyProvider {
     UserMappingRepository users;
     @Inject
     TestSql sql;
+    @Inject
+    RecordingCrmGateway crm;
 
     @Override
     public Map<String, String> getProperties() {
@@ -129,9 +134,13 @@ class WidgetBrowserTest implements TestPropertyProvider {
         assertEquals(List.of("João", "A-1001"), waba.get(0).substitutions());
         assertTrue(PACT.webhooks().stream().anyMatch(w -> w.active() && w.url().endsWith("/pact/webhooks/" + installation.pactHookKey())),
                 "connecting with the right token registered and activated our webhook");
+        // The dead letter the admin retried from the journal was delivered this time.
+        await().atMost(Duration.ofSeconds(20)).until(() -> crm.timeline("lead", "1").stream()
+                .anyMatch(e -> e.text().contains("archived")));
         for (String screen : List.of("amocrm-panel", "card-dialog-quick-reply-en", "card-chats-clock-en", "card-chats-one-tick-en",
                 "card-chats-two-ticks-en", "card-dialog-waba-pt-narrow", "card-chats-pt-narrow", "settings-pact-pt",
-                "settings-health-pt", "settings-pact-en", "settings-health-en", "settings-refused-pt")) {
+                "settings-health-pt", "settings-pact-en", "settings-health-en", "settings-refused-pt", "settings-journal-retry-en",
+                "card-postmessage-es-wide")) {
             assertTrue(Files.size(Path.of("target/screenshots", screen + ".png")) > 1000, screen);
         }
     }
