@@ -4,7 +4,7 @@
  * after a lost answer, never sends twice.
  */
 import { sessionReady, api } from './session.js';
-import { t, setLanguage, translate } from './i18n.js';
+import { t, setLanguage, translate, reason } from './i18n.js';
 import { el, clear, newRequestId, phoneDigits, errorText } from './dom.js';
 
 var POLL_MS = 3000;
@@ -243,7 +243,7 @@ function send(event) {
     $('result').className = 'error';
     if (e.status === 422 && e.message) {
       // Pact refused it for good (e.g. unpaid plan): a new message gets a new requestId.
-      $('result').textContent = t('card.failed', { reason: e.message });
+      $('result').textContent = t('card.failed', { reason: reason(e.message) });
       state.requestId = newRequestId();
     } else if (e.status === 400) {
       $('result').textContent = e.message;

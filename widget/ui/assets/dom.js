@@ -1,4 +1,5 @@
 /* Small DOM and formatting helpers shared by the pages (no framework). */
+import { reason } from './i18n.js';
 
 /** An element with attributes and children (strings become text nodes; arrays are flattened; null is skipped). */
 export function el(tag, attrs, ...children) {
@@ -45,7 +46,7 @@ export function errorText(error, t) {
   if (!error || error.status === 0 || !error.message) {
     return t('common.unreachable');
   }
-  return t('common.error', { detail: error.message });
+  return t('common.error', { detail: reason(error.message) });
 }
 
 /** An instant as the API sends it: ISO text, or epoch seconds (with a fraction) as Jackson writes java.time.Instant. */

@@ -5,6 +5,7 @@
 var DICTIONARIES = {
   pt: {
     'lang.name': 'Português',
+    "reason.unpaid": "o plano da empresa no Pact não está pago", "reason.notConnected": "o Pact não está conectado: um administrador precisa informar o token da API do Pact nas configurações", "reason.forbidden": "o plano do Pact não permite escrever primeiro neste canal", "reason.rejected": "o Pact não aceitou a mensagem; o diário de sincronização tem os detalhes", "reason.badToken": "o Pact recusou o token da API: confira em app.pact.im", "reason.noWebhooks": "este token do Pact não pode gerenciar os webhooks da empresa",
     'status.clock': 'Na fila para envio (relógio)', 'status.one tick': 'Entregue (um tique)',
     'status.two ticks': 'Lida (dois tiques)', 'status.error': 'Erro', 'status.incoming': 'Mensagem do cliente',
     'channel.whatsapp': 'WhatsApp', 'channel.whatsapp_business': 'WhatsApp Business (WABA)',
@@ -90,6 +91,7 @@ var DICTIONARIES = {
   },
   en: {
     'lang.name': 'English',
+    "reason.unpaid": "the Pact company's plan is unpaid", "reason.notConnected": "Pact is not connected: an admin must enter the Pact API token in the settings", "reason.forbidden": "the Pact plan does not allow writing first on this channel", "reason.rejected": "Pact did not accept the message; the sync journal has the details", "reason.badToken": "Pact refused the API token: check it in app.pact.im", "reason.noWebhooks": "this Pact token may not manage the company's webhooks",
     'status.clock': 'Queued for sending (clock)', 'status.one tick': 'Delivered (one tick)',
     'status.two ticks': 'Read (two ticks)', 'status.error': 'Error', 'status.incoming': 'Client message',
     'channel.whatsapp': 'WhatsApp', 'channel.whatsapp_business': 'WhatsApp Business (WABA)',
@@ -175,6 +177,7 @@ var DICTIONARIES = {
   },
   ru: {
     "lang.name": "Русский",
+    "reason.unpaid": "тариф компании в Pact не оплачен", "reason.notConnected": "Pact не подключён: администратор должен ввести API-токен Pact в настройках", "reason.forbidden": "тариф Pact не позволяет писать первым в этом канале", "reason.rejected": "Pact не принял сообщение; подробности в журнале синхронизации", "reason.badToken": "Pact отклонил API-токен: проверьте его в app.pact.im", "reason.noWebhooks": "этот токен Pact не может управлять вебхуками компании",
     "status.clock": "В очереди на отправку (часы)",
     "status.one tick": "Доставлено (одна галочка)",
     "status.two ticks": "Прочитано (две галочки)",
@@ -332,6 +335,7 @@ var DICTIONARIES = {
   },
   es: {
     "lang.name": "Español",
+    "reason.unpaid": "el plan de la empresa en Pact no está pagado", "reason.notConnected": "Pact no está conectado: un administrador debe introducir el token de la API de Pact en la configuración", "reason.forbidden": "el plan de Pact no permite escribir primero en este canal", "reason.rejected": "Pact no aceptó el mensaje; el registro de sincronización tiene los detalles", "reason.badToken": "Pact rechazó el token de la API: revíselo en app.pact.im", "reason.noWebhooks": "este token de Pact no puede gestionar los webhooks de la empresa",
     "status.clock": "En cola para enviar (reloj)",
     "status.one tick": "Entregado (un check)",
     "status.two ticks": "Leído (dos checks)",
@@ -516,6 +520,20 @@ export function t(key, values) {
   return text.replace(/\{([a-zA-Z]+)\}/g, function (whole, name) {
     return values && values[name] !== undefined && values[name] !== null ? String(values[name]) : whole;
   });
+}
+
+/** The server's plain reasons (English) that the pages show in the user's language; others are shown as they are. */
+var REASONS = {
+  "the Pact company's plan is unpaid": 'reason.unpaid',
+  'Pact is not connected: an admin must enter the Pact API token in the settings': 'reason.notConnected',
+  'the Pact plan does not allow writing first on this channel': 'reason.forbidden',
+  'Pact did not accept the message; the sync journal has the details': 'reason.rejected',
+  'Pact refused the API token: check it in app.pact.im': 'reason.badToken',
+  "this Pact token may not manage the company's webhooks": 'reason.noWebhooks'
+};
+
+export function reason(text) {
+  return REASONS[text] ? t(REASONS[text]) : text;
 }
 
 /** Fills every [data-i18n] element's text and every [data-i18n-placeholder] placeholder under root. */

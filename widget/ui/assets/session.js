@@ -60,7 +60,7 @@ export function api(method, path, body) {
         data = {};
       }
       if (!response.ok) {
-        throw new ApiError(response.status, data.detail || data.title || ('HTTP ' + response.status));
+        throw new ApiError(response.status, data.detail || data.reason || data.title || ('HTTP ' + response.status));
       }
       return data;
     });

@@ -190,7 +190,7 @@ test('settings for an admin, in pt and en: every tab, quick replies, dry run, jo
 
   await page.locator('#api-token').fill(WRONG_PACT_TOKEN);
   await page.locator('#connect').click();
-  await page.locator('#pact-result', { hasText: 'Pact refused the API token' }).waitFor();
+  await page.locator('#pact-result', { hasText: 'o Pact recusou o token da API' }).waitFor();
   await shot(page, 'settings-pact-wrong-token-pt');
   await page.locator('#api-token').fill(RIGHT_PACT_TOKEN);
   await page.locator('#connect').click();
@@ -284,7 +284,7 @@ test('a manager sees a polite refusal and gets 403 from every settings endpoint'
   await page.close();
 });
 
-test('a frame without a fragment gets its session by postMessage from its parent (the way for Bitrix24 frames)', async () => {
+test('a frame without a fragment gets its session by postMessage from its parent (the way for Bitrix24 frames); Telegram by nickname', async () => {
   await context.grantPermissions(['local-network-access'], { origin: AMO_ORIGIN });
   const page = watch(await context.newPage());
   await page.route(AMO_ORIGIN + '/frame-host', (route) => route.fulfill({ contentType: 'text/html', body:
@@ -300,6 +300,13 @@ test('a frame without a fragment gets its session by postMessage from its parent
   await card.locator('body[data-ready="true"]').waitFor();
   assert.equal(await card.locator('#write-title').textContent(), 'Escribir primero');
   assert.equal(await card.locator('#entity-name').textContent(), 'João Silva');
+  await card.locator('#provider').selectOption('telegram_personal');
+  await card.locator('input[name="recipient-kind"][value="nickname"]').check();
+  assert.equal(await card.locator('#phone').isVisible(), false, 'a nickname instead of a phone');
+  await card.locator('#nickname').fill('@joao_silva');
+  await card.locator('#text').fill('Hola, João');
+  await card.locator('#text').press('Enter');
+  await card.locator('#result', { hasText: 'Mensaje enviado' }).waitFor();
   await shot(page, 'card-postmessage-es-wide');
   await page.close();
 });

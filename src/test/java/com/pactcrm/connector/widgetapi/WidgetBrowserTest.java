@@ -132,6 +132,8 @@ class WidgetBrowserTest implements TestPropertyProvider {
         assertEquals(1, waba.size(), "a double click on WABA sends once");
         assertEquals(WABA_ID, waba.get(0).wabaId());
         assertEquals(List.of("João", "A-1001"), waba.get(0).substitutions());
+        assertEquals(1, PACT.messages().stream().filter(m -> "telegram_personal".equals(m.provider())
+                && "joao_silva".equals(m.nickname()) && "Hola, João".equals(m.text())).count(), "Telegram Personal by nickname");
         assertTrue(PACT.webhooks().stream().anyMatch(w -> w.active() && w.url().endsWith("/pact/webhooks/" + installation.pactHookKey())),
                 "connecting with the right token registered and activated our webhook");
         // The dead letter the admin retried from the journal was delivered this time.
