@@ -256,6 +256,16 @@ test('settings for an admin, in pt and en: every tab, quick replies, dry run, jo
   await page.locator('#journal tr', { hasText: 'DEAD' }).locator('button').click();
   await page.locator('#journal-result', { hasText: 'Queued again' }).waitFor();
   await shot(page, 'settings-journal-retry-en');
+
+  // Keyboard: the arrow keys move between tabs; in the narrow panel the users table stacks into labelled blocks.
+  await page.locator('#tab-journal').focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.locator('#tab-dry-run').getAttribute('aria-selected'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-dry-run');
+  await page.setViewportSize({ width: 300, height: 900 });
+  await page.locator('#tab-users').click();
+  await page.locator('tr[data-crm-user="8123457"] td[data-label="CRM user"]').waitFor();
+  await shot(page, 'settings-users-en-narrow');
   await page.close();
 });
 
