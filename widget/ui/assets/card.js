@@ -1,93 +1,304 @@
-(function () {
-  'use strict';
-  var query = new URLSearchParams(window.location.search);
-  var entityType = query.get('entityType');
-  var entityId = query.get('entityId');
-  var ICONS = { clock: '🕓', 'one tick': '✓', 'two ticks': '✓✓', error: '⚠', incoming: '↙' };
-  var CHANNELS = { whatsapp: 'WhatsApp', whatsapp_business: 'WABA', telegram_personal: 'Telegram Personal' };
-  var requestId = null;
-  var $ = function (id) { return document.getElementById(id); };
+/*
+ * The card panel: the entity's Pact conversations with their status icons (polled, so they change without
+ * reloading the CRM page) and the "write first" dialog. One requestId per message: a double click, or a retry
+ * after a lost answer, never sends twice.
+ */
+import { sessionReady, api } from './session.js';
+import { t, setLanguage, translate, reason } from './i18n.js';
+import { el, clear, newRequestId, phoneDigits, errorText } from './dom.js';
 
-  function newRequestId() {
-    requestId = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
+var POLL_MS = 3000;
+var ICONS = { clock: '\u{1F553}', 'one tick': '\u2713', 'two ticks': '\u2713\u2713', error: '\u26A0', incoming: '\u2199' };
+var query = new URLSearchParams(window.location.search);
+var entityType = query.get('entityType');
+var entityId = query.get('entityId');
+var $ = function (id) { return document.getElementById(id); };
+
+var state = { context: null, requestId: newRequestId(), sending: false, wabaTemplates: null, polling: null };
+
+function showError(error) {
+  $('page-error').textContent = errorText(error, t);
+  $('page-error').hidden = false;
+}
+
+function renderEntity(context) {
+  var entity = context.entity;
+  $('entity-name').textContent = entity.name || (entityType + ' ' + entityId);
+  $('entity-phones').textContent = entity.phones.map(function (p) { return '+' + p; }).join(', ');
+  $('crm-unavailable').hidden = entity.available;
+  var phones = $('phones');
+  clear(phones);
+  entity.phones.forEach(function (p) { phones.appendChild(el('option', { value: '+' + p })); });
+  if (!$('phone').value && entity.phones.length) {
+    $('phone').value = '+' + entity.phones[0];
   }
+  var select = $('provider');
+  clear(select);
+  context.channels.forEach(function (c) { select.appendChild(el('option', { value: c }, t('channel.' + c))); });
+  var replies = $('quick-reply');
+  clear(replies);
+  replies.appendChild(el('option', { value: '' }, t('card.noQuickReply')));
+  context.templates.forEach(function (q) { replies.appendChild(el('option', { value: String(q.id) }, q.title)); });
+}
 
-  function render(context) {
-    $('entity-name').textContent = context.entity.name || (entityType + ' ' + entityId);
-    $('entity-phones').textContent = context.entity.phones.join(', ');
-    var phones = $('phones');
-    phones.innerHTML = '';
-    context.entity.phones.forEach(function (p) { var o = document.createElement('option'); o.value = p; phones.appendChild(o); });
-    if (!$('recipient').value && context.entity.phones.length) { $('recipient').value = context.entity.phones[0]; }
-    var select = $('provider');
-    if (!select.options.length) {
-      context.channels.forEach(function (c) { var o = document.createElement('option'); o.value = c; o.textContent = CHANNELS[c] || c; select.appendChild(o); });
+function statusIcon(message) {
+  var label = t('status.' + message.icon) + (message.details ? ': ' + message.details : '');
+  return el('span', { class: 'status status-' + message.icon.replace(' ', '-'), 'data-icon': message.icon, role: 'img',
+    'aria-label': label, title: label }, ICONS[message.icon] || '?');
+}
+
+function renderChats(conversations) {
+  var list = $('chats');
+  clear(list);
+  if (!conversations.length) {
+    list.appendChild(el('li', { class: 'muted' }, t('card.noChats')));
+    return;
+  }
+  conversations.forEach(function (c) {
+    var badges = [];
+    if (c.operationalState === 'archived') { badges.push(el('span', { class: 'badge' }, t('card.archived'))); }
+    if (c.operationalState === 'blocked') { badges.push(el('span', { class: 'badge warning' }, t('card.blocked'))); }
+    if (c.repliedState === 'unreplied' || c.repliedState === 'unanswered') {
+      badges.push(el('span', { class: 'badge' }, t('card.unanswered')));
     }
-    var list = $('chats');
-    list.innerHTML = '';
-    if (!context.conversations.length) { var none = document.createElement('li'); none.textContent = 'Nenhuma conversa ainda.'; list.appendChild(none); }
-    context.conversations.forEach(function (c) {
-      var li = document.createElement('li');
-      var m = c.lastMessage;
-      var state = [c.operationalState === 'archived' ? 'arquivada' : '', c.operationalState === 'blocked' ? 'cliente bloqueado' : '',
-        c.repliedState === 'unreplied' ? 'sem resposta' : ''].filter(Boolean).join(', ');
-      li.textContent = (CHANNELS[c.provider] || c.provider || '') + ' · ' + (c.contact || '') + (state ? ' (' + state + ')' : '') + ': ';
-      if (m) {
-        var s = document.createElement('span');
-        s.className = 'status' + (m.icon === 'error' ? ' error' : '');
-        s.textContent = (ICONS[m.icon] || '') + ' ';
-        s.title = m.icon + (m.details ? ' — ' + m.details : '');
-        li.appendChild(s);
-        li.appendChild(document.createTextNode(m.text || ''));
+    var responsible = c.responsible
+      ? t('card.responsible', { name: c.responsible.name || ('#' + c.responsible.crmUserId) }) : t('card.noResponsible');
+    var messages = el('ul', { class: 'messages' });
+    (c.messages || []).forEach(function (m) {
+      var item = el('li', { class: 'message' + (m.income ? ' income' : ''), 'data-message-id': String(m.messageId) },
+        statusIcon(m), ' ', el('span', { class: 'text' }, m.text || ''));
+      if (m.icon === 'error' && m.details) {
+        item.appendChild(el('span', { class: 'error reason' }, ' \u2014 ' + m.details));
       }
-      list.appendChild(li);
+      messages.appendChild(item);
     });
-  }
+    list.appendChild(el('li', { class: 'chat', 'data-conversation-id': String(c.conversationId) },
+      el('div', { class: 'chat-head' }, el('strong', {}, t('channel.' + c.provider) + ' \u00b7 ' + (c.contact || '')), ' ', badges),
+      el('div', { class: 'muted' }, responsible), messages));
+  });
+}
 
-  function load() {
-    return window.pactApi('GET', '/api/v1/context?entityType=' + encodeURIComponent(entityType) + '&entityId=' + encodeURIComponent(entityId))
-      .then(render)
-      .catch(function (e) { $('result').textContent = e.status === 401 ? 'Sessão expirada: abra o cartão de novo.' : e.message; });
-  }
+function load() {
+  return api('GET', '/api/v1/context?entityType=' + encodeURIComponent(entityType) + '&entityId=' + encodeURIComponent(entityId))
+    .then(function (context) {
+      state.context = context;
+      renderEntity(context);
+      renderChats(context.conversations);
+      onProvider();
+    });
+}
 
-  function onProvider() {
-    var provider = $('provider').value;
-    var waba = provider === 'whatsapp_business';
-    $('recipient-label').textContent = provider === 'telegram_personal' ? 'Telefone ou apelido do Telegram' : 'Telefone (só dígitos)';
-    $('waba-label').hidden = !waba; $('waba-template').hidden = !waba;
-    $('text-label').hidden = waba; $('text').hidden = waba;
+function poll() {
+  if (document.hidden) {
+    return Promise.resolve();
   }
+  return api('GET', '/api/v1/chats?entityType=' + encodeURIComponent(entityType) + '&entityId=' + encodeURIComponent(entityId))
+    .then(function (r) { renderChats(r.conversations); }, function (e) { if (e.status === 401) { showError(e); } });
+}
 
-  function send(event) {
-    event.preventDefault();
-    var button = $('send');
-    if (button.disabled) { return; }
-    var provider = $('provider').value;
-    var recipient = $('recipient').value.trim();
-    var nickname = provider === 'telegram_personal' && /[A-Za-z_]/.test(recipient);
-    var body = { requestId: requestId, entityType: entityType, entityId: entityId, provider: provider,
-      phone: nickname ? null : recipient, nickname: nickname ? recipient.replace(/^@/, '') : null,
-      text: $('text').value, wabaTemplateId: $('waba-template').value ? Number($('waba-template').value) : null, substitutions: [] };
-    button.disabled = true;
-    $('result').textContent = 'Enviando…';
-    window.pactApi('POST', '/api/v1/chats', body).then(function (r) {
-      $('result').textContent = r.status === 'sent' ? 'Mensagem enviada: conversa ' + r.conversationId + ' aberta no Pact.'
-        : r.status === 'queued' ? 'Mensagem na fila do Pact.' : 'Não enviada: ' + r.reason;
-      $('text').value = '';
-      newRequestId();
-      return load();
-    }).catch(function (e) {
+function provider() {
+  return $('provider').value;
+}
+
+function byNickname() {
+  return provider() === 'telegram_personal' && document.querySelector('input[name="recipient-kind"]:checked').value === 'nickname';
+}
+
+function onProvider() {
+  var waba = provider() === 'whatsapp_business';
+  $('recipient-kind').hidden = provider() !== 'telegram_personal';
+  $('nickname-field').hidden = !byNickname();
+  $('phone-field').hidden = byNickname();
+  $('text-fields').hidden = waba;
+  $('waba-fields').hidden = !waba;
+  if (waba && state.wabaTemplates === null) {
+    loadWabaTemplates();
+  }
+  updateSendable();
+}
+
+function loadWabaTemplates() {
+  state.wabaTemplates = [];
+  var select = $('waba-template');
+  clear(select);
+  select.appendChild(el('option', { value: '' }, t('common.loading')));
+  api('GET', '/api/v1/waba-templates').then(function (r) {
+    state.wabaTemplates = r.templates;
+    clear(select);
+    select.appendChild(el('option', { value: '' }, r.templates.length ? t('card.chooseTemplate') : t('card.noTemplates')));
+    r.templates.forEach(function (tpl) { select.appendChild(el('option', { value: String(tpl.wabaId) }, tpl.name)); });
+    onTemplate();
+  }, function (e) {
+    state.wabaTemplates = null;
+    clear(select);
+    select.appendChild(el('option', { value: '' }, errorText(e, t)));
+  });
+}
+
+function selectedTemplate() {
+  var id = $('waba-template').value;
+  return (state.wabaTemplates || []).filter(function (tpl) { return String(tpl.wabaId) === id; })[0] || null;
+}
+
+function onTemplate() {
+  var tpl = selectedTemplate();
+  var box = $('substitutions');
+  clear(box);
+  if (tpl) {
+    for (var i = 1; i <= tpl.substitutionsCount; i++) {
+      var id = 'substitution-' + i;
+      box.appendChild(el('label', { for: id }, t('card.substitution', { n: i })));
+      box.appendChild(el('input', { id: id, class: 'substitution', 'data-n': String(i), autocomplete: 'off' }));
+    }
+  }
+  renderPreview();
+}
+
+function substitutions() {
+  return Array.prototype.map.call(document.querySelectorAll('#substitutions .substitution'), function (input) {
+    return input.value.trim();
+  });
+}
+
+function renderPreview() {
+  var tpl = selectedTemplate();
+  var values = substitutions();
+  $('waba-preview').textContent = tpl ? tpl.body.replace(/\{\{(\d+)\}\}/g, function (whole, n) {
+    return values[n - 1] ? values[n - 1] : whole;
+  }) : '';
+  updateSendable();
+}
+
+/** WABA without an approved template and every substitution cannot be sent at all. */
+function wabaReady() {
+  var tpl = selectedTemplate();
+  return !!tpl && substitutions().every(function (v) { return v.length > 0; });
+}
+
+function updateSendable() {
+  $('send').disabled = state.sending || (provider() === 'whatsapp_business' && !wabaReady());
+}
+
+function checkPhone() {
+  var raw = $('phone').value.trim();
+  var digits = phoneDigits(raw);
+  $('phone-check').className = 'hint';
+  if (!raw) {
+    $('phone-check').textContent = '';
+  } else if (digits) {
+    $('phone-check').textContent = t('card.willSendTo', { digits: digits });
+  } else {
+    $('phone-check').textContent = t('card.notAPhone', { value: raw });
+    $('phone-check').className = 'hint error';
+  }
+  return digits;
+}
+
+function buildRequest() {
+  var body = { requestId: state.requestId, entityType: entityType, entityId: entityId, provider: provider() };
+  if (byNickname()) {
+    var nickname = $('nickname').value.trim().replace(/^@/, '');
+    if (!nickname) { throw new Error(t('card.needNickname')); }
+    body.nickname = nickname;
+  } else {
+    var digits = checkPhone();
+    if (!digits) { $('phone').focus(); throw new Error(t('card.notAPhone', { value: $('phone').value.trim() })); }
+    body.phone = digits;
+  }
+  if (provider() === 'whatsapp_business') {
+    if (!wabaReady()) { throw new Error(t('card.needTemplate')); }
+    body.wabaTemplateId = Number($('waba-template').value);
+    body.substitutions = substitutions();
+  } else {
+    body.text = $('text').value;
+    if (!body.text.trim()) { $('text').focus(); throw new Error(t('card.needText')); }
+  }
+  return body;
+}
+
+function send(event) {
+  event.preventDefault();
+  if (state.sending) {
+    return;
+  }
+  var body;
+  try {
+    body = buildRequest();
+  } catch (e) {
+    $('result').textContent = e.message;
+    $('result').className = 'error';
+    return;
+  }
+  state.sending = true;
+  updateSendable();
+  $('result').className = '';
+  $('result').textContent = t('card.sending');
+  api('POST', '/api/v1/chats', body).then(function (r) {
+    $('result').textContent = r.status === 'sent' ? t('card.sent', { conversation: r.conversationId }) : t('card.queued');
+    $('text').value = '';
+    $('quick-reply').value = '';
+    state.requestId = newRequestId();
+    return poll();
+  }, function (e) {
+    $('result').className = 'error';
+    if (e.status === 422 && e.message) {
+      // Pact refused it for good (e.g. unpaid plan): a new message gets a new requestId.
+      $('result').textContent = t('card.failed', { reason: reason(e.message) });
+      state.requestId = newRequestId();
+    } else if (e.status === 400) {
       $('result').textContent = e.message;
-    }).then(function () { button.disabled = false; });
-  }
+      state.requestId = newRequestId();
+    } else {
+      // The answer was lost or the service was busy: the same requestId on retry cannot send twice.
+      $('result').textContent = errorText(e, t);
+    }
+  }).then(function () {
+    state.sending = false;
+    updateSendable();
+  });
+}
 
+function onQuickReply() {
+  var id = Number($('quick-reply').value);
+  var reply = state.context.templates.filter(function (q) { return q.id === id; })[0];
+  if (reply) {
+    $('text').value = reply.text;
+    $('text').focus();
+  }
+}
+
+function bind() {
   $('provider').addEventListener('change', onProvider);
+  document.querySelectorAll('input[name="recipient-kind"]').forEach(function (r) { r.addEventListener('change', onProvider); });
+  $('phone').addEventListener('input', checkPhone);
+  $('quick-reply').addEventListener('change', onQuickReply);
+  $('waba-template').addEventListener('change', onTemplate);
+  $('substitutions').addEventListener('input', renderPreview);
   $('write-first').addEventListener('submit', send);
   $('text').addEventListener('keydown', function (e) {
     // As in Pact: Enter sends, Shift+Enter breaks the line.
-    if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('write-first').requestSubmit(); }
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      $('write-first').requestSubmit();
+    }
   });
-  newRequestId();
-  load().then(onProvider);
-  setInterval(load, 10000);
-}());
+  document.addEventListener('visibilitychange', poll);
+}
+
+sessionReady().then(function (session) {
+  setLanguage(session.language);
+  translate(document);
+  bind();
+  return load().then(function () {
+    if (!session.language) {
+      setLanguage(state.context.language);
+      translate(document);
+      renderEntity(state.context);
+      renderChats(state.context.conversations);
+      onProvider();
+    }
+    checkPhone();
+    document.body.setAttribute('data-ready', 'true');
+    state.polling = setInterval(poll, POLL_MS);
+  });
+}).catch(showError);

@@ -36,4 +36,12 @@ public interface ConversationLinkRepository extends GenericRepository<Conversati
             UPDATE conversation_link SET operational_state = :operationalState, replied_state = :repliedState
             WHERE installation_id = :installationId AND pact_conversation_id = :pactConversationId""")
     void updateStates(long installationId, long pactConversationId, @Nullable String operationalState, @Nullable String repliedState);
+
+    /** Conversations already linked for a client's phone (digits; Pact's public id may carry a leading +). */
+    @Query("""
+            SELECT * FROM conversation_link
+            WHERE installation_id = :installationId AND provider = :provider
+              AND REPLACE(sender_public_id, '+', '') = :phone
+            ORDER BY id""")
+    List<ConversationLink> findBySender(long installationId, String provider, String phone);
 }

@@ -6,6 +6,7 @@ import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
 import io.micronaut.data.repository.GenericRepository;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 @JdbcRepository(dialect = Dialect.MYSQL)
@@ -39,6 +40,11 @@ public interface MessageLinkRepository extends GenericRepository<MessageLink, Lo
             SELECT * FROM message_link WHERE installation_id = :installationId AND pact_conversation_id = :conversationId
             ORDER BY COALESCE(pact_created_at, created_at) DESC, id DESC LIMIT 1""")
     Optional<MessageLink> latestInConversation(long installationId, long conversationId);
+
+    @Query("""
+            SELECT * FROM message_link WHERE installation_id = :installationId AND pact_conversation_id = :conversationId
+            ORDER BY COALESCE(pact_created_at, created_at) DESC, id DESC LIMIT :limit""")
+    List<MessageLink> latestInConversation(long installationId, long conversationId, int limit);
 
     @Query("""
             UPDATE message_link SET crm_entry_id = :crmEntryId

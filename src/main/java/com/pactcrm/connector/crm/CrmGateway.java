@@ -33,4 +33,17 @@ public interface CrmGateway {
 
     /** Finds the contact by phone, or creates contact and lead/deal in the mapped pipeline and stage. */
     CrmEntityRef findOrCreateClient(Installation installation, CrmPayloads.NewClientPayload client);
+
+    /** The account's active users, for the admin's user mapping; empty where the adapter cannot list them. */
+    default List<CrmUser> users(Installation installation) {
+        return List.of();
+    }
+
+    /**
+     * Read only: the contact a phone (digits) belongs to, without creating anything (the settings' dry run).
+     * Empty also where the adapter cannot search.
+     */
+    default Optional<CrmEntityRef> findClientByPhone(Installation installation, String phone) {
+        return Optional.empty();
+    }
 }

@@ -5,6 +5,7 @@ import io.micronaut.data.annotation.Query;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
 import io.micronaut.data.repository.GenericRepository;
+import java.util.List;
 import java.util.Optional;
 
 @JdbcRepository(dialect = Dialect.MYSQL)
@@ -12,6 +13,12 @@ public interface UserMappingRepository extends GenericRepository<UserMapping, Lo
 
     @Query("SELECT * FROM user_mapping WHERE installation_id = :installationId AND crm_user_id = :crmUserId")
     Optional<UserMapping> findByCrmUser(long installationId, String crmUserId);
+
+    @Query("SELECT * FROM user_mapping WHERE installation_id = :installationId ORDER BY crm_user_name, crm_user_id")
+    List<UserMapping> findByInstallation(long installationId);
+
+    @Query("DELETE FROM user_mapping WHERE installation_id = :installationId AND crm_user_id = :crmUserId")
+    int delete(long installationId, String crmUserId);
 
     @Query("""
             INSERT INTO user_mapping (installation_id, crm_user_id, crm_user_name, pact_user_id, pact_user_name, source)

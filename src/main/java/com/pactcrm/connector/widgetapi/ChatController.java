@@ -3,10 +3,16 @@ package com.pactcrm.connector.widgetapi;
 import com.pactcrm.connector.chat.MessageLinkRepository;
 import com.pactcrm.connector.chat.StartChatUseCase;
 import com.pactcrm.connector.installation.Installation;
-import com.pactcrm.connector.installation.InstallationRepository;
+import com.pactcrm.connector.crm.CrmEntity;
+import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
-import com.pactcrm.connector.security.SessionTokens.Session;
+import com.pactcrm.connector.quickreply.QuickReplyTemplate;
+import com.pactcrm.connector.quickreply.QuickReplyTemplateRepository;
+import com.pactcrm.connector.quickreply.QuickReplyText;
+import com.pactcrm.connector.widgetapi.CardConversations.Conversation;
+import com.pactcrm.connector.widgetapi.WidgetAuth.Caller;
 import com.pactcrm.connector.sync.outbox.OutboxCommand;
 import com.pactcrm.connector.sync.outbox.OutboxRepository;
 import io.micronaut.context.annotation.Value;
@@ -15,13 +21,17 @@ import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * "Write first" from a CRM card. The message goes through the outbox (rate limits, retries, exactly
@@ -32,10 +42,17 @@ import java.util.List;
 @ExecuteOn(TaskExecutors.BLOCKING)
 class ChatController {
 
-    /** What the card sends. Exactly one of phone and nickname; WABA needs a template. */
+    /**
+     * What the card sends. Exactly one of phone and nickname; WABA needs a template ({@code wabaTemplateId} is
+     * the template's {@code waba_id}); {@code quickReplyId} stands for a text the server fills in.
+     */
     record StartChatRequest(String requestId, String entityType, String entityId, String provider,
                             @Nullable String phone, @Nullable String nickname, @Nullable String text,
-                            @Nullable Long wabaTemplateId, @Nullable List<String> substitutions) {
+                            @Nullable Long wabaTemplateId, @Nullable List<String> substitutions,
+                            @Nullable Long quickReplyId) {
+    }
+
+    record ChatList(List<Conversation> conversations) {
     }
 
     /** {@code status}: sent (Pact accepted it), queued (still waiting), or failed with {@code reason}. */
@@ -43,47 +60,72 @@ class ChatController {
     }
 
     private final WidgetAuth auth;
-    private final InstallationRepository installations;
+    private final CardConversations conversations;
+    private final QuickReplyTemplateRepository quickReplies;
+    private final WidgetSettings settings;
+    private final Map<CrmKind, CrmGateway> gateways = new EnumMap<>(CrmKind.class);
     private final StartChatUseCase startChat;
     private final OutboxRepository commands;
     private final MessageLinkRepository messages;
     private final Duration wait;
 
-    ChatController(WidgetAuth auth, InstallationRepository installations, StartChatUseCase startChat,
+    ChatController(WidgetAuth auth, CardConversations conversations, QuickReplyTemplateRepository quickReplies,
+                   WidgetSettings settings, List<CrmGateway> gateways, StartChatUseCase startChat,
                    OutboxRepository commands, MessageLinkRepository messages,
                    @Value("${connector.chats.wait:8s}") Duration wait) {
         this.auth = auth;
-        this.installations = installations;
+        this.conversations = conversations;
+        this.quickReplies = quickReplies;
+        this.settings = settings;
+        gateways.forEach(g -> this.gateways.put(g.crm(), g));
         this.startChat = startChat;
         this.commands = commands;
         this.messages = messages;
         this.wait = wait;
     }
 
+    /** The card's chats alone (no CRM call): what the card polls to follow the status icons. */
+    @Get
+    ChatList list(@Nullable @Header("Authorization") String authorization, @Nullable @Header("Origin") String origin,
+                  @QueryValue String entityType, @QueryValue String entityId) {
+        Caller caller = auth.caller(authorization, origin);
+        CardEntities.requireValid(entityType, entityId);
+        return new ChatList(conversations.of(caller.installation().id(), entityType, entityId));
+    }
+
     @Post
     HttpResponse<StartChatResponse> start(@Nullable @Header("Authorization") String authorization,
                                           @Nullable @Header("Origin") String origin,
                                           @Body StartChatRequest request) {
-        Session session = auth.require(authorization);
-        Installation installation = installations.findById(session.installationId()).filter(Installation::active)
-                .orElseThrow(() -> new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "the connector is not active here"));
-        auth.requireOrigin(origin, installation);
+        Caller caller = auth.caller(authorization, origin);
+        Installation installation = caller.installation();
         if (request.requestId() == null || request.requestId().isBlank() || request.requestId().length() > 100) {
             throw ProblemException.badRequest("requestId is required (at most 100 characters)");
         }
         CardEntities.requireValid(request.entityType(), request.entityId());
-        startChat.start(installation, request.requestId(), request.entityType(), request.entityId(), toPact(request));
+        String text = request.quickReplyId() != null && (request.text() == null || request.text().isBlank())
+                ? quickReplyText(caller, request) : request.text();
+        startChat.start(installation, request.requestId(), request.entityType(), request.entityId(), toPact(request, text));
         return awaitResult(installation.id(), request.requestId());
     }
 
-    private static PactWriteFirstRequest toPact(StartChatRequest r) {
+    private String quickReplyText(Caller caller, StartChatRequest request) {
+        QuickReplyTemplate template = quickReplies.find(caller.installation().id(), request.quickReplyId())
+                .orElseThrow(() -> ProblemException.badRequest("there is no quick reply " + request.quickReplyId()));
+        CrmGateway gateway = gateways.get(caller.installation().crm());
+        String contactName = gateway == null ? null : gateway.entity(caller.installation(), request.entityType(),
+                request.entityId()).map(CrmEntity::name).orElse(null);
+        return QuickReplyText.fill(template.body(), contactName, settings.userName(caller));
+    }
+
+    private static PactWriteFirstRequest toPact(StartChatRequest r, String text) {
         String phone = r.phone() == null || r.phone().isBlank() ? null : r.phone().replaceAll("\\D", "");
         if (r.phone() != null && !r.phone().isBlank() && (phone.length() < 10 || phone.length() > 15)) {
             throw ProblemException.badRequest("'" + r.phone() + "' is not a phone number: use the international format, "
                     + "country code first, e.g. +55 11 98765-4321");
         }
         try {
-            return new PactWriteFirstRequest(r.provider(), phone, r.nickname(), r.text(), r.wabaTemplateId(),
+            return new PactWriteFirstRequest(r.provider(), phone, r.nickname(), text, r.wabaTemplateId(),
                     r.substitutions(), null);
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());

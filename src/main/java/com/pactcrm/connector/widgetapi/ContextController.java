@@ -1,17 +1,18 @@
 package com.pactcrm.connector.widgetapi;
 
-import com.pactcrm.connector.chat.ConversationLink;
-import com.pactcrm.connector.chat.ConversationLinkRepository;
-import com.pactcrm.connector.chat.MessageLinkRepository;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmGateway;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
-import com.pactcrm.connector.installation.InstallationRepository;
+import com.pactcrm.connector.installation.InstallationHealth;
+import com.pactcrm.connector.installation.InstallationHealthRepository;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
-import com.pactcrm.connector.security.SessionTokens.Session;
+import com.pactcrm.connector.quickreply.QuickReplyTemplateRepository;
+import com.pactcrm.connector.quickreply.QuickReplyText;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.widgetapi.CardConversations.Conversation;
+import com.pactcrm.connector.widgetapi.WidgetAuth.Caller;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
@@ -20,67 +21,92 @@ import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
-import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What the card shows: the entity's name and phones (read from the CRM), its Pact conversations with
- * their latest message and its status icon, and the channels Pact lets a manager write first on.
+ * their latest messages and status icons, the channels a manager can write first on, the quick replies
+ * with their variables already filled for this client and user, the caller and the page language.
  */
 @Controller("/api/v1/context")
 @ExecuteOn(TaskExecutors.BLOCKING)
 class ContextController {
 
-    record Context(Entity entity, List<Conversation> conversations, List<String> channels, List<Object> templates) {
+    record Context(Entity entity, List<Conversation> conversations, List<String> channels, List<QuickReply> templates,
+                   User user, String language) {
     }
 
     /** {@code available} is false when the CRM could not be read just now (the rest still shows). */
     record Entity(String type, String id, String name, List<String> phones, boolean available) {
     }
 
-    record Conversation(long conversationId, String provider, String contact, String operationalState,
-                        String repliedState, LastMessage lastMessage) {
+    /** A quick reply; {@code text} is the body with {@code {{contact.name}}} and {@code {{user.name}}} filled. */
+    record QuickReply(long id, String title, String text) {
     }
 
-    record LastMessage(long messageId, boolean income, String text, String status, String icon, String details,
-                       Instant at) {
+    record User(String id, String name, boolean admin) {
     }
 
     /** Writing first is possible only on these (Pact's "Messages" help page). */
-    private static final List<String> WRITE_FIRST_CHANNELS = List.of(PactWriteFirstRequest.WHATSAPP,
+    static final List<String> WRITE_FIRST_CHANNELS = List.of(PactWriteFirstRequest.WHATSAPP,
             PactWriteFirstRequest.WHATSAPP_BUSINESS, PactWriteFirstRequest.TELEGRAM_PERSONAL);
+    private static final Set<String> UNUSABLE_CHANNEL_STATES = Set.of("DISABLED", "DELETED");
     private static final Logger LOG = LoggerFactory.getLogger(ContextController.class);
 
     private final WidgetAuth auth;
-    private final InstallationRepository installations;
-    private final ConversationLinkRepository conversations;
-    private final MessageLinkRepository messages;
+    private final CardConversations conversations;
+    private final QuickReplyTemplateRepository templates;
+    private final InstallationHealthRepository health;
+    private final WidgetSettings settings;
     private final Map<CrmKind, CrmGateway> gateways = new EnumMap<>(CrmKind.class);
 
-    ContextController(WidgetAuth auth, InstallationRepository installations, ConversationLinkRepository conversations,
-                      MessageLinkRepository messages, List<CrmGateway> gateways) {
+    ContextController(WidgetAuth auth, CardConversations conversations, QuickReplyTemplateRepository templates,
+                      InstallationHealthRepository health, WidgetSettings settings, List<CrmGateway> gateways) {
         this.auth = auth;
-        this.installations = installations;
         this.conversations = conversations;
-        this.messages = messages;
+        this.templates = templates;
+        this.health = health;
+        this.settings = settings;
         gateways.forEach(g -> this.gateways.put(g.crm(), g));
     }
 
     @Get
     Context context(@Nullable @Header("Authorization") String authorization, @Nullable @Header("Origin") String origin,
                     @QueryValue String entityType, @QueryValue String entityId) {
-        Session session = auth.require(authorization);
+        Caller caller = auth.caller(authorization, origin);
         CardEntities.requireValid(entityType, entityId);
-        Installation installation = installations.findById(session.installationId()).filter(Installation::active)
-                .orElseThrow(() -> new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "the connector is not active here"));
-        auth.requireOrigin(origin, installation);
-        List<Conversation> linked = conversations.findByEntity(installation.id(), entityType, entityId).stream()
-                .map(link -> conversation(installation, link)).toList();
-        return new Context(entity(installation, entityType, entityId), linked, WRITE_FIRST_CHANNELS, List.of());
+        Installation installation = caller.installation();
+        Entity entity = entity(installation, entityType, entityId);
+        String userName = settings.userName(caller);
+        List<QuickReply> replies = templates.findByInstallation(installation.id()).stream()
+                .map(t -> new QuickReply(t.id(), t.title(), QuickReplyText.fill(t.body(), entity.name(), userName)))
+                .toList();
+        return new Context(entity, conversations.of(installation.id(), entityType, entityId), channels(installation),
+                replies, new User(caller.session().crmUserId(), userName, caller.session().admin()),
+                settings.language(installation));
+    }
+
+    /**
+     * The write-first channels the Pact company has. Pact's webhooks tell us its channels (auths) and their
+     * state; until one arrived we cannot know, and offer every write-first channel.
+     */
+    private List<String> channels(Installation installation) {
+        List<String[]> known = health.findByInstallationId(installation.id()).stream()
+                .filter(h -> h.component().startsWith("PACT_CHANNEL:") && h.detail() != null)
+                .map((InstallationHealth h) -> new String[] {h.detail().split(" ", 2)[0], h.state().toUpperCase(Locale.ROOT)})
+                .toList();
+        if (known.isEmpty()) {
+            return WRITE_FIRST_CHANNELS;
+        }
+        return WRITE_FIRST_CHANNELS.stream()
+                .filter(p -> known.stream().anyMatch(k -> k[0].equals(p) && !UNUSABLE_CHANNEL_STATES.contains(k[1])))
+                .toList();
     }
 
     private Entity entity(Installation installation, String entityType, String entityId) {
@@ -95,15 +121,5 @@ class ContextController {
             LOG.warn("event=context_crm_unavailable entity={}:{} error={}", entityType, entityId, e.getMessage());
             return new Entity(entityType, entityId, null, List.of(), false);
         }
-    }
-
-    private Conversation conversation(Installation installation, ConversationLink link) {
-        LastMessage last = messages.latestInConversation(installation.id(), link.pactConversationId())
-                .map(m -> new LastMessage(m.pactMessageId(), m.income(), m.textPreview(), m.status().name(),
-                        m.status().icon(), m.statusDetails(), m.pactCreatedAt() != null ? m.pactCreatedAt() : m.createdAt()))
-                .orElse(null);
-        return new Conversation(link.pactConversationId(), link.provider(),
-                link.senderName() != null ? link.senderName() : link.senderPublicId(), link.operationalState(),
-                link.repliedState(), last);
     }
 }

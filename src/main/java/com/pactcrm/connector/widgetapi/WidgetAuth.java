@@ -6,6 +6,7 @@ import com.pactcrm.connector.security.SessionTokens;
 import com.pactcrm.connector.security.SessionTokens.Session;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
+import com.pactcrm.connector.installation.InstallationRepository;
 import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
 import java.net.URI;
@@ -18,12 +19,40 @@ import java.net.URI;
 @Singleton
 class WidgetAuth {
 
+    /** The session and its installation, both checked. */
+    record Caller(Session session, Installation installation) {
+    }
+
     private final SessionTokens sessions;
+    private final InstallationRepository installations;
     private final String ownOrigin;
 
-    WidgetAuth(SessionTokens sessions, @Value("${connector.public-url}") String publicUrl) {
+    WidgetAuth(SessionTokens sessions, InstallationRepository installations,
+               @Value("${connector.public-url}") String publicUrl) {
         this.sessions = sessions;
+        this.installations = installations;
         this.ownOrigin = originOf(publicUrl);
+    }
+
+    /** A valid session of an active installation, called from that installation's pages. */
+    Caller caller(@Nullable String authorization, @Nullable String origin) {
+        Session session = require(authorization);
+        Installation installation = installations.findById(session.installationId()).filter(Installation::active)
+                .orElseThrow(() -> new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "the connector is not active here"));
+        requireOrigin(origin, installation);
+        return new Caller(session, installation);
+    }
+
+    /**
+     * As {@link #caller} for a CRM administrator: every settings endpoint checks this on the server,
+     * whatever the page shows.
+     */
+    Caller admin(@Nullable String authorization, @Nullable String origin) {
+        Session session = require(authorization);
+        if (!session.admin()) {
+            throw new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "only CRM administrators can see or change the settings");
+        }
+        return caller(authorization, origin);
     }
 
     /** @throws ProblemException 403 when a browser sent the call from another account's page */

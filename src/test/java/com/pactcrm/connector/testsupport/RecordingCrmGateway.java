@@ -3,6 +3,7 @@ package com.pactcrm.connector.testsupport;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmEntityRef;
 import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.CrmUser;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
 import com.pactcrm.connector.crm.TimelineEntry;
 import com.pactcrm.connector.installation.CrmKind;
@@ -25,8 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Test double of a CRM behind the {@link CrmGateway} port, standing in for amoCRM unless a test sets
  * {@code test.crm-double=false} to run the real adapter against a WireMock amoCRM: it keeps a timeline per entity where a
- * status entry is edited in place, records every call and batch size, and finds or creates contacts
- * by phone.
+ * status entry is edited in place, records every call and batch size, finds or creates contacts
+ * by phone, and lists two users.
  */
 @Singleton
 @Requires(env = "test")
@@ -37,6 +38,10 @@ public class RecordingCrmGateway implements CrmGateway {
     /** One entry in an entity's timeline, as the CRM would show it. */
     public record Entry(String id, String entityType, String entityId, String text, int edits) {
     }
+
+    /** The account's users: Ana and Bruno, as the admin's user mapping lists them. */
+    public static final List<CrmUser> USERS = List.of(new CrmUser("8123456", "Ana Souza", "ana@loja.example"),
+            new CrmUser("8123457", "Bruno Lima", "bruno@loja.example"));
 
     private final AtomicLong ids = new AtomicLong(1000);
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -85,6 +90,21 @@ public class RecordingCrmGateway implements CrmGateway {
             createdContacts.add(id);
             return new CrmEntityRef("contact", id);
         });
+    }
+
+    @Override
+    public List<CrmUser> users(Installation installation) {
+        return USERS;
+    }
+
+    @Override
+    public Optional<CrmEntityRef> findClientByPhone(Installation installation, String phone) {
+        return Optional.ofNullable(contactsByPhone.get(installation.id() + ":" + phone));
+    }
+
+    /** A contact the CRM already knows (no creation recorded). */
+    public void knowContact(Installation installation, String phone, String contactId) {
+        contactsByPhone.put(installation.id() + ":" + phone, new CrmEntityRef("contact", contactId));
     }
 
     public List<Entry> timeline(String entityType, String entityId) {

@@ -9,10 +9,13 @@ import com.pactcrm.connector.amocrm.client.dto.AmoCrmNewNote;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNote;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteType;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteUpdate;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmPage;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmUser;
 import com.pactcrm.connector.amocrm.oauth.AmoCrmTokenService;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmEntityRef;
 import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.CrmUser;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
 import com.pactcrm.connector.crm.TimelineEntry;
 import com.pactcrm.connector.installation.CrmKind;
@@ -49,6 +52,8 @@ public class AmoCrmGateway implements CrmGateway {
     private static final int MAX_CONTACTS_READ = 3;
     /** How far back an unanswered note write is looked for; the relay retries within minutes, not days. */
     private static final Duration NOTE_LOOKUP_WINDOW = Duration.ofDays(2);
+    /** 250 users a page: ten pages cover any account that maps users by hand. */
+    private static final int MAX_USER_PAGES = 10;
     private static final Logger LOG = LoggerFactory.getLogger(AmoCrmGateway.class);
 
     private final AmoCrmApiClient api;
@@ -245,6 +250,28 @@ public class AmoCrmGateway implements CrmGateway {
             LOG.warn("event=amocrm_lead_not_created contact={} error={}", contactId, e.getMessage());
             return new CrmEntityRef("contact", Long.toString(contactId));
         }
+    }
+
+    @Override
+    public List<CrmUser> users(Installation installation) {
+        return withFreshToken(installation, account -> {
+            List<CrmUser> users = new ArrayList<>();
+            for (int page = 1; page <= MAX_USER_PAGES; page++) {
+                AmoCrmPage<AmoCrmUser> found = api.users(account, page);
+                found.items().stream().filter(AmoCrmUser::active)
+                        .forEach(u -> users.add(new CrmUser(Long.toString(u.id()), u.name(), u.email())));
+                if (!found.hasNext()) {
+                    break;
+                }
+            }
+            return users;
+        });
+    }
+
+    @Override
+    public Optional<CrmEntityRef> findClientByPhone(Installation installation, String phone) {
+        return withFreshToken(installation, account -> api.searchContacts(account, phone).stream().findFirst()
+                .map(c -> new CrmEntityRef("contact", Long.toString(c.id()))));
     }
 
     /**
