@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.pactcrm.connector.bitrix24.Bitrix24Fake;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.HookKeys;
 import com.pactcrm.connector.installation.Installation;
@@ -75,6 +76,11 @@ class ThreeReplicasTest {
     /** One amoCRM for every account; each account calls it under a host of its own (127.0.0.x), as real accounts do. */
     static final AmoCrmFake AMO = AmoCrmFake.start();
     static final PactFake PACT = PactFake.start();
+    /** One Bitrix24 portal beside the amoCRM accounts, with a tight leaky bucket so that the load presses on it. */
+    static final Bitrix24Fake B24 = Bitrix24Fake.running();
+    static final int B24_BURST = 3;
+    static final int B24_DRAIN_PER_SECOND = 1;
+    static final List<String> B24_DEALS = List.of("8101", "8102");
 
     @Inject
     InstallationRepository installations;
@@ -90,10 +96,14 @@ class ThreeReplicasTest {
     record Webhook(String path, String contentType, String body) {
     }
 
+    record Portal(Installation installation, String pactToken, Map<Long, String> dealByConversation) {
+    }
+
     @AfterAll
     void stop() {
         AMO.stop();
         PACT.stop();
+        B24.shutdown();
     }
 
     @Test
@@ -102,11 +112,6 @@ class ThreeReplicasTest {
         for (int i = 0; i < INSTALLATIONS; i++) {
             accounts.add(account(i));
         }
-        PACT.setLimit("send", PACT_LIMIT_PER_SECOND + "/1s");
-        PACT.setLimit("default", PACT_LIMIT_PER_SECOND + "/1s");
-        List<Webhook> webhooks = webhooks(accounts);
-        int distinctEvents = webhooks.size() / 2 + accounts.size() * CONVERSATIONS * COMMENTS / 2;
-
         List<ServiceProcess> started = new CopyOnWriteArrayList<>();
         try {
             List<CompletableFuture<ServiceProcess>> starting = List.of("a", "b", "c").stream()
@@ -118,6 +123,14 @@ class ThreeReplicasTest {
                 live.add(started.get(started.size() - 1).baseUrl());
             }
             ServiceProcess victim = started.get(1);
+            Portal portal = installPortal(started.get(0).baseUrl());
+            PACT.setLimit("send", PACT_LIMIT_PER_SECOND + "/1s");
+            PACT.setLimit("default", PACT_LIMIT_PER_SECOND + "/1s");
+            List<Webhook> webhooks = webhooks(accounts);
+            webhooks.addAll(webhooks(portal));
+            Collections.shuffle(webhooks, new Random(20261124));
+            int distinctEvents = new java.util.HashSet<>(webhooks).size();
+            int installations = INSTALLATIONS + 1;
 
             AtomicInteger accepted = new AtomicInteger();
             AtomicInteger resent = new AtomicInteger();
@@ -130,7 +143,7 @@ class ThreeReplicasTest {
             live.remove(victim.baseUrl());
             Instant killedAt = Instant.now();
             victim.kill9();
-            Duration takeover = awaitTakeover("replica-b-");
+            Duration takeover = awaitTakeover("replica-b-", installations);
             ServiceProcess restarted = ServiceProcess.start("replica-b-again", config("b-again"));
             started.add(restarted);
             live.add(restarted.baseUrl());
@@ -168,15 +181,29 @@ class ThreeReplicasTest {
                     assertTrue(comments >= 1 && comments <= COMMENTS, "comments of conversation " + conversation + ": " + comments);
                 }
             }
+            for (Map.Entry<Long, String> link : portal.dealByConversation().entrySet()) {
+                long comments = PACT.calls().stream().filter(c -> "note".equals(c.endpoint())
+                        && c.path().endsWith("/conversations/" + link.getKey() + "/note")).count();
+                assertTrue(comments >= 1 && comments <= COMMENTS, "comments of conversation " + link.getKey() + ": " + comments);
+            }
+            maxPactRate = Math.max(maxPactRate, PACT.maxCallsInAnyWindowForToken(portal.pactToken(), "default", Duration.ofSeconds(1)));
+            Map<String, Long> timelinePerMessage = timelinePerMessage();
+            assertEquals(B24_DEALS.size() * MESSAGES, timelinePerMessage.size(), "one timeline comment per message");
+            assertTrue(timelinePerMessage.values().stream().allMatch(n -> n == 1), "none twice: " + timelinePerMessage);
+            double b24Peak = peakBucketLevel(B24.calls());
+            assertTrue(b24Peak <= B24_BURST + 1, "the portal's leaky bucket never overflowed: " + b24Peak);
             assertTrue(maxAmoRate <= AMO_LIMIT_PER_SECOND, "amoCRM calls per account per second: " + maxAmoRate);
             assertTrue(maxPactRate <= PACT_LIMIT_PER_SECOND, "Pact calls per token per second: " + maxPactRate);
             assertEquals(0, PACT.rateLimitedCount("default") + PACT.rateLimitedCount("send"), "Pact never had to refuse a call");
             assertTrue(takeover.compareTo(LEASE_TTL.plus(RENEW.multipliedBy(4))) <= 0, "taken over within the lease time: " + takeover);
-            System.out.printf("three replicas: events=%d (each processed once; duplicates 0, lost 0), webhooks posted=%d, "
-                            + "re-sent after the kill=%d, amoCRM notes=%d (duplicates %d), max amoCRM calls/s per account=%d (limit %d), "
-                            + "max Pact calls/s per token=%d (limit %d), lease takeover=%d ms after kill -9 (ttl %d ms), killed at %s%n",
-                    distinctEvents, webhooks.size(), resent.get(), notesPerMessage.size(), duplicateNotes, maxAmoRate,
-                    AMO_LIMIT_PER_SECOND, maxPactRate, PACT_LIMIT_PER_SECOND, takeover.toMillis(), LEASE_TTL.toMillis(), killedAt);
+            System.out.printf("three replicas: installations=%d (%d amoCRM, 1 Bitrix24), events=%d (each processed once; "
+                            + "duplicates 0, lost 0), webhooks posted=%d, re-sent after the kill=%d, amoCRM notes=%d and Bitrix24 "
+                            + "timeline comments=%d (duplicates 0), max amoCRM calls/s per account=%d (limit %d), max Pact calls/s "
+                            + "per token=%d (limit %d), Bitrix24 bucket peak=%.1f (burst %d), lease takeover=%d ms after kill -9 "
+                            + "(ttl %d ms), killed at %s%n",
+                    installations, INSTALLATIONS, distinctEvents, webhooks.size(), resent.get(), notesPerMessage.size(),
+                    timelinePerMessage.size(), maxAmoRate, AMO_LIMIT_PER_SECOND, maxPactRate, PACT_LIMIT_PER_SECOND, b24Peak,
+                    B24_BURST, takeover.toMillis(), LEASE_TTL.toMillis(), killedAt);
         } finally {
             for (ServiceProcess s : started) {
                 s.stopQuietly();
@@ -202,10 +229,16 @@ class ThreeReplicasTest {
         c.put("connector.rate-limits.amocrm.default", AMO_LIMIT_PER_SECOND + "/1s");
         c.put("connector.rate-limits.pact.default", PACT_LIMIT_PER_SECOND + "/1s");
         c.put("connector.rate-limits.pact.send", PACT_LIMIT_PER_SECOND + "/1s");
+        c.put("connector.bitrix24.client-id", Bitrix24Fake.CLIENT_ID);
+        c.put("connector.bitrix24.client-secret", Bitrix24Fake.CLIENT_SECRET);
+        c.put("connector.bitrix24.oauth-url", B24.oauthUrl());
+        c.put("connector.bitrix24.scheme", "http");
+        c.put("connector.bitrix24.burst", Integer.toString(B24_BURST));
+        c.put("connector.bitrix24.drain-per-second", Integer.toString(B24_DRAIN_PER_SECOND));
         c.put("connector.lease.ttl", LEASE_TTL.toMillis() + "ms");
         c.put("connector.lease.renew-every", RENEW.toMillis() + "ms");
-        // The longest rate window here is one second.
-        c.put("connector.lease.takeover-quiet", "1s");
+        // Long enough for the portal's bucket to drain from full; the other windows here are one second.
+        c.put("connector.lease.takeover-quiet", (B24_BURST / B24_DRAIN_PER_SECOND) + "s");
         c.put("connector.relay.lease", "10s");
         c.put("connector.relay.reap-every", "1s");
         c.put("connector.dispatcher.lease", "5s");
@@ -253,8 +286,8 @@ class ThreeReplicasTest {
 
     /**
      * Per conversation: messages sent from Pact with their statuses (each Pact webhook delivered twice, as
-     * Pact's retries do), and notes people write on the lead in amoCRM. Shuffled: order across accounts is
-     * anyone's guess, and a status may arrive before the message it belongs to.
+     * Pact's retries do), and notes people write on the lead in amoCRM. The caller shuffles them all: order
+     * across accounts is anyone's guess, and a status may arrive before the message it belongs to.
      */
     private List<Webhook> webhooks(List<Account> accounts) throws Exception {
         List<Webhook> all = new ArrayList<>();
@@ -279,7 +312,6 @@ class ThreeReplicasTest {
                 }
             }
         }
-        Collections.shuffle(all, new Random(20261124));
         return all;
     }
 
@@ -302,8 +334,7 @@ class ThreeReplicasTest {
         f.put(n + "[last_modified]", "1763635200");
         f.put("account[subdomain]", "acme" + account);
         f.put("account[id]", account);
-        return f.entrySet().stream().map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
-                + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
+        return form(f);
     }
 
     /** Round robin over the live instances; a refused or failed delivery is sent again to the next one, as the senders retry. */
@@ -332,12 +363,112 @@ class ThreeReplicasTest {
     }
 
     /** Time from now until no live lease is held by the dead instance and every installation has a live lease. */
-    private Duration awaitTakeover(String deadPrefix) {
+    private Duration awaitTakeover(String deadPrefix, int installations) {
         long start = System.nanoTime();
         await().atMost(LEASE_TTL.multipliedBy(5)).pollInterval(Duration.ofMillis(50)).until(() ->
                 sql.count("SELECT COUNT(*) FROM installation_lease WHERE lease_until > NOW(3) AND owner NOT LIKE ?", deadPrefix + "%")
-                        == INSTALLATIONS);
+                        == installations);
         return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /**
+     * The Bitrix24 portal, installed through one replica's installer frame as Bitrix24 does it, then connected
+     * to Pact; two deals each linked to a Pact conversation.
+     */
+    private Portal installPortal(String replica) throws Exception {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("AUTH_ID", "b24-installer-frame-token");
+        form.put("AUTH_EXPIRES", "3600");
+        form.put("REFRESH_ID", B24.currentRefreshToken());
+        form.put("member_id", Bitrix24Fake.MEMBER_ID);
+        form.put("status", "L");
+        form.put("PLACEMENT", "DEFAULT");
+        form.put("PLACEMENT_OPTIONS", "{\"any\":\"5/\"}");
+        form.put("APPLICATION_TOKEN", Bitrix24Fake.APPLICATION_TOKEN);
+        form.put("APPLICATION_SCOPE", "crm,user,placement,event");
+        HttpResponse<String> installed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(replica + "/bitrix24/install?DOMAIN=" + B24.host() + "&PROTOCOL=0&LANG=br&APP_SID=9f8e7d6c"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form(form))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, installed.statusCode(), installed.body());
+        Installation installation = installations.findByCrmAndCrmAccountId(CrmKind.BITRIX24, Bitrix24Fake.MEMBER_ID).orElseThrow();
+        String pactToken = "pact-replicas-b24-" + UUID.randomUUID();
+        sql.update("UPDATE installation SET pact_company_id = 1, pact_token_enc = ? WHERE id = ?", cipher.encrypt(pactToken),
+                installation.id());
+        Map<Long, String> deals = new LinkedHashMap<>();
+        for (int j = 0; j < B24_DEALS.size(); j++) {
+            String deal = B24_DEALS.get(j);
+            B24.putDeal(deal, "9001", "7");
+            long conversation = writeFirst(pactToken, "55219" + String.format("%08d", j));
+            deals.put(conversation, deal);
+            sql.update("INSERT INTO conversation_link (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id) "
+                    + "VALUES (?, ?, 'deal', ?)", installation.id(), conversation, deal);
+        }
+        return new Portal(installation, pactToken, deals);
+    }
+
+    /**
+     * For the portal: Pact statuses of messages in the deals' conversations (each delivered twice), comments
+     * people write in the deals (ONCRMTIMELINECOMMENTADD carries only the id) and a deal update.
+     */
+    private List<Webhook> webhooks(Portal portal) throws Exception {
+        List<Webhook> all = new ArrayList<>();
+        long messageId = 6_500_000_000L;
+        String pactPath = "/pact/webhooks/" + portal.installation().pactHookKey();
+        for (Map.Entry<Long, String> link : portal.dealByConversation().entrySet()) {
+            for (int m = 0; m < MESSAGES; m++) {
+                messageId++;
+                for (String fixture : List.of("message-create-outgoing", "message-update-delivered", "message-update-read")) {
+                    ObjectNode body = (ObjectNode) JSON.readTree(PactWebhooks.message(fixture, messageId, link.getKey()));
+                    ((ObjectNode) body.get("object")).put("message", "replicas-" + messageId);
+                    String json = JSON.writeValueAsString(body);
+                    all.add(new Webhook(pactPath, "application/json", json));
+                    all.add(new Webhook(pactPath, "application/json", json));
+                }
+            }
+            for (int k = 0; k < COMMENTS; k++) {
+                long comment = B24.personComment("deal", link.getValue(), "7", "Cliente pediu retorno " + link.getValue() + "-" + k);
+                all.add(new Webhook("/bitrix24/events", "application/x-www-form-urlencoded",
+                        Bitrix24Fake.event("timeline-comment-add", Long.toString(comment))));
+            }
+            all.add(new Webhook("/bitrix24/events", "application/x-www-form-urlencoded",
+                    Bitrix24Fake.event("deal-update", link.getValue())));
+        }
+        return all;
+    }
+
+    /** How many timeline comments each message has in the portal's deals. */
+    private static Map<String, Long> timelinePerMessage() {
+        Map<String, Long> count = new LinkedHashMap<>();
+        for (Bitrix24Fake.Comment comment : B24.comments()) {
+            int at = comment.text().indexOf("replicas-");
+            if (at >= 0) {
+                int end = comment.text().indexOf('”', at);
+                count.merge(comment.text().substring(at, end < 0 ? comment.text().length() : end), 1L, Long::sum);
+            }
+        }
+        return count;
+    }
+
+    /** Replays the portal's leaky bucket over the requests it received; @return the highest level reached. */
+    private static double peakBucketLevel(List<Bitrix24Fake.Call> calls) {
+        double level = 0;
+        double peak = 0;
+        Instant previous = null;
+        for (Bitrix24Fake.Call call : calls.stream().sorted(java.util.Comparator.comparing(Bitrix24Fake.Call::at)).toList()) {
+            if (previous != null) {
+                level = Math.max(0, level - Duration.between(previous, call.at()).toNanos() / 1e9 * B24_DRAIN_PER_SECOND);
+            }
+            level += 1;
+            peak = Math.max(peak, level);
+            previous = call.at();
+        }
+        return peak;
+    }
+
+    private static String form(Map<String, String> fields) {
+        return fields.entrySet().stream().map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
     }
 
     /** How many notes each message has in the leads' timelines at amoCRM (by the message's unique text). */
