@@ -45,14 +45,11 @@ class GracefulShutdownTest {
     @Test
     void sigtermDuringLoadDrainsReleasesItsLeasesAndLosesNothing() throws Exception {
         Installation installation = installations.amoCrm(null);
-        Map<String, String> config = Map.of(
-                "datasources.default.url", sql.jdbcUrl(),
-                "datasources.default.username", "root",
-                "connector.encryption-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        Map<String, String> config = ServiceProcess.onDatabase(sql.jdbcUrl(), Map.of(
                 "connector.dispatcher.threads", "2",
                 "connector.dispatcher.batch-size", "20",
                 "connector.shutdown-grace", "5s",
-                "micronaut.lifecycle.graceful-shutdown.grace-period", GRACE.toSeconds() + "s");
+                "micronaut.lifecycle.graceful-shutdown.grace-period", GRACE.toSeconds() + "s"));
         List<String> bodies = new ArrayList<>();
         for (int i = 0; i < EVENTS; i++) {
             bodies.add(PactWebhooks.message(i % 2 == 0 ? "message-update-delivered" : "message-update-read",

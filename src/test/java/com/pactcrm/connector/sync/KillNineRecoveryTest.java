@@ -41,14 +41,11 @@ class KillNineRecoveryTest {
     @Test
     void killNineInTheMiddleOfProcessingLosesNothingAndProcessesNothingTwice() throws Exception {
         Installation installation = installations.amoCrm(null);
-        Map<String, String> config = Map.of(
-                "datasources.default.url", sql.jdbcUrl(),
-                "datasources.default.username", "root",
-                "connector.encryption-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        Map<String, String> config = ServiceProcess.onDatabase(sql.jdbcUrl(), Map.of(
                 "connector.dispatcher.lease", "3s",
                 "connector.dispatcher.reap-every", "1s",
                 "connector.dispatcher.threads", "2",
-                "connector.dispatcher.batch-size", "20");
+                "connector.dispatcher.batch-size", "20"));
         List<String> bodies = new ArrayList<>();
         for (int i = 0; i < 3000; i++) {
             bodies.add(PactWebhooks.message(i % 2 == 0 ? "message-update-delivered" : "message-update-read",

@@ -24,6 +24,19 @@ public final class ServiceProcess {
         this.port = port;
     }
 
+    /**
+     * The properties every separate service process of a test needs: the test's own database (the embedded
+     * server, as root) and the test encryption key, so it reads what the test wrote; plus {@code more}.
+     */
+    public static Map<String, String> onDatabase(String jdbcUrl, Map<String, String> more) {
+        Map<String, String> properties = new java.util.LinkedHashMap<>();
+        properties.put("datasources.default.url", jdbcUrl);
+        properties.put("datasources.default.username", "root");
+        properties.put("connector.encryption-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+        properties.putAll(more);
+        return properties;
+    }
+
     public static ServiceProcess start(String name, Map<String, String> properties) {
         int port = freePort();
         List<String> command = new ArrayList<>();

@@ -18,6 +18,7 @@ import com.pactcrm.connector.crm.CrmGateway;
 import com.pactcrm.connector.crm.CrmUser;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
 import com.pactcrm.connector.crm.TimelineEntry;
+import com.pactcrm.connector.crm.TimelineTexts;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationSettings;
@@ -120,7 +121,7 @@ public class AmoCrmGateway implements CrmGateway {
                 List<AmoCrmNote> notes = new ArrayList<>(api.recentNotes(account, entity, Long.parseLong(entityId),
                         AmoCrmNoteType.SERVICE_MESSAGE, since));
                 for (int i : candidates) {
-                    String text = AmoCrmTimelineNotes.textOf(entries.get(i));
+                    String text = TimelineTexts.textOf(entries.get(i));
                     notes.stream().filter(n -> text.equals(n.text())).findFirst().ifPresent(found -> {
                         notes.remove(found);
                         results[i] = DeliveryResult.delivered(Long.toString(found.id()), "note found after an unanswered write");
@@ -139,7 +140,7 @@ public class AmoCrmGateway implements CrmGateway {
             return;
         }
         List<AmoCrmNewNote> notes = indexes.stream().map(i -> AmoCrmNewNote.serviceMessage(
-                Long.parseLong(entries.get(i).entityId()), SERVICE, AmoCrmTimelineNotes.textOf(entries.get(i)))).toList();
+                Long.parseLong(entries.get(i).entityId()), SERVICE, TimelineTexts.textOf(entries.get(i)))).toList();
         try {
             List<Long> ids = api.addNotes(account, entity, notes);
             for (int j = 0; j < indexes.size(); j++) {
@@ -165,7 +166,7 @@ public class AmoCrmGateway implements CrmGateway {
                                List<Integer> indexes, DeliveryResult[] results) {
         List<AmoCrmNoteUpdate> updates = indexes.stream().map(i -> AmoCrmNoteUpdate.serviceMessage(
                 Long.parseLong(entries.get(i).existingEntryId()), Long.parseLong(entries.get(i).entityId()), SERVICE,
-                AmoCrmTimelineNotes.textOf(entries.get(i)))).toList();
+                TimelineTexts.textOf(entries.get(i)))).toList();
         try {
             api.updateNotes(account, entity, updates);
             statusNoteEdits.accepted(installationId);

@@ -214,10 +214,7 @@ class ThreeReplicasTest {
     private Map<String, String> config(String name) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("connector.instance-id", "replica-" + name);
-        c.put("datasources.default.url", sql.jdbcUrl());
-        c.put("datasources.default.username", "root");
         c.put("datasources.default.maximum-pool-size", "10");
-        c.put("connector.encryption-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
         c.put("test.crm-double", "false");
         c.put("connector.pact.api-url", PACT.baseUrl());
         c.put("connector.amocrm.client-id", CLIENT_ID);
@@ -244,7 +241,7 @@ class ThreeReplicasTest {
         c.put("connector.dispatcher.lease", "5s");
         c.put("connector.dispatcher.reap-every", "1s");
         c.put("connector.outbox.retry-ladder", "200ms,400ms,800ms,1s,2s,2s,2s,2s");
-        return c;
+        return ServiceProcess.onDatabase(sql.jdbcUrl(), c);
     }
 
     private static String hosts() {

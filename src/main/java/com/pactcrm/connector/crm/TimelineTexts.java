@@ -1,22 +1,22 @@
-package com.pactcrm.connector.amocrm.gateway;
+package com.pactcrm.connector.crm;
 
 import com.pactcrm.connector.crm.CrmPayloads.ConversationStatePayload;
 import com.pactcrm.connector.crm.CrmPayloads.MessageHistoryPayload;
 import com.pactcrm.connector.crm.CrmPayloads.MessageStatusPayload;
-import com.pactcrm.connector.crm.TimelineEntry;
 
 /**
- * The words the card timeline shows, in Portuguese (the market's language; other languages come
- * with the settings UI). Status notes use the meaning of Pact's icons from its help page.
+ * The words a CRM card's timeline shows for Pact (amoCRM notes, Bitrix24 timeline comments), in
+ * Portuguese, the market's language. Statuses carry the meaning of Pact's icons from its help page:
+ * clock = queued, one tick = delivered, two ticks = read, error with its reason.
  */
-final class AmoCrmTimelineNotes {
+public final class TimelineTexts {
 
     private static final int MAX_QUOTE = 200;
 
-    private AmoCrmTimelineNotes() {
+    private TimelineTexts() {
     }
 
-    static String textOf(TimelineEntry entry) {
+    public static String textOf(TimelineEntry entry) {
         if (entry.status() != null) {
             return status(entry.status());
         }
