@@ -26,11 +26,11 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build --chown=root:root /build/app.jar /app/app.jar
 COPY --chown=root:root docker/entrypoint.sh /app/entrypoint.sh
-# Heap from the container's memory limit (75 % of it); the rest is metaspace, code cache, thread
+# Heap from the container's memory limit (65 % of it); the rest is metaspace, code cache, thread
 # stacks and Netty's direct buffers (README "Deployment" has the measurements). Exit on OOM so the
 # orchestrator restarts a clean JVM instead of keeping a half-broken one. /tmp is the only
 # writable path the JVM needs (Netty unpacks its native transport there).
-ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -Duser.timezone=UTC -Djava.io.tmpdir=/tmp" \
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=65 -XX:+ExitOnOutOfMemoryError -Duser.timezone=UTC -Djava.io.tmpdir=/tmp" \
     PORT=8080
 EXPOSE 8080
 # Numeric, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
