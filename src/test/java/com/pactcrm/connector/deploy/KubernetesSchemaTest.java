@@ -29,7 +29,8 @@ class KubernetesSchemaTest {
             "missing-required.yaml     | name",
             "bad-quantity.yaml         | quantity: 768",
             "wrong-type.yaml           | three",
-            "removed-api-version.yaml  | no schema for extensions/v1beta1 Ingress"})
+            "removed-api-version.yaml  | no schema for extensions/v1beta1 Ingress",
+            "unquoted-number.yaml      | data.POOL_SIZE: expected a string, got 20"})
     void refusesABrokenManifestAndSaysWhy(String fixture, String expectedInMessage) {
         Map<String, Object> object = Kustomize.loadAll(FIXTURES.resolve("invalid").resolve(fixture)).get(0);
         KubernetesSchema.InvalidManifestException e =
