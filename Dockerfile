@@ -3,7 +3,7 @@
 # Nothing secret is baked in: the database URL and credentials, the encryption key and the CRM
 # client secrets come from the environment at run time (manifests/: ConfigMap + Secret).
 
-# ---- build: the same command CI's packaging uses, on a JDK 17 -----------------------------------
+# ---- build: README's packaging command, on a JDK 17 (mvnw fetches Maven itself) ----------------
 FROM eclipse-temurin:17-jdk-jammy AS build
 WORKDIR /build
 COPY mvnw pom.xml ./
@@ -29,7 +29,7 @@ COPY --chown=root:root docker/entrypoint.sh /app/entrypoint.sh
 # Heap from the container's memory limit (65 % of it); the rest is metaspace, code cache, thread
 # stacks and Netty's direct buffers (README "Deployment" has the measurements). Exit on OOM so the
 # orchestrator restarts a clean JVM instead of keeping a half-broken one. /tmp is the only
-# writable path the JVM needs (Netty unpacks its native transport there).
+# writable path the JVM needs (its own and Netty's temporary files): the root filesystem can be read-only.
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=65 -XX:+ExitOnOutOfMemoryError -Duser.timezone=UTC -Djava.io.tmpdir=/tmp" \
     PORT=8080
 EXPOSE 8080
