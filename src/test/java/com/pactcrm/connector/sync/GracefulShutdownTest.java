@@ -106,6 +106,26 @@ class GracefulShutdownTest {
                 exit, took.toMillis(), doneAtStop, refused.size(), EVENTS);
     }
 
+    @Test
+    void withTheEmbeddedDatabaseTheServerStopsOnlyAfterTheServiceHasDrained() throws Exception {
+        Path log = Path.of("target/graceful-embedded.log");
+        Files.deleteIfExists(log);
+        ServiceProcess service = ServiceProcess.start("graceful-embedded", Map.of(
+                "connector.embedded-db.data-dir", "target/graceful-embedded-db/data",
+                "connector.encryption-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                "micronaut.lifecycle.graceful-shutdown.grace-period", GRACE.toSeconds() + "s"));
+
+        long start = System.nanoTime();
+        service.terminate(GRACE.plusSeconds(5));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        String output = Files.readString(log);
+        int released = output.indexOf("event=leases_released");
+        int stopped = output.indexOf("event=embedded_db_stopped");
+        assertTrue(released >= 0 && stopped > released, "leases released, then the database stopped:\n" + output);
+        assertTrue(took.compareTo(GRACE) < 0, "exited within the grace period: " + took);
+    }
+
     private long done(Installation installation) {
         return sql.count("SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? AND state = 'DONE'", installation.id());
     }
