@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * {@code connector.lease.renew-every} a replica announces itself, renews its leases, takes unleased
  * or expired ones up to its fair share (installations ÷ live replicas, rounded up), and hands the
  * excess over: it stops claiming that installation's work, and releases the lease once nothing of
- * it is in flight. A new owner of a lease that had one before stays quiet towards the outside until
- * the old lease's end plus {@code connector.lease.takeover-quiet} (at least the longest rate-limit
- * window), so the calls the old owner made just before cannot add up with its own.
+ * it is in flight. A new owner of a lease that had one before claims none of its work (so makes no
+ * outbound call for it) until the old lease's end plus {@code connector.lease.takeover-quiet} (at
+ * least the longest rate-limit window), so the calls the old owner made just before cannot add up
+ * with its own.
  */
 @Singleton
 public class InstallationLeases implements ApplicationEventListener<ServerStartupEvent> {

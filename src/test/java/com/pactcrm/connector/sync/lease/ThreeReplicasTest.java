@@ -191,7 +191,8 @@ class ThreeReplicasTest {
             assertEquals(B24_DEALS.size() * MESSAGES, timelinePerMessage.size(), "one timeline comment per message");
             assertTrue(timelinePerMessage.values().stream().allMatch(n -> n == 1), "none twice: " + timelinePerMessage);
             double b24Peak = peakBucketLevel(B24.calls());
-            assertTrue(b24Peak <= B24_BURST + 1, "the portal's leaky bucket never overflowed: " + b24Peak);
+            assertTrue(b24Peak <= B24_BURST + 1, "the portal's leaky bucket never overflowed: " + b24Peak + " "
+                    + B24.calls().stream().map(c -> c.at() + " " + c.method() + " " + c.cmds()).toList());
             assertTrue(maxAmoRate <= AMO_LIMIT_PER_SECOND, "amoCRM calls per account per second: " + maxAmoRate);
             assertTrue(maxPactRate <= PACT_LIMIT_PER_SECOND, "Pact calls per token per second: " + maxPactRate);
             assertEquals(0, PACT.rateLimitedCount("default") + PACT.rateLimitedCount("send"), "Pact never had to refuse a call");
