@@ -294,7 +294,7 @@ test('a manager sees a polite refusal and gets 403 from every settings endpoint'
   await page.close();
 });
 
-test('a frame without a fragment gets its session by postMessage from its parent (the way for Bitrix24 frames); Telegram by nickname', async () => {
+test('a frame without a fragment gets its session by postMessage from its parent (for CRM frames that cannot use the fragment); Telegram by nickname', async () => {
   await context.grantPermissions(['local-network-access'], { origin: AMO_ORIGIN });
   const page = watch(await context.newPage());
   await page.route(AMO_ORIGIN + '/frame-host', (route) => route.fulfill({ contentType: 'text/html', body:

@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -79,6 +80,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     private final Map<Long, Comment> comments = new LinkedHashMap<>();
     private final Map<String, ObjectNode> items = new LinkedHashMap<>();
     private final Map<String, Long> contactsByPhone = new LinkedHashMap<>();
+    private final Map<Long, ObjectNode> users = new TreeMap<>();
     private final Deque<Fault> faults = new ArrayDeque<>();
     private final List<String> senders = new ArrayList<>();
     private final Map<String, List<String>> senderStatuses = new LinkedHashMap<>();
@@ -119,6 +121,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             comments.clear();
             items.clear();
             contactsByPhone.clear();
+            users.clear();
             faults.clear();
             senders.clear();
             senderStatuses.clear();
@@ -217,6 +220,18 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             ((ObjectNode) contact.path("fm").get(0)).put("value", phone);
             items.put("3:" + id, contact);
             contactsByPhone.put(phone.replaceAll("\\D", ""), Long.parseLong(id));
+        }
+    }
+
+    /**
+     * A portal user as {@code user.get} lists it ({@code fixtures/bitrix24/user-get-item.json}); {@code type} is
+     * {@code employee}, {@code extranet} or {@code email}.
+     */
+    public void putUser(long id, String name, String lastName, String email, boolean active, String type) {
+        synchronized (lock) {
+            users.put(id, (ObjectNode) read(fixture("user-get-item.json").replace("{{ID}}", Long.toString(id))
+                    .replace("{{ACTIVE}}", Boolean.toString(active)).replace("{{NAME}}", name)
+                    .replace("{{LAST_NAME}}", lastName).replace("{{EMAIL}}", email).replace("{{TYPE}}", type)));
         }
     }
 
@@ -364,6 +379,10 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     private record Reply(int status, String body, String location) {
     }
 
+    /** A list method's page: the answer also carries {@code total} and, unless it is the last page, {@code next}. */
+    private record Listed(JsonNode result, int total, Integer next) {
+    }
+
     private Reply oauth(Request request) {
         Map<String, String> q = query(request.getUrl());
         refreshCalls.add(q.get("refresh_token"));
@@ -422,6 +441,8 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                 Object answer = method(sub, params, user);
                 if (answer instanceof Reply r) {
                     errors.set(e.getKey(), read(r.body()));
+                } else if (answer instanceof Listed listed) {
+                    result.set(e.getKey(), listed.result());
                 } else {
                     result.set(e.getKey(), (JsonNode) answer);
                 }
@@ -435,6 +456,14 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             return logged(host, method, cmds, ok(batch));
         }
         Object answer = method(method, body, user);
+        if (answer instanceof Listed listed) {
+            ObjectNode page = (ObjectNode) read(ok(listed.result()).body());
+            page.put("total", listed.total());
+            if (listed.next() != null) {
+                page.put("next", listed.next());
+            }
+            return logged(host, method, cmds, new Reply(200, page.toString(), null));
+        }
         return logged(host, method, cmds, answer instanceof Reply r ? r : ok((JsonNode) answer));
     }
 
@@ -497,9 +526,22 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             case "user.admin":
                 return JSON.getNodeFactory().booleanNode(INSTALLER_USER.equals(user));
             case "user.get": {
-                ArrayNode users = JSON.createArrayNode();
-                users.add(read(fixture("user-current.json").replace("{{USER}}", p.path("FILTER").path("ID").asText())));
-                return users;
+                JsonNode filter = p.path("FILTER");
+                if (filter.has("ID")) {
+                    ArrayNode one = JSON.createArrayNode();
+                    one.add(read(fixture("user-current.json").replace("{{USER}}", filter.path("ID").asText())));
+                    return one;
+                }
+                // The filters the connector uses (">ID", ACTIVE, USER_TYPE), ascending ids, pages of 50 from "start".
+                List<ObjectNode> matching = users.values().stream()
+                        .filter(u -> u.path("ID").asLong() > filter.path(">ID").asLong(0))
+                        .filter(u -> !filter.has("ACTIVE") || u.path("ACTIVE").asBoolean() == filter.path("ACTIVE").asBoolean())
+                        .filter(u -> !filter.has("USER_TYPE") || u.path("USER_TYPE").asText().equals(filter.path("USER_TYPE").asText()))
+                        .toList();
+                int start = p.path("start").asInt(0);
+                ArrayNode page = JSON.createArrayNode();
+                matching.stream().skip(start).limit(50).forEach(page::add);
+                return new Listed(page, matching.size(), start + 50 < matching.size() ? start + 50 : null);
             }
             case "crm.item.get": {
                 ObjectNode item = items.get(p.path("entityTypeId").asText() + ":" + p.path("id").asText());

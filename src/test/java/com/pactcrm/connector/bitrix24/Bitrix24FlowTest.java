@@ -220,9 +220,10 @@ class Bitrix24FlowTest extends Bitrix24TestBase {
         return postForm("/bitrix24/placement?DOMAIN=" + b24.host() + "&PROTOCOL=0&LANG=br&APP_SID=3c2b1a", encode(form));
     }
 
-    private static String tokenIn(String page) {
-        Matcher m = Pattern.compile("var token = \"([^\"]+)\"").matcher(page);
-        assertTrue(m.find(), page);
+    /** The session the frame was redirected with: the fragment's {@code token}. */
+    private static String tokenIn(HttpResponse<String> frame) {
+        Matcher m = Pattern.compile("#token=([^&]+)").matcher(frame.headers().firstValue("Location").orElse(""));
+        assertTrue(m.find(), frame.headers().map().toString());
         return m.group(1);
     }
 
@@ -241,10 +242,17 @@ class Bitrix24FlowTest extends Bitrix24TestBase {
         HttpResponse<String> page = placement(b24.userToken("7"), "CRM_DEAL_DETAIL_TAB",
                 "{\"ID\":\"8063\",\"URI\":\"/crm/deal/details/8063/\"}");
 
-        assertEquals(200, page.statusCode(), page.body());
-        assertEquals("frame-ancestors 'self' http://" + b24.host(), page.headers().firstValue("Content-Security-Policy").orElse(""));
-        assertTrue(page.body().contains("entityType = \"deal\", entityId = \"8063\""), page.body());
-        String token = tokenIn(page.body());
+        assertEquals(303, page.statusCode(), page.body());
+        String location = page.headers().firstValue("Location").orElse("");
+        assertTrue(location.startsWith("/ui/card?entityType=deal&entityId=8063&portal=" + Bitrix24Fake.MEMBER_ID + "#token="),
+                location);
+        assertTrue(location.endsWith("&lang=pt"), "Bitrix24's LANG=br is the UI's pt: " + location);
+        assertEquals("no-store", page.headers().firstValue("Cache-Control").orElse(""));
+        HttpResponse<String> card = send(HttpRequest.newBuilder(URI.create(server.getURL() + location.split("#")[0])).build());
+        assertEquals(200, card.statusCode());
+        assertTrue(card.headers().firstValue("Content-Security-Policy").orElse("").endsWith(" http://" + b24.host()),
+                "the card page may be framed by this portal: " + card.headers().map());
+        String token = tokenIn(page);
 
         JsonNode context = JSON.readTree(api("GET", "/api/v1/context?entityType=deal&entityId=8063", token, null).body());
         assertEquals("Pedido 1042", context.at("/entity/name").asText());
@@ -264,8 +272,9 @@ class Bitrix24FlowTest extends Bitrix24TestBase {
         assertEquals(1, b24.comments("deal", "8063").size());
 
         HttpResponse<String> toolbar = placement(b24.userToken("7"), "CRM_CONTACT_DETAIL_TOOLBAR", "{\"ENTITY_ID\":\"9001\"}");
-        assertEquals(200, toolbar.statusCode());
-        assertTrue(toolbar.body().contains("entityType = \"contact\", entityId = \"9001\""));
+        assertEquals(303, toolbar.statusCode());
+        assertTrue(toolbar.headers().firstValue("Location").orElse("").startsWith("/ui/card?entityType=contact&entityId=9001&"));
+        assertEquals(400, placement(b24.userToken("7"), "CRM_DEAL_LIST_MENU", "{\"ID\":\"8063\"}").statusCode());
         assertEquals(400, placement(b24.userToken("7"), "CRM_DEAL_DETAIL_TAB", "{\"URI\":\"/crm/\"}").statusCode());
         assertEquals(400, placement(b24.userToken("7"), "CRM_DEAL_DETAIL_TAB", "not json").statusCode());
         HttpResponse<String> forged = placement("not-a-token-of-this-portal", "CRM_DEAL_DETAIL_TAB", "{\"ID\":\"8063\"}");
@@ -274,16 +283,25 @@ class Bitrix24FlowTest extends Bitrix24TestBase {
     }
 
     @Test
-    void theAppPageGivesAnAdminTheSettingsAndAPlainUserNot() {
+    void theAppPageOpensTheSettingsWithASessionThatIsAdminOnlyForAnAdmin() {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("AUTH_ID", b24.userToken(Bitrix24Fake.INSTALLER_USER));
         form.put("member_id", Bitrix24Fake.MEMBER_ID);
         form.put("PLACEMENT", "DEFAULT");
-        HttpResponse<String> admin = postForm("/bitrix24/app?DOMAIN=" + b24.host(), encode(form));
-        assertEquals(200, admin.statusCode(), admin.body());
-        assertTrue(admin.body().contains("admin = true"));
+        HttpResponse<String> admin = postForm("/bitrix24/app?DOMAIN=" + b24.host() + "&LANG=la", encode(form));
+        assertEquals(303, admin.statusCode(), admin.body());
+        String location = admin.headers().firstValue("Location").orElse("");
+        assertTrue(location.startsWith("/ui/settings?portal=" + Bitrix24Fake.MEMBER_ID + "#token="), location);
+        assertTrue(location.endsWith("&lang=es"), location);
+        assertEquals(200, api("GET", "/api/v1/settings", tokenIn(admin), null).statusCode());
+
         form.put("AUTH_ID", b24.userToken("7"));
-        assertTrue(postForm("/bitrix24/app?DOMAIN=" + b24.host(), encode(form)).body().contains("admin = false"));
+        HttpResponse<String> manager = postForm("/bitrix24/app?DOMAIN=" + b24.host() + "&LANG=de", encode(form));
+        assertEquals(303, manager.statusCode());
+        assertFalse(manager.headers().firstValue("Location").orElse("").contains("lang="), "no UI language for de: the setting's");
+        assertEquals(403, api("GET", "/api/v1/settings", tokenIn(manager), null).statusCode());
+        form.put("AUTH_ID", "forged");
+        assertEquals(401, postForm("/bitrix24/app?DOMAIN=" + b24.host(), encode(form)).statusCode());
     }
 
     @Test

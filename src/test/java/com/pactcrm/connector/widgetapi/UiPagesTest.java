@@ -22,8 +22,14 @@ class UiPagesTest {
             HttpResponse<String> response = Http.get(server.getURL() + "/ui/" + page + "?entityType=lead&entityId=1");
             assertEquals(200, response.statusCode());
             assertTrue(response.body().contains("/ui/assets/session.js"), response.body());
-            assertTrue(response.headers().firstValue("Content-Security-Policy").orElse("").contains("https://*.amocrm.ru"));
+            assertEquals("frame-ancestors 'self' https://*.amocrm.ru https://*.amocrm.com https://*.kommo.com",
+                    response.headers().firstValue("Content-Security-Policy").orElse(""));
         }
+        // A Bitrix24 portal is named only when installed (Bitrix24FlowTest opens the page for one).
+        HttpResponse<String> unknown = Http.get(server.getURL() + "/ui/card?entityType=deal&entityId=1&portal=ffffffffffffffffffffffffffffffff");
+        assertEquals(404, unknown.statusCode());
+        assertEquals("application/problem+json", unknown.headers().firstValue("Content-Type").orElse(""));
+        assertEquals(400, Http.get(server.getURL() + "/ui/settings?portal=evil.example.com").statusCode());
         HttpResponse<String> script = Http.get(server.getURL() + "/ui/assets/card.js");
         assertEquals(200, script.statusCode());
         assertTrue(script.body().contains("/api/v1/chats"));

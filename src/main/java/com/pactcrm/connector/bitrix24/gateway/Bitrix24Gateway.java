@@ -14,6 +14,7 @@ import com.pactcrm.connector.bitrix24.sender.Bitrix24SenderMessageRepository;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmEntityRef;
 import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.CrmUser;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
 import com.pactcrm.connector.crm.TimelineEntry;
 import com.pactcrm.connector.installation.CrmKind;
@@ -50,6 +51,10 @@ public class Bitrix24Gateway implements CrmGateway {
     public static final int DEAL = 2;
     public static final int CONTACT = 3;
     private static final int MAX_CONTACTS_READ = 3;
+    /** List methods answer pages of 50 (bitrix24.md §7.4). */
+    private static final int PAGE = 50;
+    /** 1,000 users: beyond that the mapping table is not the tool, and each page costs a request of the portal's budget. */
+    private static final int MAX_USER_PAGES = 20;
     /** The "entry id" of a sender message's status: Bitrix24's message, not a comment of ours. */
     private static final String SENDER_ENTRY = "messageservice:";
     private static final Logger LOG = LoggerFactory.getLogger(Bitrix24Gateway.class);
@@ -284,12 +289,9 @@ public class Bitrix24Gateway implements CrmGateway {
     private CrmEntityRef findOrCreate(Bitrix24Portal portal, NewClientPayload client, Long categoryId) {
         String digits = client.phone() == null ? "" : client.phone().replaceAll("\\D", "");
         if (!digits.isEmpty()) {
-            ObjectNode find = json.createObjectNode().put("type", "PHONE").put("entity_type", "CONTACT");
-            find.putArray("values").add("+" + digits);
-            // No match is an empty array, a match is {"CONTACT": [ids]}.
-            JsonNode found = api.call(portal, "crm.duplicate.findbycomm", find).path("CONTACT");
-            if (found.isArray() && !found.isEmpty()) {
-                return new CrmEntityRef("contact", found.get(0).asText());
+            Optional<CrmEntityRef> found = findContact(portal, digits);
+            if (found.isPresent()) {
+                return found.get();
             }
         }
         String name = client.name() != null && !client.name().isBlank() ? client.name() : "+" + digits;
@@ -315,5 +317,59 @@ public class Bitrix24Gateway implements CrmGateway {
                     e.getMessage());
             return new CrmEntityRef("contact", contactId);
         }
+    }
+
+    /** The dry run's read-only half of {@link #findOrCreateClient}: the same lookup, so it predicts what would happen. */
+    @Override
+    public Optional<CrmEntityRef> findClientByPhone(Installation installation, String phone) {
+        String digits = phone.replaceAll("\\D", "");
+        if (digits.isEmpty()) {
+            return Optional.empty();
+        }
+        return tokens.withPortal(installation.id(), portal -> findContact(portal, digits));
+    }
+
+    /** {@code crm.duplicate.findbycomm} among contacts: no match is an empty array, a match {@code {"CONTACT": [ids]}}. */
+    private Optional<CrmEntityRef> findContact(Bitrix24Portal portal, String digits) {
+        ObjectNode find = json.createObjectNode().put("type", "PHONE").put("entity_type", "CONTACT");
+        find.putArray("values").add("+" + digits);
+        JsonNode found = api.call(portal, "crm.duplicate.findbycomm", find).path("CONTACT");
+        return found.isArray() && !found.isEmpty() ? Optional.of(new CrmEntityRef("contact", found.get(0).asText()))
+                : Optional.empty();
+    }
+
+    /**
+     * The portal's active employees ({@code user.get}; extranet and e-mail users cannot own CRM entities), read by
+     * ascending id with a {@code >ID} filter: each page is the first of what is left, so no page is skipped or read
+     * twice while users are added, and no count beyond the first page is needed (bitrix24.md §7.4).
+     */
+    @Override
+    public List<CrmUser> users(Installation installation) {
+        return tokens.withPortal(installation.id(), portal -> {
+            List<CrmUser> users = new ArrayList<>();
+            long after = 0;
+            for (int page = 0; page < MAX_USER_PAGES; page++) {
+                ObjectNode query = json.createObjectNode().put("sort", "ID").put("order", "ASC");
+                query.putObject("FILTER").put(">ID", after).put("ACTIVE", true).put("USER_TYPE", "employee");
+                JsonNode found = api.call(portal, "user.get", query);
+                for (JsonNode u : found) {
+                    after = Math.max(after, u.path("ID").asLong());
+                    users.add(user(u));
+                }
+                if (found.size() < PAGE) {
+                    return users;
+                }
+            }
+            LOG.warn("event=bitrix24_users_truncated installationId={} users={}", installation.id(), users.size());
+            return users;
+        });
+    }
+
+    /** A name as the portal shows it; the e-mail only with the {@code user_basic}/{@code user} scope. */
+    private static CrmUser user(JsonNode u) {
+        String name = (u.path("NAME").asText("") + " " + u.path("LAST_NAME").asText("")).strip();
+        String email = u.path("EMAIL").asText("").strip();
+        return new CrmUser(u.path("ID").asText(), name.isEmpty() ? (email.isEmpty() ? "#" + u.path("ID").asText() : email) : name,
+                email.isEmpty() ? null : email);
     }
 }

@@ -17,8 +17,13 @@ public final class Bitrix24Frames {
     public static <T> MutableHttpResponse<T> framable(MutableHttpResponse<T> response, Bitrix24Configuration config,
                                                       String portalHost) {
         return response.contentType(MediaType.TEXT_HTML_TYPE)
-                .header("Content-Security-Policy", "frame-ancestors 'self' " + config.scheme() + "://" + portalHost)
+                .header("Content-Security-Policy", "frame-ancestors 'self' " + origin(config, portalHost))
                 .header("Referrer-Policy", "no-referrer")
                 .header("Cache-Control", "no-store");
+    }
+
+    /** The portal's origin as its pages have it: {@code https://<domain>} ({@code http} only against test fakes). */
+    public static String origin(Bitrix24Configuration config, String portalHost) {
+        return config.scheme() + "://" + portalHost;
     }
 }
