@@ -40,6 +40,7 @@ public class SyncShutdown implements GracefulShutdownCapable {
     @Override
     public CompletionStage<?> shutdownGracefully() {
         readiness.markDraining();
+        leases.stopTaking();
         LOG.info("event=shutdown_started owner={}", leases.owner());
         CompletableFuture<Void> dispatching = dispatcher.isPresent()
                 ? CompletableFuture.runAsync(() -> dispatcher.get().drain()) : CompletableFuture.completedFuture(null);

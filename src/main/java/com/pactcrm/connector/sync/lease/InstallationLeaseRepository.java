@@ -28,8 +28,21 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
     @Query("SELECT COUNT(*) FROM installation WHERE status <> 'INACTIVE'")
     long leasableInstallations();
 
-    @Query("SELECT COUNT(*) FROM installation_lease WHERE owner = :owner AND lease_until > :now AND handover_at IS NULL")
+    @Query("""
+            SELECT COUNT(*) FROM installation_lease l JOIN installation i ON i.id = l.installation_id
+            WHERE l.owner = :owner AND l.lease_until > :now AND l.handover_at IS NULL AND i.status <> 'INACTIVE'""")
     long held(String owner, Instant now);
+
+    /** A disconnected installation needs no owner: its lease goes once nothing of ours is in flight for it. */
+    @Query("""
+            DELETE FROM installation_lease
+            WHERE (owner = :owner OR lease_until <= :now)
+              AND installation_id IN (SELECT i.id FROM installation i WHERE i.status = 'INACTIVE')
+              AND installation_id NOT IN (SELECT o.installation_id FROM outbox_command o
+                                          WHERE o.state = 'IN_FLIGHT' AND o.lease_owner = :owner)
+              AND installation_id NOT IN (SELECT e.installation_id FROM inbound_event e
+                                          WHERE e.state = 'PROCESSING' AND e.lease_owner = :owner)""")
+    int forgetInactive(String owner, Instant now);
 
     /** Installations nobody ever leased. Two replicas inserting the same one: the first wins, the other is ignored. */
     @Query("""
@@ -41,7 +54,9 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
     int takeUnleased(String owner, Instant now, Instant leaseUntil, int limit);
 
     @Query("""
-            SELECT * FROM installation_lease WHERE lease_until <= :now
+            SELECT * FROM installation_lease
+            WHERE lease_until <= :now
+              AND installation_id IN (SELECT i.id FROM installation i WHERE i.status <> 'INACTIVE')
             ORDER BY installation_id LIMIT :limit FOR UPDATE SKIP LOCKED""")
     List<InstallationLease> lockExpired(Instant now, int limit);
 
@@ -54,6 +69,7 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
     @Query("""
             UPDATE installation_lease SET handover_at = :now
             WHERE owner = :owner AND lease_until > :now AND handover_at IS NULL
+              AND installation_id IN (SELECT i.id FROM installation i WHERE i.status <> 'INACTIVE')
             ORDER BY installation_id DESC LIMIT :limit""")
     int startHandover(String owner, Instant now, int limit);
 
@@ -67,8 +83,14 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
                               AND e.state = 'PROCESSING' AND e.lease_owner = :owner)""")
     int completeHandovers(String owner, Instant now);
 
-    /** Shutdown: every lease of ours ends now, for the others to take. */
-    @Query("UPDATE installation_lease SET lease_until = :now WHERE owner = :owner AND lease_until > :now")
+    /** Shutdown: every lease of ours with nothing of ours in flight ends now, for the others to take. */
+    @Query("""
+            UPDATE installation_lease l SET l.lease_until = :now
+            WHERE l.owner = :owner AND l.lease_until > :now
+              AND NOT EXISTS (SELECT 1 FROM outbox_command o WHERE o.installation_id = l.installation_id
+                              AND o.state = 'IN_FLIGHT' AND o.lease_owner = :owner)
+              AND NOT EXISTS (SELECT 1 FROM inbound_event e WHERE e.installation_id = l.installation_id
+                              AND e.state = 'PROCESSING' AND e.lease_owner = :owner)""")
     int releaseAll(String owner, Instant now);
 
     @Query("SELECT installation_id FROM installation_lease WHERE owner = :owner AND lease_until > :now ORDER BY installation_id")

@@ -49,7 +49,9 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
     private final Duration takeoverQuiet;
     private final AtomicReference<Set<Long>> owned = new AtomicReference<>(Set.of());
     private ScheduledExecutorService timer;
-    private boolean releasedAll;
+    private volatile boolean releasedAll;
+    private volatile boolean draining;
+    private volatile Instant validUntil = Instant.MIN;
 
     public InstallationLeases(InstallationLeaseRepository leases, TransactionOperations<Connection> tx,
                               ApplicationEventPublisher<LeasesChanged> events,
@@ -70,6 +72,10 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         this.owner = identity.id();
         // A replica that neither dispatches nor relays (serving webhooks and the widget API only) holds no lease.
         this.enabled = enabled && (dispatching || relaying);
+        if (this.enabled && dispatching != relaying) {
+            LOG.warn("event=lease_single_worker dispatching={} relaying={} hint=\"a replica holding leases should run both "
+                    + "workers, or the other half of its installations' work waits for another owner\"", dispatching, relaying);
+        }
         this.ttl = ttl;
         this.renewEvery = renewEvery;
         this.takeoverQuiet = takeoverQuiet;
@@ -112,19 +118,47 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         }
     }
 
-    /** One round: announce, renew, finish handovers, then take or hand over towards the fair share. */
-    public void balance() {
-        tx.executeWrite(status -> {
-            round();
-            return null;
-        });
+    /**
+     * One round: announce, renew, finish handovers, then take or hand over towards the fair share. While
+     * the replica drains for shutdown it only renews what it holds. Never runs beside {@link #releaseAll}.
+     */
+    public synchronized void balance() {
+        if (releasedAll) {
+            return;
+        }
+        Instant now = clock.instant();
+        boolean changed = tx.executeWrite(status -> round(now));
+        // Renewed up to now + ttl; stop a renewal period early, so a replica that can no longer renew stops
+        // sending before another may take its installations over.
+        validUntil = now.plus(ttl).minus(renewEvery);
+        if (changed) {
+            events.publishEvent(new LeasesChanged(owner, owned.get().size()));
+        }
     }
 
-    private void round() {
-        Instant now = clock.instant();
+    /**
+     * Whether this replica may still call out for the installation: it held the lease at its last renewal,
+     * and that renewal is recent enough. The relay asks before every batch (a replica that paused or lost
+     * the database past its lease must not go on sending beside the new owner).
+     */
+    public boolean holds(long installationId) {
+        return !enabled || owned.get().contains(installationId) && clock.instant().isBefore(validUntil);
+    }
+
+    /** Shutdown began: take no more installations, only keep the held ones until {@link #releaseAll}. */
+    public void stopTaking() {
+        draining = true;
+    }
+
+    /** @return whether the set of held installations changed */
+    private boolean round(Instant now) {
         Instant until = now.plus(ttl);
-        leases.heartbeat(owner, until, now);
         leases.renew(owner, now, until);
+        if (draining) {
+            return false;
+        }
+        leases.heartbeat(owner, until, now);
+        leases.forgetInactive(owner, now);
         int released = leases.completeHandovers(owner, now);
         long live = Math.max(1, leases.liveReplicas(now));
         long fair = (leases.leasableInstallations() + live - 1) / live;
@@ -142,11 +176,12 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         }
         List<Long> mine = leases.owned(owner, now);
         Set<Long> before = owned.getAndSet(Set.copyOf(mine));
-        if (taken > 0 || released > 0 || handingOver > 0 || !before.equals(owned.get())) {
+        boolean changed = !before.equals(owned.get());
+        if (taken > 0 || released > 0 || handingOver > 0 || changed) {
             LOG.info("event=leases_balanced owner={} replicas={} fairShare={} held={} taken={} handingOver={} released={}",
                     owner, live, fair, mine.size(), taken, handingOver, released);
-            events.publishEvent(new LeasesChanged(owner, mine.size()));
         }
+        return changed;
     }
 
     private int takeExpired(Instant now, Instant until, int limit) {
@@ -163,14 +198,18 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         return taken;
     }
 
-    /** Shutdown, after the workers stopped: our leases end now so the other replicas take them at once. Idempotent. */
+    /**
+     * Shutdown, after the workers stopped: our leases end now so the other replicas take them at once, except
+     * those with work of ours still in flight (a drain cut short by its grace period), which end with their ttl.
+     * Idempotent.
+     */
     @PreDestroy
     public synchronized void releaseAll() {
         if (!enabled || releasedAll) {
             return;
         }
         if (timer != null) {
-            timer.shutdownNow();
+            timer.shutdown();
         }
         Instant now = clock.instant();
         int released = tx.executeWrite(status -> {
@@ -178,6 +217,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
             return leases.releaseAll(owner, now);
         });
         owned.set(Set.of());
+        validUntil = Instant.MIN;
         releasedAll = true;
         LOG.info("event=leases_released owner={} count={}", owner, released);
     }

@@ -5,6 +5,7 @@ import com.pactcrm.connector.installation.InstallationHealthRepository;
 import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.sync.InstanceIdentity;
 import com.pactcrm.connector.sync.PollingWorker;
+import com.pactcrm.connector.sync.lease.InstallationLeases;
 import com.pactcrm.connector.sync.lease.LeasesChanged;
 import com.pactcrm.connector.sync.journal.SyncLogRepository;
 import com.pactcrm.connector.sync.outbox.DeliveryResult.Delivered;
@@ -48,6 +49,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
 
     private final OutboxClaims claims;
+    private final InstallationLeases leases;
     private final OutboxRepository commands;
     private final InstallationRepository installations;
     private final InstallationHealthRepository health;
@@ -63,7 +65,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     private final Map<String, Instant> holds = new ConcurrentHashMap<>();
     private final Duration healthHold;
 
-    public OutboxRelay(OutboxClaims claims, OutboxRepository commands, InstallationRepository installations,
+    public OutboxRelay(OutboxClaims claims, InstallationLeases leases, OutboxRepository commands, InstallationRepository installations,
                        InstallationHealthRepository health, SyncLogRepository syncLog, RetryLadder ladder,
                        List<OutboxDeliverer> deliverers, InstanceIdentity identity, Clock clock, MeterRegistry meters,
                        @Value("${connector.relay.poll-interval:500ms}") Duration pollInterval,
@@ -74,6 +76,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
                        @Value("${connector.outbox.health-hold:15m}") Duration healthHold) {
         super("outbox-relay", pollInterval, threads, reapEvery, clock);
         this.claims = claims;
+        this.leases = leases;
         this.commands = commands;
         this.installations = installations;
         this.health = health;
@@ -159,7 +162,11 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
                     return;
                 }
                 if (clock.instant().isAfter(sendUntil)) {
-                    giveBack(list.subList(i, list.size()));
+                    giveBack(list.subList(i, list.size()), "claim_lease_ending");
+                    return;
+                }
+                if (!leases.holds(installationId)) {
+                    giveBack(list.subList(i, list.size()), "installation_lease_lost");
                     return;
                 }
                 CommandKind kind = list.get(i).kind();
@@ -177,10 +184,10 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     }
 
     /** Returns claimed commands nobody started, without spending their attempt. */
-    private void giveBack(List<OutboxCommand> rest) {
+    private void giveBack(List<OutboxCommand> rest, String reason) {
         List<Long> unsent = rest.stream().map(OutboxCommand::id).filter(notStarted::remove).toList();
         int released = claims.release(unsent, owner);
-        LOG.info("event=outbox_claims_given_back count={} reason=lease_ending", released);
+        LOG.info("event=outbox_claims_given_back count={} reason={}", released, reason);
     }
 
     private void deliverBatch(Installation installation, OutboxDeliverer deliverer, List<OutboxCommand> claimed) {

@@ -198,6 +198,53 @@ class InstallationLeasesTest {
         assertEquals(0, sql.count("SELECT COUNT(*) FROM replica WHERE owner = ?", leaving.owner()));
     }
 
+    @Test
+    void aReplicaThatCouldNotRenewStopsSendingBeforeItsLeaseEnds() {
+        long id = createInstallations(1).get(0);
+        InstallationLeases a = replica();
+        rounds(1, List.of(a));
+        assertTrue(a.holds(id));
+
+        clock.advance(TTL.minus(RENEW));
+
+        assertTrue(!a.holds(id), "no renewal for ttl - renew-every: the relay gives its claims back");
+    }
+
+    @Test
+    void disconnectedInstallationsNeedNoOwnerAndAreNeverTakenOver() {
+        List<Long> ids = createInstallations(3);
+        InstallationLeases a = replica();
+        rounds(1, List.of(a));
+        sql.update("UPDATE installation SET status = 'INACTIVE' WHERE id = ?", ids.get(0));
+        InstallationLeases b = replica();
+
+        rounds(4, List.of(a, b));
+
+        assertEquals(0, sql.count("SELECT COUNT(*) FROM installation_lease WHERE installation_id = ?", ids.get(0)));
+        assertEquals(2, a.owned().size() + b.owned().size(), "the two active ones are held");
+    }
+
+    @Test
+    void aShutdownCutShortKeepsTheLeasesOfWorkStillInFlightAndTakesNoMore() {
+        List<Long> ids = createInstallations(2);
+        InstallationLeases a = replica();
+        rounds(1, List.of(a));
+        sql.update("INSERT INTO outbox_command (installation_id, target, kind, idempotency_key, payload, state, next_attempt_at, "
+                + "origin_at, lease_owner, lease_until, attempts) VALUES (?, 'CRM', 'CRM_MESSAGE_STATUS', 'stuck', '{}', "
+                + "'IN_FLIGHT', ?, ?, ?, ?, 1)", ids.get(0), Timestamp.from(clock.instant()), Timestamp.from(clock.instant()),
+                a.owner(), Timestamp.from(clock.instant().plusSeconds(300)));
+        a.stopTaking();
+        createInstallations(1);
+        rounds(1, List.of(a));
+        assertEquals(2, sql.count("SELECT COUNT(*) FROM installation_lease WHERE owner = ?", a.owner()),
+                "draining: the new installation is not taken");
+
+        a.releaseAll();
+
+        assertEquals(1, sql.count("SELECT COUNT(*) FROM installation_lease WHERE owner = ? AND lease_until > ?", a.owner(),
+                Timestamp.from(clock.instant())), "the installation with work in flight stays ours until its ttl");
+    }
+
     private List<Long> claimable(String owner) {
         return tx.executeWrite(status -> outbox.lockClaimable(clock.instant(), 50, true, owner));
     }
