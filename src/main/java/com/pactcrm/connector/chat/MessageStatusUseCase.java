@@ -10,8 +10,12 @@ import com.pactcrm.connector.sync.outbox.CommandKind;
 import com.pactcrm.connector.sync.outbox.Outbox;
 import io.micronaut.transaction.annotation.Transactional;
 import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Pact message was created or changed: keep its status monotonic (a late "delivered" never
@@ -21,10 +25,13 @@ import java.util.Optional;
 @Singleton
 public class MessageStatusUseCase {
 
+    private static final Duration OPERATOR_WRITE_EVERY = Duration.ofHours(1);
+
     private final MessageLinkRepository messages;
     private final ConversationLinkRepository conversations;
     private final PactOperatorRepository operators;
     private final Outbox outbox;
+    private final Map<String, Instant> recentlyRecorded = new ConcurrentHashMap<>();
 
     public MessageStatusUseCase(MessageLinkRepository messages, ConversationLinkRepository conversations,
                                 PactOperatorRepository operators, Outbox outbox) {
@@ -44,7 +51,7 @@ public class MessageStatusUseCase {
     @Transactional
     public String apply(Installation installation, MessageObserved m, Long eventId) {
         long inst = installation.id();
-        if (m.operatorId() != null) {
+        if (m.operatorId() != null && firstSightingInAWhile(inst, m.operatorId(), m.senderName())) {
             operators.seen(inst, m.operatorId(), m.senderName());
         }
         Optional<MessageLink> existing = messages.lock(inst, m.messageId());
@@ -87,6 +94,24 @@ public class MessageStatusUseCase {
             }
         }
         return "message " + m.messageId() + " " + m.status() + "; " + queued + " CRM command(s) queued";
+    }
+
+    /**
+     * Every outgoing message names its operator, and one upsert of the same row from each of the dispatcher's
+     * threads makes InnoDB deadlock (concurrent INSERT … ON DUPLICATE KEY UPDATE on one key). The operator list
+     * needs no more than one write per operator and name an hour, from one thread.
+     */
+    private boolean firstSightingInAWhile(long installationId, long operatorId, String name) {
+        Instant now = Instant.now();
+        boolean[] first = {false};
+        recentlyRecorded.compute(installationId + "|" + operatorId + "|" + name, (key, at) -> {
+            if (at == null || at.isBefore(now.minus(OPERATOR_WRITE_EVERY))) {
+                first[0] = true;
+                return now;
+            }
+            return at;
+        });
+        return first[0];
     }
 
     private String unlinked(Installation installation, InstallationSettings settings, MessageObserved m, Long eventId,

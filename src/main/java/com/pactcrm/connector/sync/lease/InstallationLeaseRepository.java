@@ -33,16 +33,24 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
             WHERE l.owner = :owner AND l.lease_until > :now AND l.handover_at IS NULL AND i.status <> 'INACTIVE'""")
     long held(String owner, Instant now);
 
-    /** A disconnected installation needs no owner: its lease goes once nothing of ours is in flight for it. */
+    /**
+     * Leases of disconnected installations that are ours or expired. Plain reads: a subquery in an UPDATE or
+     * DELETE would take shared locks on the journal and outbox rows the workers are updating, and deadlock them.
+     */
     @Query("""
-            DELETE FROM installation_lease
-            WHERE (owner = :owner OR lease_until <= :now)
-              AND installation_id IN (SELECT i.id FROM installation i WHERE i.status = 'INACTIVE')
-              AND installation_id NOT IN (SELECT o.installation_id FROM outbox_command o
-                                          WHERE o.state = 'IN_FLIGHT' AND o.lease_owner = :owner)
-              AND installation_id NOT IN (SELECT e.installation_id FROM inbound_event e
-                                          WHERE e.state = 'PROCESSING' AND e.lease_owner = :owner)""")
-    int forgetInactive(String owner, Instant now);
+            SELECT l.installation_id FROM installation_lease l JOIN installation i ON i.id = l.installation_id
+            WHERE i.status = 'INACTIVE' AND (l.owner = :owner OR l.lease_until <= :now)""")
+    List<Long> inactive(String owner, Instant now);
+
+    @Query("""
+            SELECT (SELECT COUNT(*) FROM outbox_command WHERE installation_id = :installationId AND state = 'IN_FLIGHT'
+                        AND lease_owner = :owner)
+                 + (SELECT COUNT(*) FROM inbound_event WHERE installation_id = :installationId AND state = 'PROCESSING'
+                        AND lease_owner = :owner)""")
+    long inFlight(long installationId, String owner);
+
+    @Query("DELETE FROM installation_lease WHERE installation_id = :installationId AND (owner = :owner OR lease_until <= :now)")
+    int forget(long installationId, String owner, Instant now);
 
     /** Installations nobody ever leased. Two replicas inserting the same one: the first wins, the other is ignored. */
     @Query("""
@@ -54,9 +62,7 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
     int takeUnleased(String owner, Instant now, Instant leaseUntil, int limit);
 
     @Query("""
-            SELECT * FROM installation_lease
-            WHERE lease_until <= :now
-              AND installation_id IN (SELECT i.id FROM installation i WHERE i.status <> 'INACTIVE')
+            SELECT * FROM installation_lease WHERE lease_until <= :now
             ORDER BY installation_id LIMIT :limit FOR UPDATE SKIP LOCKED""")
     List<InstallationLease> lockExpired(Instant now, int limit);
 
@@ -69,29 +75,18 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
     @Query("""
             UPDATE installation_lease SET handover_at = :now
             WHERE owner = :owner AND lease_until > :now AND handover_at IS NULL
-              AND installation_id IN (SELECT i.id FROM installation i WHERE i.status <> 'INACTIVE')
             ORDER BY installation_id DESC LIMIT :limit""")
     int startHandover(String owner, Instant now, int limit);
 
-    /** Releases handed-over installations with no work of ours in flight any more. */
     @Query("""
-            UPDATE installation_lease l SET l.lease_until = :now
-            WHERE l.owner = :owner AND l.handover_at IS NOT NULL AND l.lease_until > :now
-              AND NOT EXISTS (SELECT 1 FROM outbox_command o WHERE o.installation_id = l.installation_id
-                              AND o.state = 'IN_FLIGHT' AND o.lease_owner = :owner)
-              AND NOT EXISTS (SELECT 1 FROM inbound_event e WHERE e.installation_id = l.installation_id
-                              AND e.state = 'PROCESSING' AND e.lease_owner = :owner)""")
-    int completeHandovers(String owner, Instant now);
+            SELECT installation_id FROM installation_lease
+            WHERE owner = :owner AND handover_at IS NOT NULL AND lease_until > :now""")
+    List<Long> handingOver(String owner, Instant now);
 
-    /** Shutdown: every lease of ours with nothing of ours in flight ends now, for the others to take. */
-    @Query("""
-            UPDATE installation_lease l SET l.lease_until = :now
-            WHERE l.owner = :owner AND l.lease_until > :now
-              AND NOT EXISTS (SELECT 1 FROM outbox_command o WHERE o.installation_id = l.installation_id
-                              AND o.state = 'IN_FLIGHT' AND o.lease_owner = :owner)
-              AND NOT EXISTS (SELECT 1 FROM inbound_event e WHERE e.installation_id = l.installation_id
-                              AND e.state = 'PROCESSING' AND e.lease_owner = :owner)""")
-    int releaseAll(String owner, Instant now);
+    /** Ends one lease of ours now, for the others to take. */
+    @Query("UPDATE installation_lease SET lease_until = :now WHERE installation_id = :installationId AND owner = :owner AND lease_until > :now")
+    int release(long installationId, String owner, Instant now);
+
 
     @Query("SELECT installation_id FROM installation_lease WHERE owner = :owner AND lease_until > :now ORDER BY installation_id")
     List<Long> owned(String owner, Instant now);

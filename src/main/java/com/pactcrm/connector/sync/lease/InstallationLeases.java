@@ -158,8 +158,8 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
             return false;
         }
         leases.heartbeat(owner, until, now);
-        leases.forgetInactive(owner, now);
-        int released = leases.completeHandovers(owner, now);
+        forgetInactive(now);
+        int released = releaseIdle(leases.handingOver(owner, now), now);
         long live = Math.max(1, leases.liveReplicas(now));
         long fair = (leases.leasableInstallations() + live - 1) / live;
         long held = leases.held(owner, now);
@@ -182,6 +182,29 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
                     owner, live, fair, mine.size(), taken, handingOver, released);
         }
         return changed;
+    }
+
+    /**
+     * Ends the leases among {@code installationIds} that have nothing of ours in flight. Plain reads, then one
+     * update per lease: a subquery inside the UPDATE would lock the journal and outbox rows the workers update.
+     */
+    private int releaseIdle(List<Long> installationIds, Instant now) {
+        int released = 0;
+        for (long installationId : installationIds) {
+            if (leases.inFlight(installationId, owner) == 0) {
+                released += leases.release(installationId, owner, now);
+            }
+        }
+        return released;
+    }
+
+    /** Disconnected installations need no owner; each lease goes once nothing of ours is in flight for it. */
+    private void forgetInactive(Instant now) {
+        for (long installationId : leases.inactive(owner, now)) {
+            if (leases.inFlight(installationId, owner) == 0) {
+                leases.forget(installationId, owner, now);
+            }
+        }
     }
 
     private int takeExpired(Instant now, Instant until, int limit) {
@@ -214,7 +237,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         Instant now = clock.instant();
         int released = tx.executeWrite(status -> {
             leases.forgetReplicas(now.minus(ttl), owner);
-            return leases.releaseAll(owner, now);
+            return releaseIdle(leases.owned(owner, now), now);
         });
         owned.set(Set.of());
         validUntil = Instant.MIN;
