@@ -26,13 +26,17 @@ public final class ServiceProcess {
 
     /**
      * The properties every separate service process of a test needs: the test's own database (the embedded
-     * server, as root) and the test encryption key, so it reads what the test wrote; plus {@code more}.
+     * server, as root), the test encryption key so it reads what the test wrote, short leases; plus {@code more}.
      */
     public static Map<String, String> onDatabase(String jdbcUrl, Map<String, String> more) {
         Map<String, String> properties = new java.util.LinkedHashMap<>();
         properties.put("datasources.default.url", jdbcUrl);
         properties.put("datasources.default.username", "root");
         properties.put("connector.encryption-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+        // A successor takes over within seconds, not the production ttl and quiet period (20 s + 60 s).
+        properties.put("connector.lease.ttl", "4s");
+        properties.put("connector.lease.renew-every", "500ms");
+        properties.put("connector.lease.takeover-quiet", "1s");
         properties.putAll(more);
         return properties;
     }
