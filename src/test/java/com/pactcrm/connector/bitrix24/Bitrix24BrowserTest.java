@@ -5,19 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.testsupport.NodeBrowserTests;
 import com.pactcrm.connector.testsupport.PactFake.FakeMessage;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -65,7 +64,9 @@ class Bitrix24BrowserTest extends Bitrix24TestBase {
         env.put("B24_TEXT", TEXT);
         env.put("SCREENSHOT_DIR", Path.of("target/screenshots").toAbsolutePath().toString());
 
-        String output = runNode(env);
+        NodeBrowserTests.Run run = NodeBrowserTests.run("ui/test/bitrix24.test.js", env);
+        assertEquals(0, run.exitCode(), "browser tests failed:\n" + run.output());
+        String output = run.output();
         assertTrue(output.contains("# pass 4"), output);
 
         List<FakeMessage> sent = pact.messages().stream().filter(m -> TEXT.equals(m.text())).toList();
@@ -78,22 +79,6 @@ class Bitrix24BrowserTest extends Bitrix24TestBase {
                 "bitrix24-app-refused-pt")) {
             assertTrue(Files.size(Path.of("target/screenshots", screen + ".png")) > 1000, screen);
         }
-    }
-
-    private static String runNode(Map<String, String> env) throws IOException, InterruptedException {
-        Path log = Files.createTempFile("bitrix24-browser-test", ".log");
-        ProcessBuilder builder = new ProcessBuilder("node", "--test", "--test-reporter=tap", "ui/test/bitrix24.test.js")
-                .directory(Path.of("widget").toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        if (!process.waitFor(10, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new AssertionError("browser tests did not finish in 10 minutes:\n" + Files.readString(log));
-        }
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        System.out.println(output);
-        assertEquals(0, process.exitValue(), "browser tests failed:\n" + output);
-        return output;
     }
 
     private static int freePort() {

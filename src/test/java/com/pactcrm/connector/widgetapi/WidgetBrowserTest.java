@@ -10,6 +10,7 @@ import com.pactcrm.connector.mapping.UserMappingRepository;
 import com.pactcrm.connector.quickreply.QuickReplyTemplate;
 import com.pactcrm.connector.quickreply.QuickReplyTemplateRepository;
 import com.pactcrm.connector.security.SessionTokens;
+import com.pactcrm.connector.testsupport.NodeBrowserTests;
 import com.pactcrm.connector.testsupport.PactFake;
 import com.pactcrm.connector.testsupport.PactFake.FakeMessage;
 import com.pactcrm.connector.testsupport.RecordingCrmGateway;
@@ -21,7 +22,6 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
@@ -31,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -119,7 +118,7 @@ class WidgetBrowserTest implements TestPropertyProvider {
         env.put("RIGHT_PACT_TOKEN", TestInstallations.PACT_TOKEN);
         env.put("JOURNAL_CONVERSATION", "990077");
 
-        NodeRun run = runNode(env);
+        NodeBrowserTests.Run run = NodeBrowserTests.run("ui/test/", env);
         assertEquals(0, run.exitCode(), "browser tests failed:\n" + run.output());
         assertTrue(run.output().contains("# pass 5"), run.output());
 
@@ -145,24 +144,6 @@ class WidgetBrowserTest implements TestPropertyProvider {
                 "card-postmessage-es-wide")) {
             assertTrue(Files.size(Path.of("target/screenshots", screen + ".png")) > 1000, screen);
         }
-    }
-
-    record NodeRun(int exitCode, String output) {
-    }
-
-    private static NodeRun runNode(Map<String, String> env) throws IOException, InterruptedException {
-        Path log = Files.createTempFile("browser-test", ".log");
-        ProcessBuilder builder = new ProcessBuilder("node", "--test", "--test-reporter=tap", "ui/test/")
-                .directory(Path.of("widget").toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        if (!process.waitFor(10, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new AssertionError("browser tests did not finish in 10 minutes:\n" + Files.readString(log));
-        }
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        System.out.println(output);
-        return new NodeRun(process.exitValue(), output);
     }
 
     /** A disposable token as amoCRM's $authorizedAjax sends it (amocrm.md §3.6), for this installation's account. */
