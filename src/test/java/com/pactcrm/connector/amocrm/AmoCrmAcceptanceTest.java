@@ -27,6 +27,7 @@ import com.pactcrm.connector.amocrm.client.AmoCrmApiException;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationRepository;
+import com.pactcrm.connector.testsupport.AmoCrmNoteAnswers;
 import com.pactcrm.connector.testsupport.Http;
 import com.pactcrm.connector.testsupport.PactWebhooks;
 import com.pactcrm.connector.testsupport.TestSql;
@@ -110,14 +111,7 @@ class AmoCrmAcceptanceTest implements TestPropertyProvider {
                         + "\"updated_at\":1763634600,\"account_id\":29138932,\"created_by\":8214877,\"sort\":1,\"disabled\":false,"
                         + "\"settings\":[\"responsible_lead\"]}")));
         // One created note per note sent, in order, with the request_id echoed, as amoCRM answers a batch (amocrm.md §4.4).
-        AMO.stubFor(post(urlPathEqualTo("/api/v4/leads/notes")).atPriority(5).willReturn(aResponse()
-                .withHeader("Content-Type", "application/hal+json")
-                .withBody("{\"_links\":{\"self\":{\"href\":\"https://acme.amocrm.ru/api/v4/leads/notes\"}},"
-                        + "\"_embedded\":{\"notes\":[{{#each (jsonPath request.body '$') as |n|}}"
-                        + "{\"id\":{{randomInt lower=100000 upper=999999999}},\"entity_id\":{{n.entity_id}},"
-                        + "\"request_id\":\"{{n.request_id}}\",\"_links\":{\"self\":{\"href\":\"https://acme.amocrm.ru/api/v4/leads/notes\"}}}"
-                        + "{{#unless @last}},{{/unless}}{{/each}}]}}")
-                .withTransformers("response-template")));
+        AMO.stubFor(post(urlPathEqualTo("/api/v4/leads/notes")).atPriority(5).willReturn(AmoCrmNoteAnswers.created()));
     }
 
     @AfterAll

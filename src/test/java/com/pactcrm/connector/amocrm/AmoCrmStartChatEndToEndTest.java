@@ -19,6 +19,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationRepository;
+import com.pactcrm.connector.testsupport.AmoCrmNoteAnswers;
 import com.pactcrm.connector.testsupport.AmoCrmDisposableTokens;
 import com.pactcrm.connector.testsupport.Http;
 import com.pactcrm.connector.testsupport.PactFake;
@@ -146,12 +147,7 @@ class AmoCrmStartChatEndToEndTest implements TestPropertyProvider {
         AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/leads/3000000201")).willReturn(hal("lead.json")));
         AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/contacts/3000000101")).willReturn(hal("contact.json")));
         AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/contacts/3000000102")).willReturn(aResponse().withStatus(204)));
-        AMO.stubFor(post(urlPathEqualTo("/api/v4/leads/notes")).willReturn(aResponse()
-                .withHeader("Content-Type", "application/hal+json")
-                .withBody("{\"_embedded\":{\"notes\":[{{#each (jsonPath request.body '$') as |n|}}"
-                        + "{\"id\":{{randomInt lower=100000 upper=999999999}},\"entity_id\":{{n.entity_id}},\"request_id\":\"{{@index}}\"}"
-                        + "{{#unless @last}},{{/unless}}{{/each}}]}}")
-                .withTransformers("response-template")));
+        AMO.stubFor(post(urlPathEqualTo("/api/v4/leads/notes")).willReturn(AmoCrmNoteAnswers.created()));
     }
 
     private String session(long userId, boolean admin) throws Exception {

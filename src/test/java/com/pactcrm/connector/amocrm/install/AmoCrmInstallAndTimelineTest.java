@@ -22,6 +22,7 @@ import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.security.SecretCipher;
+import com.pactcrm.connector.testsupport.AmoCrmNoteAnswers;
 import com.pactcrm.connector.testsupport.Http;
 import com.pactcrm.connector.testsupport.PactWebhooks;
 import com.pactcrm.connector.testsupport.TestSql;
@@ -96,18 +97,8 @@ class AmoCrmInstallAndTimelineTest implements TestPropertyProvider {
                         + "\"updated_at\":1763634600,\"account_id\":29138932,\"created_by\":8214877,\"sort\":1,\"disabled\":false,"
                         + "\"settings\":[\"responsible_lead\"]}")));
         // One created note per note sent, in order, as amoCRM answers a batch (amocrm.md §4.4).
-        AMO.stubFor(post(urlPathEqualTo("/api/v4/leads/notes")).willReturn(aResponse()
-                .withHeader("Content-Type", "application/hal+json")
-                .withBody("{\"_embedded\":{\"notes\":[{{#each (jsonPath request.body '$') as |n|}}"
-                        + "{\"id\":{{randomInt lower=100000 upper=999999999}},\"entity_id\":{{n.entity_id}},\"request_id\":\"{{@index}}\"}"
-                        + "{{#unless @last}},{{/unless}}{{/each}}]}}")
-                .withTransformers("response-template")));
-        AMO.stubFor(patch(urlPathEqualTo("/api/v4/leads/notes")).willReturn(aResponse()
-                .withHeader("Content-Type", "application/hal+json")
-                .withBody("{\"_embedded\":{\"notes\":[{{#each (jsonPath request.body '$') as |n|}}"
-                        + "{\"id\":{{n.id}},\"entity_id\":{{n.entity_id}},\"updated_at\":1763634700}"
-                        + "{{#unless @last}},{{/unless}}{{/each}}]}}")
-                .withTransformers("response-template")));
+        AMO.stubFor(post(urlPathEqualTo("/api/v4/leads/notes")).willReturn(AmoCrmNoteAnswers.created()));
+        AMO.stubFor(patch(urlPathEqualTo("/api/v4/leads/notes")).willReturn(AmoCrmNoteAnswers.edited()));
     }
 
     private int install() {
