@@ -126,7 +126,8 @@ public class AmoCrmOAuthClient {
             if (domain == null || domain.isBlank()) {
                 return Optional.empty();
             }
-            endpoint(domain, TOKEN_PATH);
+            // The answer becomes the host our secret and tokens go to: it must pass the same check as a referer.
+            tokenEndpoint(domain);
             return Optional.of(domain.strip().toLowerCase(Locale.ROOT));
         } catch (AmoCrmHostNotAllowedException e) {
             LOG.warn("event=amocrm_subdomain_lookup_refused reason=\"{}\"", e.getMessage());
