@@ -56,27 +56,29 @@ public class MessageStatusUseCase {
         }
         Optional<MessageLink> existing = messages.lock(inst, m.messageId());
         boolean firstSeen = existing.isEmpty();
+        String stale = null;
         if (firstSeen) {
             messages.insert(inst, m.messageId(), m.conversationId(), m.externalId(), m.income(), m.status().name(),
                     m.statusDetails(), m.text(), m.at());
         } else {
             MessageStatus current = existing.get().status();
-            if (!current.canAdvanceTo(m.status())) {
+            if (current.canAdvanceTo(m.status())) {
+                messages.updateStatus(inst, m.messageId(), m.status().name(), m.statusDetails(), m.externalId());
+            } else {
                 if (m.externalId() != null && existing.get().externalId() == null) {
                     messages.updateStatus(inst, m.messageId(), current.name(), existing.get().statusDetails(), m.externalId());
                 }
-                return "stale: message " + m.messageId() + " stays " + current + " (got " + m.status() + ")";
+                stale = "stale: message " + m.messageId() + " stays " + current + " (got " + m.status() + ")";
             }
-            messages.updateStatus(inst, m.messageId(), m.status().name(), m.statusDetails(), m.externalId());
         }
         InstallationSettings settings = InstallationSettings.of(installation.settings());
         List<ConversationLink> links = conversations.findByConversation(inst, m.conversationId());
         if (links.isEmpty()) {
-            return unlinked(installation, settings, m, eventId, firstSeen);
+            return stale != null ? stale : unlinked(installation, settings, m, eventId, firstSeen);
         }
         int queued = 0;
         for (ConversationLink link : links) {
-            if (!m.income() && settings.statusesOn()) {
+            if (stale == null && !m.income() && settings.statusesOn()) {
                 String key = "status:" + m.messageId() + ":" + link.crmEntityType() + ":" + link.crmEntityId();
                 outbox.enqueue(inst, CommandKind.CRM_MESSAGE_STATUS, key + ":" + m.status(), key,
                         new MessageStatusPayload(m.messageId(), m.conversationId(), link.crmEntityType(),
@@ -84,16 +86,19 @@ public class MessageStatusUseCase {
                         eventId, m.at());
                 queued++;
             }
-            if (firstSeen && m.created() && settings.historyOn() && (m.income() || m.operatorId() != null)) {
-                outbox.enqueue(inst, CommandKind.CRM_MESSAGE_HISTORY,
-                        "history:" + m.messageId() + ":" + link.crmEntityType() + ":" + link.crmEntityId(), null,
-                        new MessageHistoryPayload(m.messageId(), m.conversationId(), link.crmEntityType(),
-                                link.crmEntityId(), m.income(), m.senderName(), m.text(), m.at()),
-                        eventId, m.at());
+            // Pact's events come in any order (its retries overtake): the message's history is queued by whichever
+            // event shows it first, its create or a status update; the idempotency key keeps it to one note.
+            if ((m.created() || firstSeen) && settings.historyOn() && (m.income() || m.operatorId() != null)
+                    && outbox.enqueue(inst, CommandKind.CRM_MESSAGE_HISTORY,
+                    "history:" + m.messageId() + ":" + link.crmEntityType() + ":" + link.crmEntityId(), null,
+                    new MessageHistoryPayload(m.messageId(), m.conversationId(), link.crmEntityType(),
+                            link.crmEntityId(), m.income(), m.senderName(), m.text(), m.at()),
+                    eventId, m.at())) {
                 queued++;
             }
         }
-        return "message " + m.messageId() + " " + m.status() + "; " + queued + " CRM command(s) queued";
+        String outcome = "message " + m.messageId() + " " + m.status() + "; " + queued + " CRM command(s) queued";
+        return stale != null ? stale + "; " + queued + " CRM command(s) queued" : outcome;
     }
 
     /**

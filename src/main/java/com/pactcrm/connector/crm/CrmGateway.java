@@ -26,6 +26,14 @@ public interface CrmGateway {
     List<DeliveryResult> writeTimeline(Installation installation, List<TimelineEntry> entries);
 
     /**
+     * Entries with the same endpoint share one call, whatever their kind: the relay fills batches by it.
+     * One endpoint by default (Bitrix24 carries any timeline write as a command of one {@code batch}).
+     */
+    default String timelineEndpoint(Installation installation, TimelineEntry entry) {
+        return "timeline";
+    }
+
+    /**
      * The entity a card shows, with the phones of its contacts (a lead's or deal's contacts; a
      * contact's own); empty when the CRM does not know it.
      */

@@ -57,6 +57,15 @@ class CrmOutboxDeliverer implements OutboxDeliverer {
     }
 
     @Override
+    public String endpoint(Installation installation, OutboxCommand command) {
+        CrmGateway gateway = gateways.get(installation.crm());
+        if (gateway == null || command.kind() == CommandKind.CRM_FIND_OR_CREATE_CLIENT) {
+            return command.kind().name();
+        }
+        return gateway.timelineEndpoint(installation, entryOf(installation, command));
+    }
+
+    @Override
     public List<DeliveryResult> deliver(Installation installation, List<OutboxCommand> batch) {
         CrmGateway gateway = gateways.get(installation.crm());
         if (gateway == null) {

@@ -56,6 +56,17 @@ public abstract class PollingWorker {
     /** Returns items whose lease expired to the queue. @return how many */
     protected abstract int reapExpiredLeases();
 
+    /** Runs a task on the pool without waiting for it; it should {@link #wake()} the loop when it ends. */
+    protected void submit(Runnable task) {
+        pool.submit(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("event=worker_task_failed worker={} error={}", name, e.toString(), e);
+            }
+        });
+    }
+
     /** Runs the round's tasks on the pool and waits for all of them. */
     protected void runAll(List<Runnable> tasks) {
         List<Future<?>> running = new ArrayList<>(tasks.size());
@@ -103,17 +114,20 @@ public abstract class PollingWorker {
         }
     }
 
-    /** Stops claiming new work; the round in progress finishes (up to {@code grace}). */
+    /** Stops claiming new work; the work in progress, in the loop and on the pool, finishes (up to {@code grace}). */
     public synchronized void stop(Duration grace) {
         if (running.compareAndSet(true, false)) {
+            long deadline = System.nanoTime() + grace.toNanos();
             wake();
+            boolean finished = false;
             try {
                 thread.join(grace.toMillis());
+                pool.shutdown();
+                finished = pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            pool.shutdown();
-            LOG.info("event=worker_stopped worker={} finished={}", name, !thread.isAlive());
+            LOG.info("event=worker_stopped worker={} finished={}", name, finished && !thread.isAlive());
         }
     }
 

@@ -188,8 +188,13 @@ class AmoCrmAcceptanceTest implements TestPropertyProvider {
         assertTrue(requests.size() >= 2, "the refused request and at least one after it: " + requests.size());
         List<LoggedRequest> refused = requests.subList(0, 1);
         List<LoggedRequest> accepted = requests.subList(1, requests.size());
-        long backoff = accepted.get(0).getLoggedDate().getTime() - refused.get(0).getLoggedDate().getTime();
-        assertTrue(backoff >= 950, "after a 429 the account is left alone for the back-off (1 s), waited " + backoff + " ms");
+        // Two lanes may each have had a call on its way when the 429 came back (both within the limit as counted);
+        // no call starts after it, for the back-off.
+        long refusedAt = refused.get(0).getLoggedDate().getTime();
+        List<Long> during = accepted.stream().map(r -> r.getLoggedDate().getTime() - refusedAt)
+                .filter(ms -> ms >= 100 && ms < 950).toList();
+        assertEquals(List.of(), during, "after a 429 the account is left alone for the back-off (1 s)");
+        assertTrue(accepted.stream().anyMatch(r -> r.getLoggedDate().getTime() - refusedAt >= 950), "and called after it");
 
         Map<Long, Integer> counts = new HashMap<>();
         accepted.forEach(r -> countNotes(r, counts));

@@ -36,7 +36,9 @@ public final class ServiceProcess {
         // A successor takes over within seconds, not the production ttl and quiet period (20 s + 60 s).
         properties.put("connector.lease.ttl", "4s");
         properties.put("connector.lease.renew-every", "500ms");
-        properties.put("connector.lease.takeover-quiet", "1s");
+        properties.put("connector.lease.takeover-quiet.amocrm", "1s");
+        properties.put("connector.lease.takeover-quiet.bitrix24", "1s");
+        properties.put("connector.lease.takeover-quiet.pact", "1s");
         properties.putAll(more);
         return properties;
     }

@@ -34,7 +34,11 @@ public record AmoCrmAccount(String baseUrl, String accessToken) {
      * host never share a bucket.
      */
     public String limiterKey() {
-        URI uri = URI.create(baseUrl);
+        return limiterKeyOf(URI.create(baseUrl));
+    }
+
+    /** The limiter key of any URL on an account's host: its OAuth endpoint counts against the same limit (§4.5). */
+    public static String limiterKeyOf(URI uri) {
         String host = uri.getHost().toLowerCase(Locale.ROOT);
         return uri.getPort() == -1 ? host : host + ":" + uri.getPort();
     }

@@ -80,6 +80,13 @@ public class AmoCrmGateway implements CrmGateway {
         return AmoCrmApiClient.MAX_NOTES_PER_REQUEST;
     }
 
+    /** A status whose note exists is a {@code PATCH} of that entity's notes; everything else one {@code POST} (§4.4). */
+    @Override
+    public String timelineEndpoint(Installation installation, TimelineEntry entry) {
+        boolean edit = entry.status() != null && entry.existingEntryId() != null && statusNoteEdits.editing(installation.id());
+        return (edit ? "PATCH " : "POST ") + apiEntity(entry.entityType()) + "/notes";
+    }
+
     @Override
     public List<DeliveryResult> writeTimeline(Installation installation, List<TimelineEntry> entries) {
         return withFreshToken(installation, account -> writeTimeline(installation.id(), account, entries));

@@ -3,6 +3,9 @@ package com.pactcrm.connector.amocrm.oauth;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.pactcrm.connector.amocrm.client.AmoCrmAccount;
+import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
+import com.pactcrm.connector.sync.resilience.RateLimitWaitTooLongException;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -43,8 +46,11 @@ public class AmoCrmOAuthClient {
     private static final Logger LOG = LoggerFactory.getLogger(AmoCrmOAuthClient.class);
     static final String TOKEN_PATH = "/oauth2/access_token";
     static final String SUBDOMAIN_PATH = "/oauth2/account/current/subdomain";
+    /** A token call is rare and everything else of the account waits for it: it may wait its turn a while. */
+    private static final Duration OAUTH_LIMITER_WAIT = Duration.ofSeconds(10);
 
     private final HttpClient http;
+    private final OutboundRateLimiters rateLimiters;
     private final ObjectMapper json;
     private final Clock clock;
     private final String scheme;
@@ -54,6 +60,7 @@ public class AmoCrmOAuthClient {
     private final List<String> allowedHostSuffixes;
 
     public AmoCrmOAuthClient(ObjectMapper json,
+                             OutboundRateLimiters rateLimiters,
                              Clock clock,
                              @Value("${connector.amocrm.scheme:https}") String scheme,
                              @Value("${connector.amocrm.client-id:}") String clientId,
@@ -65,6 +72,7 @@ public class AmoCrmOAuthClient {
             throw new IllegalStateException("connector.amocrm.scheme must be https (or http for tests)");
         }
         this.json = json;
+        this.rateLimiters = rateLimiters;
         this.clock = clock;
         this.scheme = scheme;
         this.clientId = clientId;
@@ -208,7 +216,8 @@ public class AmoCrmOAuthClient {
         String grantType = body.path("grant_type").asText();
         Instant sentAt = clock.instant();
         HttpResponse<String> response;
-        try {
+        // amoCRM counts every request to the account's host, its token endpoint included (§4.5): one limiter for both.
+        try (var permit = rateLimiters.acquire("amocrm", AmoCrmAccount.limiterKeyOf(endpoint), "default", OAUTH_LIMITER_WAIT)) {
             response = http.toBlocking().exchange(
                     HttpRequest.POST(endpoint, json.writeValueAsString(body))
                             .contentType(MediaType.APPLICATION_JSON_TYPE)
@@ -219,6 +228,8 @@ public class AmoCrmOAuthClient {
         } catch (HttpClientException e) {
             LOG.warn("event=amocrm_oauth_failed host={} grant={} error=\"{}\"", endpoint.getHost(), grantType, e.getMessage());
             throw new AmoCrmOAuthException("amoCRM token endpoint unreachable: " + e.getMessage(), 0, e);
+        } catch (RateLimitWaitTooLongException e) {
+            throw new AmoCrmOAuthException("amoCRM token endpoint not called: the account's rate limit is used up", 429, e);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -66,6 +66,10 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
 
     @EventListener
     void onLeasesChanged(LeasesChanged event) {
+        int reclaimed = event.takenOver().stream().mapToInt(id -> journal.reclaimFromOthers(id, owner)).sum();
+        if (reclaimed > 0) {
+            LOG.info("event=inbound_reclaimed count={} installations={}", reclaimed, event.takenOver());
+        }
         wake();
     }
 

@@ -66,6 +66,12 @@ public interface InboundEventRepository extends GenericRepository<InboundEvent, 
             WHERE state = 'PROCESSING' AND lease_until < :now""")
     int reapExpired(Instant now);
 
+    /** What another owner (a dead replica, or this replica's earlier start) was processing for the installation. */
+    @Query("""
+            UPDATE inbound_event SET state = 'NEW', lease_owner = NULL, lease_until = NULL
+            WHERE installation_id = :installationId AND state = 'PROCESSING' AND lease_owner <> :owner""")
+    int reclaimFromOthers(long installationId, String owner);
+
     @Query("""
             UPDATE inbound_event SET state = 'NEW', lease_owner = NULL, lease_until = NULL
             WHERE state = 'PROCESSING' AND lease_owner = :owner""")

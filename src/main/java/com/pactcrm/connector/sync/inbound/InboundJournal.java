@@ -81,6 +81,12 @@ public class InboundJournal {
         return events.reapExpired(clock.instant());
     }
 
+    /** An installation just taken over: its events another owner was processing are due again now, not at their lease's end. */
+    @Transactional
+    public int reclaimFromOthers(long installationId, String owner) {
+        return events.reclaimFromOthers(installationId, owner);
+    }
+
     @Transactional
     public int releaseOwnedBy(String owner) {
         return events.releaseOwnedBy(owner);

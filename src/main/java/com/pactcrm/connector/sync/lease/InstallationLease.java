@@ -13,5 +13,6 @@ public record InstallationLease(
         Instant leaseUntil,
         Instant acquiredAt,
         @Nullable Instant handoverAt,
-        @Nullable Instant quietUntil) {
+        @Nullable Instant quietUntil,
+        @Nullable Instant pactQuietUntil) {
 }

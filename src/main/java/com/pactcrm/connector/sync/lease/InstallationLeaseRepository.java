@@ -11,9 +11,23 @@ import java.util.List;
 interface InstallationLeaseRepository extends GenericRepository<InstallationLease, Long> {
 
     @Query("""
-            INSERT INTO replica (owner, seen_until, started_at) VALUES (:owner, :seenUntil, :now)
+            INSERT INTO replica (owner, name, seen_until, started_at) VALUES (:owner, :name, :seenUntil, :now)
             ON DUPLICATE KEY UPDATE seen_until = VALUES(seen_until)""")
-    void heartbeat(String owner, Instant seenUntil, Instant now);
+    void heartbeat(String owner, String name, Instant seenUntil, Instant now);
+
+    /** Earlier starts of the replica called {@code name}, with when each was last heard of. */
+    @Query("SELECT * FROM replica WHERE name = :name AND owner <> :owner")
+    List<Replica> earlierStarts(String name, String owner);
+
+    /** Leases an earlier start held, running or run out. */
+    @Query("SELECT * FROM installation_lease WHERE owner = :previous FOR UPDATE")
+    List<InstallationLease> lockHeldBy(String previous);
+
+    @Query("DELETE FROM replica WHERE owner = :owner")
+    int forgetReplica(String owner);
+
+    @Query("SELECT crm FROM installation WHERE id = :installationId")
+    String crmOf(long installationId);
 
     @Query("SELECT COUNT(*) FROM replica WHERE seen_until > :now")
     long liveReplicas(Instant now);
@@ -66,11 +80,13 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
             ORDER BY installation_id LIMIT :limit FOR UPDATE SKIP LOCKED""")
     List<InstallationLease> lockExpired(Instant now, int limit);
 
+    /** Takes a lease that ran out, or one {@code from} (an earlier start of this replica) still holds. */
     @Query("""
             UPDATE installation_lease SET owner = :owner, lease_until = :leaseUntil, acquired_at = :now,
-                handover_at = NULL, quiet_until = :quietUntil
-            WHERE installation_id = :installationId AND lease_until <= :now""")
-    int takeOver(long installationId, String owner, Instant now, Instant leaseUntil, Instant quietUntil);
+                handover_at = NULL, quiet_until = :crmQuietUntil, pact_quiet_until = :pactQuietUntil
+            WHERE installation_id = :installationId AND (lease_until <= :now OR owner = :from)""")
+    int takeOver(long installationId, String from, String owner, Instant now, Instant leaseUntil, Instant crmQuietUntil,
+                 Instant pactQuietUntil);
 
     @Query("""
             UPDATE installation_lease SET handover_at = :now

@@ -1,5 +1,6 @@
 package com.pactcrm.connector.sync.lease;
 
+import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.sync.InstanceIdentity;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.context.event.ApplicationEventPublisher;
@@ -12,6 +13,7 @@ import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -28,10 +30,13 @@ import org.slf4j.LoggerFactory;
  * {@code connector.lease.renew-every} a replica announces itself, renews its leases, takes unleased
  * or expired ones up to its fair share (installations ÷ live replicas, rounded up), and hands the
  * excess over: it stops claiming that installation's work, and releases the lease once nothing of
- * it is in flight. A new owner of a lease that had one before claims none of its work (so makes no
- * outbound call for it) until the old lease's end plus {@code connector.lease.takeover-quiet} (at
- * least the longest rate-limit window), so the calls the old owner made just before cannot add up
- * with its own.
+ * it is in flight. A new owner of a lease that had one before makes no call to a target for it until
+ * the old lease's end plus that target's {@link TakeoverQuiet} window (amoCRM 1 s, Bitrix24 the bucket's
+ * drain time, Pact 60 s), so the calls the old owner made just before cannot add up with its own; what
+ * the old owner had claimed is reclaimed at once ({@link LeasesChanged#takenOver()}). A replica restarted
+ * under the same {@linkplain InstanceIdentity#name() name} resumes its earlier start's leases on its first
+ * round, counting the quiet from its own process start (the earlier start was gone by then), instead of
+ * waiting for them to run out.
  */
 @Singleton
 public class InstallationLeases implements ApplicationEventListener<ServerStartupEvent> {
@@ -46,12 +51,15 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
     private final boolean enabled;
     private final Duration ttl;
     private final Duration renewEvery;
-    private final Duration takeoverQuiet;
+    private final TakeoverQuiet quiet;
+    private final String name;
+    private final Instant startedAt;
     private final AtomicReference<Set<Long>> owned = new AtomicReference<>(Set.of());
     private ScheduledExecutorService timer;
     private volatile boolean releasedAll;
     private volatile boolean draining;
     private volatile Instant validUntil = Instant.MIN;
+    private boolean resumed;
 
     public InstallationLeases(InstallationLeaseRepository leases, TransactionOperations<Connection> tx,
                               ApplicationEventPublisher<LeasesChanged> events,
@@ -61,7 +69,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
                               @Value("${connector.relay.enabled:true}") boolean relaying,
                               @Value("${connector.lease.ttl:20s}") Duration ttl,
                               @Value("${connector.lease.renew-every:2s}") Duration renewEvery,
-                              @Value("${connector.lease.takeover-quiet:60s}") Duration takeoverQuiet) {
+                              TakeoverQuiet quiet) {
         if (renewEvery.multipliedBy(3).compareTo(ttl) > 0) {
             throw new IllegalStateException("connector.lease.ttl must be at least three renew-every periods");
         }
@@ -70,6 +78,8 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         this.events = events;
         this.clock = clock;
         this.owner = identity.id();
+        this.name = identity.name();
+        this.startedAt = identity.startedAt();
         // A replica that neither dispatches nor relays (serving webhooks and the widget API only) holds no lease.
         this.enabled = enabled && (dispatching || relaying);
         if (this.enabled && dispatching != relaying) {
@@ -78,7 +88,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         }
         this.ttl = ttl;
         this.renewEvery = renewEvery;
-        this.takeoverQuiet = takeoverQuiet;
+        this.quiet = quiet;
     }
 
     /** False: one process works every installation (no lease rows are read or written). */
@@ -127,12 +137,13 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
             return;
         }
         Instant now = clock.instant();
-        boolean changed = tx.executeWrite(status -> round(now));
+        Set<Long> takenOver = new HashSet<>();
+        boolean changed = tx.executeWrite(status -> round(now, takenOver));
         // Renewed up to now + ttl; stop a renewal period early, so a replica that can no longer renew stops
         // sending before another may take its installations over.
         validUntil = now.plus(ttl).minus(renewEvery);
-        if (changed) {
-            events.publishEvent(new LeasesChanged(owner, owned.get().size()));
+        if (changed || !takenOver.isEmpty()) {
+            events.publishEvent(new LeasesChanged(owner, owned.get().size(), Set.copyOf(takenOver)));
         }
     }
 
@@ -151,13 +162,17 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
     }
 
     /** @return whether the set of held installations changed */
-    private boolean round(Instant now) {
+    private boolean round(Instant now, Set<Long> takenOver) {
         Instant until = now.plus(ttl);
         leases.renew(owner, now, until);
         if (draining) {
             return false;
         }
-        leases.heartbeat(owner, until, now);
+        leases.heartbeat(owner, name, until, now);
+        if (!resumed) {
+            resumeEarlierStarts(now, until, takenOver);
+            resumed = true;
+        }
         forgetInactive(now);
         int released = releaseIdle(leases.handingOver(owner, now), now);
         long live = Math.max(1, leases.liveReplicas(now));
@@ -167,7 +182,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         int handingOver = 0;
         if (held < fair) {
             int wanted = (int) Math.min(Integer.MAX_VALUE, fair - held);
-            taken = takeExpired(now, until, wanted);
+            taken = takeExpired(now, until, wanted, takenOver);
             if (taken < wanted) {
                 taken += leases.takeUnleased(owner, now, until, wanted - taken);
             }
@@ -207,18 +222,52 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         }
     }
 
-    private int takeExpired(Instant now, Instant until, int limit) {
+    private int takeExpired(Instant now, Instant until, int limit, Set<Long> takenOver) {
         int taken = 0;
         for (InstallationLease expired : leases.lockExpired(now, limit)) {
             // The previous owner may have called out until its lease ended: wait out the rate windows from there.
-            Instant quietUntil = expired.leaseUntil().plus(takeoverQuiet);
-            if (leases.takeOver(expired.installationId(), owner, now, until, quietUntil) == 1) {
+            if (takeOver(expired, "", expired.leaseUntil(), now, until)) {
                 taken++;
-                LOG.info("event=lease_taken_over installation={} owner={} from={} quietUntil={}", expired.installationId(),
-                        owner, expired.owner(), quietUntil);
+                takenOver.add(expired.installationId());
             }
         }
         return taken;
+    }
+
+    /**
+     * This replica's earlier start (same name) died and this one replaced it, as Kubernetes restarts a crashed
+     * or OOM-killed container in the same pod: its leases are ours at once. An earlier start heard of after
+     * this process started is alive (two processes were given one name): its leases are left to run out.
+     */
+    private void resumeEarlierStarts(Instant now, Instant until, Set<Long> takenOver) {
+        for (Replica earlier : leases.earlierStarts(name, owner)) {
+            Instant lastHeard = earlier.seenUntil().minus(ttl);
+            if (lastHeard.isAfter(startedAt)) {
+                LOG.warn("event=replica_name_in_use name={} other={} lastHeard={} hint=\"give each replica its own "
+                        + "connector.instance-id\"", name, earlier.owner(), lastHeard);
+                continue;
+            }
+            for (InstallationLease held : leases.lockHeldBy(earlier.owner())) {
+                Instant lastCallBy = held.leaseUntil().isBefore(startedAt) ? held.leaseUntil() : startedAt;
+                if (takeOver(held, earlier.owner(), lastCallBy, now, until)) {
+                    takenOver.add(held.installationId());
+                }
+            }
+            leases.forgetReplica(earlier.owner());
+        }
+    }
+
+    /** Takes one lease over; the quiet towards each target runs from {@code lastCallBy}, the previous owner's last possible call. */
+    private boolean takeOver(InstallationLease lease, String from, Instant lastCallBy, Instant now, Instant until) {
+        CrmKind crm = CrmKind.valueOf(leases.crmOf(lease.installationId()));
+        Instant crmQuietUntil = lastCallBy.plus(quiet.crm(crm));
+        Instant pactQuietUntil = lastCallBy.plus(quiet.pact());
+        if (leases.takeOver(lease.installationId(), from, owner, now, until, crmQuietUntil, pactQuietUntil) != 1) {
+            return false;
+        }
+        LOG.info("event=lease_taken_over installation={} owner={} from={} resumed={} crmQuietUntil={} pactQuietUntil={}",
+                lease.installationId(), owner, lease.owner(), !from.isEmpty(), crmQuietUntil, pactQuietUntil);
+        return true;
     }
 
     /**

@@ -9,8 +9,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The relay's short transactions: claim, coalesce, reap. */
 @Singleton
@@ -29,45 +31,58 @@ public class OutboxClaims {
         this.lease = lease;
     }
 
+    /** The lanes with due commands that {@code owner} may work now (see {@link OutboxRepository#dueLanes}). */
+    public List<OutboxLane> dueLanes(String owner, int limit) {
+        return commands.dueLanes(clock.instant(), limit, leases.enabled(), owner);
+    }
+
     /**
-     * Claims due commands for {@code owner}. Among claimed commands with the same coalesce key only
-     * the newest is kept; the older ones are marked SUPERSEDED (the latest status of a message wins).
+     * Claims up to {@code limit} due commands of one lane for {@code owner}. Among claimed commands with the
+     * same coalesce key only the newest is kept; the older ones are marked SUPERSEDED (the latest status of
+     * a message wins).
      */
     @Transactional
-    public List<OutboxCommand> claim(String owner, int limit) {
+    public Claimed claim(String owner, OutboxLane lane, int limit) {
         Instant now = clock.instant();
-        List<Long> ids = commands.lockClaimable(now, limit, leases.enabled(), owner);
+        List<Long> ids = commands.lockClaimable(lane.installationId(), lane.target().name(), now, limit,
+                leases.enabled(), owner);
         if (ids.isEmpty()) {
-            return List.of();
+            return new Claimed(List.of(), false);
         }
         commands.markInFlight(ids, owner, now.plus(lease));
         List<OutboxCommand> claimed = commands.findByIds(ids);
         Map<String, OutboxCommand> newestByKey = new HashMap<>();
-        List<Long> superseded = new ArrayList<>();
-        List<OutboxCommand> kept = new ArrayList<>();
+        Set<Long> superseded = new HashSet<>();
         for (OutboxCommand c : claimed) {
-            if (c.coalesceKey() == null) {
-                continue;
-            }
-            String key = c.installationId() + "|" + c.coalesceKey();
-            OutboxCommand previous = newestByKey.put(key, c);
-            if (previous != null) {
-                superseded.add(previous.id());
-            }
-        }
-        for (OutboxCommand c : claimed) {
-            if (!superseded.contains(c.id())) {
-                kept.add(c);
+            if (c.coalesceKey() != null) {
+                OutboxCommand previous = newestByKey.put(c.coalesceKey(), c);
+                if (previous != null) {
+                    superseded.add(previous.id());
+                }
             }
         }
         if (!superseded.isEmpty()) {
-            commands.markSuperseded(superseded, now);
+            commands.markSuperseded(List.copyOf(superseded), now);
         }
-        return kept;
+        return new Claimed(claimed.stream().filter(c -> !superseded.contains(c.id())).toList(), ids.size() == limit);
+    }
+
+    /** What a lane claimed; {@code full}: the claim took all it could, so more commands may be waiting. */
+    public record Claimed(List<OutboxCommand> commands, boolean full) {
     }
 
     public Duration lease() {
         return lease;
+    }
+
+    /**
+     * An installation this replica just took over or resumed: what an earlier owner had claimed and never
+     * finished is due again now, not when its claim lease would have run out. A command that was already sent
+     * once is marked ambiguous, so it is looked up before it is sent again.
+     */
+    @Transactional
+    public int reclaimFromOthers(long installationId, String owner) {
+        return commands.reclaimFromOthers(installationId, owner, clock.instant());
     }
 
     @Transactional

@@ -6,7 +6,7 @@ import java.util.Set;
 
 /**
  * Delivers commands of some kinds to their target (Pact, or the installation's CRM). The relay
- * hands it batches of one installation and one kind, up to {@link #batchSize}.
+ * hands it batches of one installation and one {@linkplain #endpoint endpoint}, up to {@link #batchSize}.
  */
 public interface OutboxDeliverer {
 
@@ -14,6 +14,14 @@ public interface OutboxDeliverer {
 
     /** How many commands of this kind one call can carry (amoCRM notes: 50, Bitrix24 batch: 50, Pact: 1). */
     int batchSize(CommandKind kind, Installation installation);
+
+    /**
+     * Commands with the same endpoint may share one call, whatever their kind (amoCRM: every note added to
+     * leads is one {@code POST /leads/notes}; Bitrix24: every timeline write is a command of one {@code batch}).
+     */
+    default String endpoint(Installation installation, OutboxCommand command) {
+        return command.kind().name();
+    }
 
     /**
      * @return one result per command, in order. Throwing {@link OutboundCallException} fails the whole batch.

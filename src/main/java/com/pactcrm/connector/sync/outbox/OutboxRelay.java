@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,17 +31,23 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Delivers queued commands: claims them, hands each installation's commands in order to the
- * deliverer of their kind in batches, and records the outcome: DONE with the remote id, a retry
- * along the {@link RetryLadder} (never sooner than the target asked), a wait without spending an
- * attempt when rate limited, or DEAD (with a health state for credential and billing errors; the
- * installation's other commands for that target are then held, not sent, for
- * {@code connector.outbox.health-hold} or until an admin lifts the hold).
+ * Delivers queued commands. Each installation's commands for one target form a lane (a slow or failing
+ * target delays only its own lane); a lane claims enough due commands to fill the target's calls, groups
+ * them by {@linkplain OutboxDeliverer#endpoint endpoint} whatever their kind, and hands them to their
+ * deliverer in full batches, sending a partial batch only when nothing more waits. Up to
+ * {@code connector.relay.lanes-per-target} lanes of one installation and target run at once, so one call
+ * that hangs until its timeout does not hold the rest of the queue; the target's rate limiter keeps their
+ * sum within its limits. Each outcome is recorded: DONE with the remote id, a retry along the
+ * {@link RetryLadder} (never sooner than the target asked), a wait without spending an attempt when rate
+ * limited, or DEAD (with a health state for credential and billing errors; the installation's other
+ * commands for that target are then held, not sent, for {@code connector.outbox.health-hold} or until an
+ * admin lifts the hold).
  */
 @Singleton
 @Requires(property = "connector.relay.enabled", notEquals = "false")
@@ -57,20 +64,25 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     private final RetryLadder ladder;
     private final Map<CommandKind, OutboxDeliverer> deliverers = new EnumMap<>(CommandKind.class);
     private final String owner;
-    private final int claimSize;
+    private final int threads;
+    private final int batchesPerClaim;
+    private final int lanesPerTarget;
     private final Duration shutdownGrace;
     private final Clock clock;
     private final MeterRegistry meters;
     private final Set<Long> notStarted = ConcurrentHashMap.newKeySet();
     private final Map<String, Instant> holds = new ConcurrentHashMap<>();
+    private final Map<OutboxLane, Integer> running = new ConcurrentHashMap<>();
+    private final AtomicInteger busyThreads = new AtomicInteger();
     private final Duration healthHold;
 
     public OutboxRelay(OutboxClaims claims, InstallationLeases leases, OutboxRepository commands, InstallationRepository installations,
                        InstallationHealthRepository health, SyncLogRepository syncLog, RetryLadder ladder,
                        List<OutboxDeliverer> deliverers, InstanceIdentity identity, Clock clock, MeterRegistry meters,
                        @Value("${connector.relay.poll-interval:500ms}") Duration pollInterval,
-                       @Value("${connector.relay.claim-size:50}") int claimSize,
-                       @Value("${connector.relay.threads:8}") int threads,
+                       @Value("${connector.relay.batches-per-claim:3}") int batchesPerClaim,
+                       @Value("${connector.relay.lanes-per-target:2}") int lanesPerTarget,
+                       @Value("${connector.relay.threads:16}") int threads,
                        @Value("${connector.relay.reap-every:10s}") Duration reapEvery,
                        @Value("${connector.shutdown-grace:20s}") Duration shutdownGrace,
                        @Value("${connector.outbox.health-hold:15m}") Duration healthHold) {
@@ -84,7 +96,9 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         this.ladder = ladder;
         deliverers.forEach(d -> d.kinds().forEach(k -> this.deliverers.put(k, d)));
         this.owner = identity.id();
-        this.claimSize = claimSize;
+        this.threads = threads;
+        this.batchesPerClaim = Math.max(1, batchesPerClaim);
+        this.lanesPerTarget = Math.max(1, lanesPerTarget);
         this.shutdownGrace = shutdownGrace;
         this.healthHold = healthHold;
         this.clock = clock;
@@ -98,6 +112,10 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
 
     @EventListener
     void onLeasesChanged(LeasesChanged event) {
+        int reclaimed = event.takenOver().stream().mapToInt(id -> claims.reclaimFromOthers(id, owner)).sum();
+        if (reclaimed > 0) {
+            LOG.info("event=outbox_reclaimed count={} installations={}", reclaimed, event.takenOver());
+        }
         wake();
     }
 
@@ -133,53 +151,125 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         return claims.reapExpiredLeases();
     }
 
+    /** Starts a lane for each due installation and target that has room, up to the free threads; never waits for them. */
     @Override
     protected int pollOnce() {
-        List<OutboxCommand> claimed = claims.claim(owner, claimSize);
-        if (claimed.isEmpty()) {
+        int free = threads - busyThreads.get();
+        if (free <= 0) {
             return 0;
         }
-        // Sends stop well before the lease ends: past it, another replica's reaper may hand the rows out again.
-        Instant sendUntil = clock.instant().plus(claims.lease().multipliedBy(4).dividedBy(5));
-        Map<Long, List<OutboxCommand>> byInstallation = new LinkedHashMap<>();
-        for (OutboxCommand c : claimed) {
-            notStarted.add(c.id());
-            byInstallation.computeIfAbsent(c.installationId(), k -> new ArrayList<>()).add(c);
+        int started = 0;
+        for (OutboxLane lane : claims.dueLanes(owner, threads * 4)) {
+            if (started == free) {
+                break;
+            }
+            if (leases.holds(lane.installationId()) && enter(lane)) {
+                busyThreads.incrementAndGet();
+                started++;
+                submit(() -> runLane(lane));
+            }
         }
-        runAll(byInstallation.entrySet().stream()
-                .<Runnable>map(e -> () -> deliverAll(e.getKey(), e.getValue(), sendUntil)).toList());
-        return claimed.size();
+        return started;
     }
 
-    /** One installation's commands, in order, one kind-run at a time, in batches the deliverer accepts. */
-    private void deliverAll(long installationId, List<OutboxCommand> list, Instant sendUntil) {
-        MDC.put("installationId", Long.toString(installationId));
+    private boolean enter(OutboxLane lane) {
+        boolean[] entered = {false};
+        running.compute(lane, (k, n) -> {
+            int count = n == null ? 0 : n;
+            if (count >= lanesPerTarget) {
+                return n;
+            }
+            entered[0] = true;
+            return count + 1;
+        });
+        return entered[0];
+    }
+
+    private void leave(OutboxLane lane) {
+        running.computeIfPresent(lane, (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /** Claims and delivers the lane's due commands until none is left (or the lease or the process ends). */
+    private void runLane(OutboxLane lane) {
+        MDC.put("installationId", Long.toString(lane.installationId()));
         try {
-            Installation installation = installations.findById(installationId).orElse(null);
-            int i = 0;
-            while (i < list.size()) {
-                if (!isRunning()) {
+            Installation installation = installations.findById(lane.installationId()).orElse(null);
+            int limit = batchSize(lane, installation) * batchesPerClaim;
+            while (isRunning() && leases.holds(lane.installationId())) {
+                OutboxClaims.Claimed claimed = claims.claim(owner, lane, limit);
+                if (claimed.commands().isEmpty()) {
                     return;
                 }
-                if (clock.instant().isAfter(sendUntil)) {
-                    giveBack(list.subList(i, list.size()), "claim_lease_ending");
-                    return;
-                }
-                if (!leases.holds(installationId)) {
-                    giveBack(list.subList(i, list.size()), "installation_lease_lost");
-                    return;
-                }
-                CommandKind kind = list.get(i).kind();
-                OutboxDeliverer deliverer = deliverers.get(kind);
-                int size = deliverer == null || installation == null ? 1 : Math.max(1, deliverer.batchSize(kind, installation));
-                List<OutboxCommand> batch = new ArrayList<>();
-                while (i < list.size() && list.get(i).kind() == kind && batch.size() < size) {
-                    batch.add(list.get(i++));
-                }
-                deliverBatch(installation, deliverer, batch);
+                // Sends stop well before the claim lease ends: past it, another replica's reaper may hand the rows out again.
+                Instant sendUntil = clock.instant().plus(claims.lease().multipliedBy(4).dividedBy(5));
+                claimed.commands().forEach(c -> notStarted.add(c.id()));
+                deliverClaimed(installation, claimed.commands(), claimed.full(), sendUntil);
             }
         } finally {
+            leave(lane);
+            busyThreads.decrementAndGet();
             MDC.remove("installationId");
+            wake();
+        }
+    }
+
+    /** The largest call any kind of the lane's target carries for this installation (1 when it has no deliverer). */
+    private int batchSize(OutboxLane lane, Installation installation) {
+        int size = 1;
+        for (Map.Entry<CommandKind, OutboxDeliverer> e : deliverers.entrySet()) {
+            if (installation != null && e.getKey().target() == lane.target()) {
+                size = Math.max(size, e.getValue().batchSize(e.getKey(), installation));
+            }
+        }
+        return size;
+    }
+
+    /**
+     * One claim's commands, grouped by endpoint in their order and sent in batches. With more commands waiting
+     * ({@code backlog}), a group's last batch that is not full goes back to the queue to be joined by them,
+     * unless this claim sent nothing else (so a claim always makes progress).
+     */
+    private void deliverClaimed(Installation installation, List<OutboxCommand> claimed, boolean backlog, Instant sendUntil) {
+        Map<String, List<OutboxCommand>> byEndpoint = new LinkedHashMap<>();
+        for (OutboxCommand c : claimed) {
+            OutboxDeliverer deliverer = deliverers.get(c.kind());
+            String endpoint = deliverer == null || installation == null ? "none:" + c.id()
+                    : deliverer.getClass().getName() + "|" + deliverer.endpoint(installation, c);
+            byEndpoint.computeIfAbsent(endpoint, k -> new ArrayList<>()).add(c);
+        }
+        List<List<OutboxCommand>> full = new ArrayList<>();
+        List<List<OutboxCommand>> partial = new ArrayList<>();
+        for (List<OutboxCommand> group : byEndpoint.values()) {
+            CommandKind kind = group.get(0).kind();
+            OutboxDeliverer deliverer = deliverers.get(kind);
+            int size = deliverer == null || installation == null ? 1 : Math.max(1, deliverer.batchSize(kind, installation));
+            for (int from = 0; from < group.size(); from += size) {
+                List<OutboxCommand> batch = group.subList(from, Math.min(group.size(), from + size));
+                (batch.size() == size ? full : partial).add(batch);
+            }
+        }
+        List<List<OutboxCommand>> toSend = new ArrayList<>(full);
+        if (backlog && !full.isEmpty()) {
+            partial.forEach(batch -> giveBack(batch, "batch_not_full"));
+        } else {
+            toSend.addAll(partial);
+        }
+        toSend.sort(Comparator.comparingLong(batch -> batch.get(0).id()));
+        for (int i = 0; i < toSend.size(); i++) {
+            List<OutboxCommand> rest = toSend.subList(i, toSend.size()).stream().flatMap(List::stream).toList();
+            if (!isRunning()) {
+                return;
+            }
+            if (clock.instant().isAfter(sendUntil)) {
+                giveBack(rest, "claim_lease_ending");
+                return;
+            }
+            if (!leases.holds(claimed.get(0).installationId())) {
+                giveBack(rest, "installation_lease_lost");
+                return;
+            }
+            List<OutboxCommand> batch = toSend.get(i);
+            deliverBatch(installation, deliverers.get(batch.get(0).kind()), batch);
         }
     }
 
@@ -210,7 +300,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
             batch.forEach(c -> hold(c, heldUntil));
             return;
         }
-        batch.forEach(c -> commands.markSending(c.id(), now));
+        commands.markSending(batch.stream().map(OutboxCommand::id).toList(), now);
         List<DeliveryResult> results;
         try {
             results = deliverer.deliver(installation, batch);

@@ -34,25 +34,43 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
                         @Nullable Long sourceEventId);
 
     /**
-     * Due commands, skipping rows other workers hold, and skipping a command while an older one with
-     * the same coalesce key is still in flight (its remote id is not known yet). With leases
-     * ({@code leased}) only installations {@code owner} holds, is not handing over, and need not keep
-     * quiet for after a takeover.
+     * The lanes (installation and target) that have due commands. With leases ({@code leased}) only
+     * installations {@code owner} holds and is not handing over, and only targets it need not keep quiet for
+     * after a takeover. A plain read: the lane claims its rows itself.
+     */
+    @Query("""
+            SELECT DISTINCT o.installation_id, o.target FROM outbox_command o
+            WHERE o.state = 'PENDING' AND o.next_attempt_at <= :now
+              AND (:leased = FALSE OR EXISTS (""" + LEASED_AND_NOT_QUIET + """
+            ))
+            LIMIT :limit""")
+    List<OutboxLane> dueLanes(Instant now, int limit, boolean leased, String owner);
+
+    /**
+     * One lane's due commands in id order, skipping rows other workers hold, and skipping a command while an
+     * older one with the same coalesce key is still in flight (its remote id is not known yet).
      */
     @Query("""
             SELECT o.id FROM outbox_command o
-            WHERE o.state = 'PENDING' AND o.next_attempt_at <= :now
+            WHERE o.installation_id = :installationId AND o.target = :target
+              AND o.state = 'PENDING' AND o.next_attempt_at <= :now
               AND (o.coalesce_key IS NULL OR NOT EXISTS (
                     SELECT 1 FROM outbox_command f
                     WHERE f.installation_id = o.installation_id AND f.coalesce_key = o.coalesce_key
                       AND f.state = 'IN_FLIGHT'))
-              AND (:leased = FALSE OR o.installation_id IN (
-                    SELECT l.installation_id FROM installation_lease l
-                    WHERE l.owner = :owner AND l.lease_until > :now AND l.handover_at IS NULL
-                      AND (l.quiet_until IS NULL OR l.quiet_until <= :now)))
+              AND (:leased = FALSE OR EXISTS (""" + LEASED_AND_NOT_QUIET + """
+            ))
             ORDER BY o.id LIMIT :limit
             FOR UPDATE SKIP LOCKED""")
-    List<Long> lockClaimable(Instant now, int limit, boolean leased, String owner);
+    List<Long> lockClaimable(long installationId, String target, Instant now, int limit, boolean leased, String owner);
+
+    /** The lease condition both queries share: ours, not handing over, and past the quiet of the command's target. */
+    String LEASED_AND_NOT_QUIET = """
+                    SELECT 1 FROM installation_lease l
+                    WHERE l.installation_id = o.installation_id AND l.owner = :owner AND l.lease_until > :now
+                      AND l.handover_at IS NULL
+                      AND (o.target = 'PACT' AND (l.pact_quiet_until IS NULL OR l.pact_quiet_until <= :now)
+                           OR o.target <> 'PACT' AND (l.quiet_until IS NULL OR l.quiet_until <= :now))""";
 
     @Query("""
             UPDATE outbox_command SET state = 'IN_FLIGHT', lease_owner = :owner, lease_until = :leaseUntil,
@@ -71,8 +89,8 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
 
     @Query("""
             UPDATE outbox_command SET first_sent_at = COALESCE(first_sent_at, :now)
-            WHERE id = :id""")
-    int markSending(long id, Instant now);
+            WHERE id IN (:ids)""")
+    int markSending(List<Long> ids, Instant now);
 
     @Query("""
             UPDATE outbox_command SET state = 'DONE', remote_id = :remoteId, done_at = :now, lease_owner = NULL,
@@ -96,6 +114,12 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
                 ambiguous = (ambiguous OR first_sent_at IS NOT NULL)
             WHERE state = 'IN_FLIGHT' AND lease_until < :now""")
     int reapExpired(Instant now);
+
+    @Query("""
+            UPDATE outbox_command SET state = 'PENDING', lease_owner = NULL, lease_until = NULL, next_attempt_at = :now,
+                ambiguous = (ambiguous OR first_sent_at IS NOT NULL)
+            WHERE installation_id = :installationId AND state = 'IN_FLIGHT' AND lease_owner <> :owner""")
+    int reclaimFromOthers(long installationId, String owner, Instant now);
 
     /** Gives back commands claimed but never started (shutdown), without spending an attempt. */
     @Query("""

@@ -123,13 +123,23 @@ public final class SlidingWindowRateLimiter {
                 .orElse(Instant.MIN);
     }
 
-    /** Keeps what the largest limit needs; a call still in flight is never forgotten (it counts as now). */
+    /**
+     * Keeps what the largest limit needs: the newest calls by the time they count at, never the order their
+     * permits were taken in (a slow call completes after faster ones taken later, and is the one that must
+     * stay). A call still in flight is never forgotten (it counts as now).
+     */
     private void trimCompleted() {
-        Iterator<Permit> it = recent.iterator();
-        while (recent.size() > largestPermits && it.hasNext()) {
-            if (!it.next().inFlight) {
-                it.remove();
+        while (recent.size() > largestPermits) {
+            Permit oldest = null;
+            for (Permit p : recent) {
+                if (!p.inFlight && (oldest == null || p.countedAt.isBefore(oldest.countedAt))) {
+                    oldest = p;
+                }
             }
+            if (oldest == null) {
+                return;
+            }
+            recent.remove(oldest);
         }
     }
 

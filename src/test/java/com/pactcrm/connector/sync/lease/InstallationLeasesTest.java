@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.sync.InstanceIdentity;
+import com.pactcrm.connector.sync.outbox.OutboxLane;
 import com.pactcrm.connector.sync.outbox.OutboxRepository;
 import com.pactcrm.connector.testsupport.ManualClock;
 import com.pactcrm.connector.testsupport.TestInstallations;
@@ -25,6 +26,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +43,8 @@ class InstallationLeasesTest {
     static final Duration TTL = Duration.ofSeconds(2);
     static final Duration RENEW = Duration.ofMillis(500);
     static final Duration QUIET = Duration.ofSeconds(5);
+    static final Duration PACT_QUIET = Duration.ofSeconds(12);
+    static final AtomicInteger NEXT_REPLICA = new AtomicInteger();
 
     @Inject
     InstallationLeaseRepository repository;
@@ -64,8 +69,12 @@ class InstallationLeasesTest {
     }
 
     private InstallationLeases replica() {
-        ApplicationEventPublisher<LeasesChanged> ignored = event -> { };
-        return new InstallationLeases(repository, tx, ignored, new InstanceIdentity(), clock, true, true, true, TTL, RENEW, QUIET);
+        return replica(new InstanceIdentity("replica-" + NEXT_REPLICA.incrementAndGet(), clock.instant()), event -> { });
+    }
+
+    private InstallationLeases replica(InstanceIdentity identity, ApplicationEventPublisher<LeasesChanged> events) {
+        return new InstallationLeases(repository, tx, events, identity, clock, true, true, true, TTL, RENEW,
+                new TakeoverQuiet(QUIET, QUIET, PACT_QUIET));
     }
 
     private List<Long> createInstallations(int n) {
@@ -140,19 +149,71 @@ class InstallationLeasesTest {
         assertTrue(takeover.compareTo(TTL.plus(RENEW.multipliedBy(2))) <= 0, "taken within the lease time: " + takeover);
         assertEquals(9, a.owned().size() + b.owned().size());
         for (long id : orphans) {
-            Map<String, Object> row = sql.queryOne("SELECT quiet_until FROM installation_lease WHERE installation_id = ?", id);
-            Instant quietUntil = ((LocalDateTime) row.get("quiet_until")).toInstant(ZoneOffset.UTC);
-            assertEquals(lastRenewal.plus(TTL).plus(QUIET), quietUntil,
-                    "no outbound call before the old lease's end plus the longest rate window");
+            Map<String, Object> row = sql.queryOne("SELECT quiet_until, pact_quiet_until FROM installation_lease "
+                    + "WHERE installation_id = ?", id);
+            assertEquals(lastRenewal.plus(TTL).plus(QUIET), ((LocalDateTime) row.get("quiet_until")).toInstant(ZoneOffset.UTC),
+                    "no CRM call before the old lease's end plus the CRM's rate window");
+            assertEquals(lastRenewal.plus(TTL).plus(PACT_QUIET),
+                    ((LocalDateTime) row.get("pact_quiet_until")).toInstant(ZoneOffset.UTC),
+                    "no Pact call before the old lease's end plus Pact's window");
         }
         Long orphan = orphans.get(0);
-        sql.update("INSERT INTO outbox_command (installation_id, target, kind, idempotency_key, payload, state, next_attempt_at, "
-                + "origin_at) VALUES (?, 'PACT', 'PACT_SEND', 'quiet-test', '{}', 'PENDING', ?, ?)", orphan,
-                Timestamp.from(clock.instant()), Timestamp.from(clock.instant()));
+        for (String target : List.of("CRM", "PACT")) {
+            sql.update("INSERT INTO outbox_command (installation_id, target, kind, idempotency_key, payload, state, "
+                    + "next_attempt_at, origin_at) VALUES (?, ?, 'PACT_SEND_MESSAGE', ?, '{}', 'PENDING', ?, ?)", orphan, target,
+                    "quiet-" + target, Timestamp.from(clock.instant()), Timestamp.from(clock.instant()));
+        }
         String newOwner = a.owned().contains(orphan) ? a.owner() : b.owner();
-        assertEquals(List.of(), claimable(newOwner), "quiet: the new owner does not send yet");
+        assertEquals(List.of(), claimable(newOwner), "quiet: the new owner does not call either target yet");
         rounds((int) (QUIET.plus(TTL).toMillis() / RENEW.toMillis()), List.of(a, b));
-        assertEquals(1, claimable(newOwner).size(), "after the quiet period it does");
+        assertEquals(List.of("CRM"), claimableTargets(newOwner), "after the CRM's window it calls the CRM, not Pact yet");
+        rounds((int) (PACT_QUIET.minus(QUIET).toMillis() / RENEW.toMillis()), List.of(a, b));
+        assertEquals(List.of("CRM", "PACT"), claimableTargets(newOwner), "after Pact's window, Pact too");
+    }
+
+    @Test
+    void aRestartedReplicaResumesItsInstallationsAtOnceAndReclaimsWhatItsEarlierStartHadClaimed() {
+        List<Long> ids = createInstallations(3);
+        InstallationLeases first = replica(new InstanceIdentity("pod-7", clock.instant()), event -> { });
+        rounds(2, List.of(first));
+        assertEquals(3, first.owned().size());
+        sql.update("INSERT INTO outbox_command (installation_id, target, kind, idempotency_key, payload, state, next_attempt_at, "
+                + "origin_at, lease_owner, lease_until, attempts, first_sent_at) VALUES (?, 'CRM', 'CRM_MESSAGE_STATUS', "
+                + "'claimed-by-the-dead', '{}', 'IN_FLIGHT', ?, ?, ?, ?, 1, ?)", ids.get(0), Timestamp.from(clock.instant()),
+                Timestamp.from(clock.instant()), first.owner(), Timestamp.from(clock.instant().plusSeconds(300)),
+                Timestamp.from(clock.instant()));
+
+        Instant restartedAt = clock.instant();
+        List<LeasesChanged> announced = new ArrayList<>();
+        InstallationLeases restarted = replica(new InstanceIdentity("pod-7", restartedAt), announced::add);
+        clock.advance(Duration.ofMillis(200));
+        restarted.balance();
+
+        assertEquals(Set.copyOf(ids), restarted.owned(), "resumed on the first round, long before the old leases end");
+        assertEquals(Set.copyOf(ids), announced.get(0).takenOver(), "the workers are told to reclaim them");
+        Map<String, Object> lease = sql.queryOne("SELECT quiet_until, pact_quiet_until FROM installation_lease "
+                + "WHERE installation_id = ?", ids.get(0));
+        assertEquals(restartedAt.plus(QUIET), ((LocalDateTime) lease.get("quiet_until")).toInstant(ZoneOffset.UTC),
+                "the windows run from the restart: the earlier start was gone by then");
+        assertEquals(restartedAt.plus(PACT_QUIET), ((LocalDateTime) lease.get("pact_quiet_until")).toInstant(ZoneOffset.UTC));
+        assertEquals(1, outbox.reclaimFromOthers(ids.get(0), restarted.owner(), clock.instant()));
+        assertEquals(1, sql.count("SELECT COUNT(*) FROM outbox_command WHERE idempotency_key = 'claimed-by-the-dead' "
+                + "AND state = 'PENDING' AND ambiguous = TRUE AND lease_owner IS NULL"),
+                "due again at once, and looked up before it is sent again (it was sent once)");
+        assertEquals(0, sql.count("SELECT COUNT(*) FROM replica WHERE owner = ?", first.owner()), "the earlier start is forgotten");
+    }
+
+    @Test
+    void aSecondLiveProcessWithTheSameNameTakesNothingFromTheFirst() {
+        createInstallations(2);
+        InstallationLeases first = replica(new InstanceIdentity("pod-8", clock.instant()), event -> { });
+        rounds(2, List.of(first));
+        InstallationLeases twin = replica(new InstanceIdentity("pod-8", clock.instant().minusSeconds(5)), event -> { });
+
+        rounds(3, List.of(first, twin));
+
+        assertEquals(2, first.owned().size() + twin.owned().size(), "no installation is owned twice");
+        assertTrue(first.owned().size() >= 1, "the first keeps its fair share");
     }
 
     @Test
@@ -246,7 +307,12 @@ class InstallationLeasesTest {
     }
 
     private List<Long> claimable(String owner) {
-        return tx.executeWrite(status -> outbox.lockClaimable(clock.instant(), 50, true, owner));
+        return outbox.dueLanes(clock.instant(), 50, true, owner).stream().map(OutboxLane::installationId).toList();
+    }
+
+    /** The targets of the lanes {@code owner} may work now, in name order. */
+    private List<String> claimableTargets(String owner) {
+        return outbox.dueLanes(clock.instant(), 50, true, owner).stream().map(l -> l.target().name()).sorted().toList();
     }
 
     private List<Long> claimableIn(String owner, long installationId) {

@@ -236,7 +236,7 @@ class ThreeReplicasTest {
         c.put("connector.lease.ttl", LEASE_TTL.toMillis() + "ms");
         c.put("connector.lease.renew-every", RENEW.toMillis() + "ms");
         // Long enough for the portal's bucket to drain from full; the other windows here are one second.
-        c.put("connector.lease.takeover-quiet", (B24_BURST / B24_DRAIN_PER_SECOND) + "s");
+        c.put("connector.lease.takeover-quiet.bitrix24", (B24_BURST / B24_DRAIN_PER_SECOND) + "s");
         c.put("connector.relay.lease", "10s");
         c.put("connector.relay.reap-every", "1s");
         c.put("connector.dispatcher.lease", "5s");

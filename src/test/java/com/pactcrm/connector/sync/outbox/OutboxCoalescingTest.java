@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.sync.outbox.CommandKind.Target;
 import com.pactcrm.connector.testsupport.TestInstallations;
 import com.pactcrm.connector.testsupport.TestSql;
 import io.micronaut.context.annotation.Property;
@@ -79,8 +80,7 @@ class OutboxCoalescingTest {
                     + "next_attempt_at, origin_at) VALUES (?, 'CRM', 'CRM_MESSAGE_STATUS', ?, 'status:9', ?, 'PENDING', NOW(3), NOW(3))",
                     installation.id(), "status:9:" + status, "{\"status\":\"" + status + "\"}");
         }
-        List<OutboxCommand> claimed = claims.claim("test-owner", 50).stream()
-                .filter(c -> c.installationId() == installation.id()).toList();
+        List<OutboxCommand> claimed = claims.claim("test-owner", new OutboxLane(installation.id(), Target.CRM), 50).commands();
         assertEquals(1, claimed.size());
         assertTrue(claimed.get(0).payload().contains("READ"));
         assertEquals(1, sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ? AND state = 'SUPERSEDED'",
@@ -95,7 +95,7 @@ class OutboxCoalescingTest {
                 + "'status:7', '{}', 'IN_FLIGHT', NOW(3), NOW(3), 'other', NOW(3) + INTERVAL 1 MINUTE)", installation.id());
         outbox.enqueue(installation.id(), CommandKind.CRM_MESSAGE_STATUS, "status:7:READ", "status:7", Map.of("status", "READ"),
                 null, null);
-        assertTrue(claims.claim("test-owner", 50).stream().noneMatch(c -> c.installationId() == installation.id()),
+        assertTrue(claims.claim("test-owner", new OutboxLane(installation.id(), Target.CRM), 50).commands().isEmpty(),
                 "its CRM entry id is not known until the first one is done");
     }
 }

@@ -55,6 +55,49 @@ class SlidingWindowRateLimiterTest {
         assertTrue(limiter.tryAcquire().granted());
     }
 
+    /**
+     * The pattern behind issue 10's blocked account, replayed: with a slow target calls complete out of
+     * order, and the limiter used to forget the call that completed last (it trimmed by the order permits
+     * were taken). Here the first call waits for a connection and reaches amoCRM late, at 850 ms, while six
+     * faster ones completed at 100 ms; callers then ask every millisecond. amoCRM counts arrivals: no
+     * second may see an eighth.
+     */
+    @Test
+    void aCallThatCompletesLastIsNeverForgotten() {
+        ManualClock clock = new ManualClock(Instant.parse("2026-11-24T00:00:00Z"));
+        SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(RateLimit.parseAll("7/1s"), clock);
+        Instant start = clock.instant();
+        List<Instant> arrivals = new ArrayList<>();
+        List<SlidingWindowRateLimiter.Permit> first = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            first.add(limiter.tryAcquire().permit());
+        }
+        clock.advance(Duration.ofMillis(100));
+        for (int i = 1; i < 7; i++) {
+            first.get(i).complete();
+            arrivals.add(start);
+        }
+        clock.advance(Duration.ofMillis(750));
+        arrivals.add(clock.instant());
+        clock.advance(Duration.ofMillis(50));
+        first.get(0).complete();
+        List<SlidingWindowRateLimiter.Permit> inFlight = new ArrayList<>();
+        for (int ms = 0; ms < 3_000; ms++) {
+            SlidingWindowRateLimiter.Attempt a = limiter.tryAcquire();
+            if (a.granted()) {
+                arrivals.add(clock.instant());
+                inFlight.add(a.permit());
+            }
+            clock.advance(Duration.ofMillis(1));
+            if (inFlight.size() > 2) {
+                inFlight.remove(0).complete();
+            }
+        }
+        arrivals.sort(Instant::compareTo);
+        assertTrue(maxInWindow(arrivals, Duration.ofSeconds(1)) <= 7,
+                "an eighth arrival within one second: " + maxInWindow(arrivals, Duration.ofSeconds(1)));
+    }
+
     @Test
     void aPauseAfterTooManyRequestsHoldsEveryCaller() {
         ManualClock clock = new ManualClock(Instant.parse("2026-11-24T00:00:00Z"));
