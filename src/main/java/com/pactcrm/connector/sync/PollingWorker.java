@@ -3,12 +3,8 @@ package com.pactcrm.connector.sync;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
@@ -19,8 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A loop that polls for work, sleeps up to {@code pollInterval} when there is none, and can be
  * woken at once (a receiver that just journaled an event does that, so latency does not wait for
- * the next poll). Each round's items run on a pool of {@code threads}; every {@code reapEvery} the
- * worker first returns items whose lease expired (their worker died) to the queue.
+ * the next poll). A round hands its items to a pool of {@code threads} without waiting for them (an item
+ * that ends wakes the loop); every {@code reapEvery} the worker first returns items whose lease expired
+ * (their worker died) to the queue.
  */
 public abstract class PollingWorker {
 
@@ -65,22 +62,6 @@ public abstract class PollingWorker {
                 LOG.error("event=worker_task_failed worker={} error={}", name, e.toString(), e);
             }
         });
-    }
-
-    /** Runs the round's tasks on the pool and waits for all of them. */
-    protected void runAll(List<Runnable> tasks) {
-        List<Future<?>> running = new ArrayList<>(tasks.size());
-        tasks.forEach(task -> running.add(pool.submit(task)));
-        for (Future<?> f : running) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                LOG.error("event=worker_task_failed worker={} error={}", name, e.getCause().toString(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     private void round() {

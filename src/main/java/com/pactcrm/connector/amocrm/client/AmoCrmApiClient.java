@@ -106,7 +106,7 @@ public class AmoCrmApiClient implements AutoCloseable {
                            OutboundCircuitBreakers circuitBreakers,
                            OutboundCallMetrics callMetrics,
                            Clock clock,
-                           @Value("${connector.amocrm.read-timeout:10s}") Duration readTimeout,
+                           @Value("${connector.amocrm.read-timeout:5s}") Duration readTimeout,
                            @Value("${connector.amocrm.connect-timeout:5s}") Duration connectTimeout,
                            @Value("${connector.amocrm.max-limiter-wait:2s}") Duration maxLimiterWait,
                            @Value("${connector.amocrm.rate-limit-backoff:1s}") Duration rateLimitBackoff) {

@@ -15,6 +15,7 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -32,7 +33,11 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
 
     private final InboundJournal journal;
     private final InboundEventProcessor processor;
+    private static final int QUEUED_PER_THREAD = 4;
+
     private final String owner;
+    private final int threads;
+    private final AtomicInteger inHand = new AtomicInteger();
     private final int batchSize;
     private final int maxAttempts;
     private final Duration firstBackoff;
@@ -52,6 +57,7 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
         this.journal = journal;
         this.processor = processor;
         this.owner = identity.id();
+        this.threads = threads;
         this.batchSize = batchSize;
         this.maxAttempts = maxAttempts;
         this.firstBackoff = firstBackoff;
@@ -87,10 +93,26 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
         LOG.info("event=dispatcher_shutdown released={}", released);
     }
 
+    /**
+     * Claims what the pool can take (a few events per thread queued ahead) and hands each event to the pool
+     * without waiting for the others: an event whose processing waits on a slow CRM holds one thread, not the round.
+     */
     @Override
     protected int pollOnce() {
-        List<Long> claimed = journal.claim(owner, batchSize);
-        runAll(claimed.stream().<Runnable>map(id -> () -> processOne(id)).toList());
+        int room = Math.min(batchSize, threads * QUEUED_PER_THREAD - inHand.get());
+        if (room <= 0) {
+            return 0;
+        }
+        List<Long> claimed = journal.claim(owner, room);
+        inHand.addAndGet(claimed.size());
+        claimed.forEach(id -> submit(() -> {
+            try {
+                processOne(id);
+            } finally {
+                inHand.decrementAndGet();
+                wake();
+            }
+        }));
         return claimed.size();
     }
 
