@@ -53,18 +53,39 @@ public class OutboxClaims {
         List<OutboxCommand> claimed = commands.findByIds(ids);
         Map<String, OutboxCommand> newestByKey = new HashMap<>();
         Set<Long> superseded = new HashSet<>();
+        Set<String> ambiguousKeys = new HashSet<>();
         for (OutboxCommand c : claimed) {
             if (c.coalesceKey() != null) {
                 OutboxCommand previous = newestByKey.put(c.coalesceKey(), c);
                 if (previous != null) {
                     superseded.add(previous.id());
+                    if (previous.ambiguous()) {
+                        ambiguousKeys.add(c.coalesceKey());
+                    }
                 }
             }
         }
         if (!superseded.isEmpty()) {
             commands.markSuperseded(List.copyOf(superseded), now);
         }
-        return new Claimed(claimed.stream().filter(c -> !superseded.contains(c.id())).toList(), ids.size() == limit);
+        // A superseded command that may have been written leaves that doubt to the one that replaces it: its
+        // entry is looked up before it is written, or the CRM gets a second one.
+        List<OutboxCommand> kept = new ArrayList<>();
+        List<Long> nowAmbiguous = new ArrayList<>();
+        for (OutboxCommand c : claimed) {
+            if (superseded.contains(c.id())) {
+                continue;
+            }
+            boolean inherits = !c.ambiguous() && c.coalesceKey() != null && ambiguousKeys.contains(c.coalesceKey());
+            if (inherits) {
+                nowAmbiguous.add(c.id());
+            }
+            kept.add(inherits ? c.asAmbiguous() : c);
+        }
+        if (!nowAmbiguous.isEmpty()) {
+            commands.markAmbiguous(nowAmbiguous);
+        }
+        return new Claimed(kept, ids.size() == limit);
     }
 
     /** What a lane claimed; {@code full}: the claim took all it could, so more commands may be waiting. */

@@ -37,6 +37,13 @@ public record OutboxCommand(
         @Nullable Instant createdAt,
         @Nullable Instant doneAt) {
 
+    /** The same command, marked as possibly written already. */
+    public OutboxCommand asAmbiguous() {
+        return new OutboxCommand(id, installationId, target, kind, idempotencyKey, coalesceKey, payload, state, attempts,
+                nextAttemptAt, leaseOwner, leaseUntil, lastError, remoteId, firstSentAt, true, sourceEventId, originAt,
+                createdAt, doneAt);
+    }
+
     /** The payload as the record it was queued from. */
     public <T> T payloadAs(ObjectMapper json, Class<T> type) {
         try {

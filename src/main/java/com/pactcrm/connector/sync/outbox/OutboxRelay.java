@@ -73,6 +73,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     private final Set<Long> notStarted = ConcurrentHashMap.newKeySet();
     private final Map<String, Instant> holds = new ConcurrentHashMap<>();
     private final Map<OutboxLane, Integer> running = new ConcurrentHashMap<>();
+    private final Map<OutboxLane, Object> claimLocks = new ConcurrentHashMap<>();
     private final AtomicInteger busyThreads = new AtomicInteger();
     private final Duration healthHold;
 
@@ -196,7 +197,12 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
             Installation installation = installations.findById(lane.installationId()).orElse(null);
             int limit = batchSize(lane, installation) * batchesPerClaim;
             while (isRunning() && leases.holds(lane.installationId())) {
-                OutboxClaims.Claimed claimed = claims.claim(owner, lane, limit);
+                OutboxClaims.Claimed claimed;
+                // Two lanes of one installation and target claim one after the other: a claim in progress holds
+                // its rows locked but not yet IN_FLIGHT, and the other would take a newer status of the same message.
+                synchronized (claimLocks.computeIfAbsent(lane, k -> new Object())) {
+                    claimed = claims.claim(owner, lane, limit);
+                }
                 if (claimed.commands().isEmpty()) {
                     return;
                 }

@@ -48,7 +48,8 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
 
     /**
      * One lane's due commands in id order, skipping rows other workers hold, and skipping a command while an
-     * older one with the same coalesce key is still in flight (its remote id is not known yet).
+     * older one with the same coalesce key is still in flight (its remote id is not known yet) or waits for
+     * its retry (it may have been written: the newer one goes with it, looked up, rather than alone).
      */
     @Query("""
             SELECT o.id FROM outbox_command o
@@ -57,7 +58,8 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
               AND (o.coalesce_key IS NULL OR NOT EXISTS (
                     SELECT 1 FROM outbox_command f
                     WHERE f.installation_id = o.installation_id AND f.coalesce_key = o.coalesce_key
-                      AND f.state = 'IN_FLIGHT'))
+                      AND (f.state = 'IN_FLIGHT'
+                           OR f.state = 'PENDING' AND f.id < o.id AND f.next_attempt_at > :now)))
               AND (:leased = FALSE OR EXISTS (""" + LEASED_AND_NOT_QUIET + """
             ))
             ORDER BY o.id LIMIT :limit
@@ -105,6 +107,9 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
             WHERE id = :id AND state = 'IN_FLIGHT' AND lease_owner = :owner""")
     int markFailed(long id, String owner, String state, Instant nextAttemptAt, String error, int attemptDelta,
                    boolean ambiguous);
+
+    @Query("UPDATE outbox_command SET ambiguous = TRUE WHERE id IN (:ids)")
+    int markAmbiguous(List<Long> ids);
 
     @Query("UPDATE outbox_command SET state = 'SUPERSEDED', done_at = :now, lease_owner = NULL, lease_until = NULL WHERE id IN (:ids)")
     int markSuperseded(List<Long> ids, Instant now);
