@@ -217,7 +217,9 @@ public class Bitrix24Gateway implements CrmGateway {
      *       seen. Matching only exact texts would add a second comment for the message. Two messages with the same text
      *       on one card can be confused only while both are unresolved, and then each still gets one comment;</li>
      *   <li>comments the connector already knows as written ({@link Bitrix24TimelineEntryRepository}) are never taken:
-     *       they belong to other entries, e.g. an earlier message with the same text.</li>
+     *       they belong to other entries, e.g. an earlier message with the same text ("Ok" twice on one card is common,
+     *       and a history copy's text never changes). The price is one duplicate in a narrow case: the process dies
+     *       after a batch was answered and its ids remembered, but before the relay marked the commands done.</li>
      * </ul>
      * The lookup reads the 50 newest comments (the method's fixed page): a retry comes minutes after its lost write, so a
      * card would need 50 newer comments in between to hide it. A lookup that fails leaves its entries failed, to be retried
@@ -232,7 +234,8 @@ public class Bitrix24Gateway implements CrmGateway {
         }
         Map<String, List<Integer>> byEntity = new LinkedHashMap<>();
         for (int i : ambiguous) {
-            byEntity.computeIfAbsent(entries.get(i).entityType() + ":" + entries.get(i).entityId(), k -> new ArrayList<>()).add(i);
+            TimelineEntry entry = entries.get(i);
+            byEntity.computeIfAbsent(entry.entityType() + ":" + entry.entityId(), k -> new ArrayList<>()).add(i);
         }
         List<List<Integer>> groups = new ArrayList<>(byEntity.values());
         Map<String, String> commands = new LinkedHashMap<>();
