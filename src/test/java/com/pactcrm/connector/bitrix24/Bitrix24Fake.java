@@ -21,8 +21,11 @@ import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -607,9 +610,70 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                         .replace("{{ENTITY_ID}}", c.entityId()).replace("{{ENTITY_TYPE}}", c.entityType())
                         .replace("{{AUTHOR}}", c.authorId()).replace("{{COMMENT}}", c.text().replace("\"", "\\\"")));
             }
+            case "crm.timeline.comment.list":
+                return commentList(p);
             default:
                 return new Reply(404, "{\"error\":\"ERROR_METHOD_NOT_FOUND\",\"error_description\":\"Method not found!\"}", null);
         }
+    }
+
+    /** The comment fields in the order the portal answers them; FILES only on a comment with files (none here). */
+    private static final List<String> COMMENT_FIELDS = List.of("ID", "ENTITY_ID", "ENTITY_TYPE", "CREATED", "COMMENT", "AUTHOR_ID");
+    private static final Instant COMMENTS_START = Instant.parse("2026-11-24T00:15:00Z");
+
+    /**
+     * {@code crm.timeline.comment.list} as the portal's REST proxy answers it (CCrmTimelineCommentRestProxy::innerGetList,
+     * bitrix24.md §5.2): the filter names the card by ENTITY_ID and ENTITY_TYPE, and without either the read-permission
+     * check fails, 400 with an empty error code and "Access denied."; {@code order} by ID, CREATED or AUTHOR_ID (anything
+     * but DESC is ascending); a fixed page of 50 from {@code start}, with {@code total} and, before the last page,
+     * {@code next}; {@code select} keeps only the fields it names. ENTITY_ID comes back as a number (the proxy casts it),
+     * the other fields as strings. Comments here have no creation time: CREATED follows their id.
+     */
+    private Object commentList(JsonNode p) {
+        JsonNode filter = p.path("filter");
+        long entityId = filter.path("ENTITY_ID").asLong(0);
+        String entityType = filter.path("ENTITY_TYPE").asText("").toLowerCase();
+        if (entityId <= 0 || !(List.of("lead", "deal", "contact", "company", "order", "quote").contains(entityType)
+                || entityType.matches("dynamic_\\d+"))) {
+            return new Reply(400, "{\"error\":\"\",\"error_description\":\"Access denied.\"}", null);
+        }
+        Comparator<Comment> order = null;
+        for (Map.Entry<String, JsonNode> o : (Iterable<Map.Entry<String, JsonNode>>) p.path("order")::fields) {
+            Comparator<Comment> by = switch (o.getKey()) {
+                case "ID", "CREATED" -> Comparator.comparingLong(Comment::id);
+                case "AUTHOR_ID" -> Comparator.comparingLong(c -> Long.parseLong(c.authorId()));
+                default -> null;
+            };
+            if (by != null) {
+                by = "DESC".equals(o.getValue().asText()) ? by.reversed() : by;
+                order = order == null ? by : order.thenComparing(by);
+            }
+        }
+        Comparator<Comment> sorted = order == null ? Comparator.comparingLong(Comment::id) : order;
+        List<Comment> matching = comments.values().stream()
+                .filter(c -> c.entityType().equals(entityType) && c.entityId().equals(Long.toString(entityId)))
+                .sorted(sorted).toList();
+        List<String> select = new ArrayList<>();
+        p.path("select").forEach(f -> select.add(f.asText()));
+        List<String> fields = select.isEmpty() || select.contains("*") ? COMMENT_FIELDS
+                : COMMENT_FIELDS.stream().filter(select::contains).toList();
+        int offset = p.path("start").asInt(0) / 50 * 50;
+        ArrayNode page = JSON.createArrayNode();
+        matching.stream().skip(offset).limit(50).forEach(c -> {
+            ObjectNode item = page.addObject();
+            for (String field : fields) {
+                switch (field) {
+                    case "ID" -> item.put("ID", Long.toString(c.id()));
+                    case "ENTITY_ID" -> item.put("ENTITY_ID", entityId);
+                    case "ENTITY_TYPE" -> item.put("ENTITY_TYPE", entityType);
+                    case "CREATED" -> item.put("CREATED", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
+                            COMMENTS_START.plusSeconds(c.id()).atOffset(ZoneOffset.ofHours(3))));
+                    case "COMMENT" -> item.put("COMMENT", c.text());
+                    default -> item.put("AUTHOR_ID", c.authorId());
+                }
+            }
+        });
+        return new Listed(page, matching.size(), offset + 50 < matching.size() ? offset + 50 : null);
     }
 
     private static Reply ok(JsonNode result) {

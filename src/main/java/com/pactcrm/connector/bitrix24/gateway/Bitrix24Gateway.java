@@ -26,10 +26,15 @@ import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * timeline comments ({@code crm.timeline.comment.add}, edited in place with {@code crm.timeline.comment.update}
  * as a message's status advances; bitrix24.md §5.2 option 1): unlike log messages they can be updated, and
  * unlike configurable activities they need no per-portal activity type. All entries of one relay batch go in
- * one {@code batch} call (≤ 50 commands, one request against the portal's bucket, §7.1). The ids of added
- * comments are remembered so their ONCRMTIMELINECOMMENTADD echo is not taken for a person's comment. Messages
+ * one {@code batch} call (≤ 50 commands, one request against the portal's bucket, §7.1). A new comment whose earlier
+ * batch may have been applied without its answer arriving is first looked for on its card (all lookups in one more
+ * {@code batch}), and written only when it is not there. The ids of added or found comments are remembered so their
+ * ONCRMTIMELINECOMMENTADD echo is not taken for a person's comment. Messages
  * sent through the connector's messageservice sender are shown by Bitrix24 itself; their statuses go out as
  * {@code messageservice.message.status.update} in the same batch instead of a comment.
  */
@@ -97,52 +104,224 @@ public class Bitrix24Gateway implements CrmGateway {
     @Override
     public List<DeliveryResult> writeTimeline(Installation installation, List<TimelineEntry> entries) {
         Map<Integer, String> senderMessages = senderMessages(installation, entries);
-        Map<String, String> commands = new LinkedHashMap<>();
-        for (int i = 0; i < entries.size(); i++) {
+        DeliveryResult[] results = new DeliveryResult[entries.size()];
+        Written first = write(installation, entries, IntStream.range(0, entries.size()).boxed().toList(), senderMessages,
+                false, results);
+        // A person may delete the connector's comment; its next status is then written as a new comment.
+        Written readded = first.deleted().isEmpty() ? Written.NOTHING
+                : write(installation, entries, first.deleted(), Map.of(), true, results);
+        LOG.debug("event=bitrix24_timeline_written installationId={} entries={} failed={} rewritten={} lookedUp={} found={} "
+                        + "senderStatuses={}", installation.id(), entries.size(),
+                Arrays.stream(results).filter(r -> r instanceof DeliveryResult.Failed).count(), first.deleted().size(),
+                first.lookedUp() + readded.lookedUp(), first.found() + readded.found(), senderMessages.size());
+        return Arrays.asList(results);
+    }
+
+    /** What one {@link #write} did: entries whose comment is gone (to add instead), and what its lookup saw. */
+    private record Written(List<Integer> deleted, int lookedUp, int found) {
+        static final Written NOTHING = new Written(List.of(), 0, 0);
+    }
+
+    /**
+     * One {@code batch} for the entries at {@code indexes}: sender statuses, edits of their comments and new comments,
+     * after ambiguous new ones were looked up ({@link #lookUp}). Sets every entry's result but those whose comment
+     * someone deleted (the edit answered {@code NOT_FOUND}) when {@code readding} is false: those are returned.
+     *
+     * @param readding the entries are added even when they name a comment: it was deleted
+     */
+    private Written write(Installation installation, List<TimelineEntry> entries, List<Integer> indexes,
+                          Map<Integer, String> senderMessages, boolean readding, DeliveryResult[] results) {
+        Map<Integer, String> edits = new LinkedHashMap<>();
+        List<Integer> ambiguousAdds = new ArrayList<>();
+        for (int i : indexes) {
             TimelineEntry entry = entries.get(i);
-            commands.put(key(i), senderMessages.containsKey(i) ? senderStatusCommand(entry, senderMessages.get(i))
-                    : edits(entry) ? updateCommand(entry) : addCommand(entry));
+            if (senderMessages.containsKey(i)) {
+                continue;
+            }
+            if (!readding && edits(entry)) {
+                // An edit sets the whole text: sending it again after a lost answer changes nothing.
+                edits.put(i, entry.existingEntryId());
+            } else if (entry.ambiguous()) {
+                ambiguousAdds.add(i);
+            }
+        }
+        Map<Integer, String> foundEarlierStatus = lookUp(installation, entries, ambiguousAdds, results);
+        edits.putAll(foundEarlierStatus);
+        int found = (int) ambiguousAdds.stream().filter(i -> results[i] instanceof DeliveryResult.Delivered).count()
+                + foundEarlierStatus.size();
+        Map<String, String> commands = new LinkedHashMap<>();
+        for (int i : indexes) {
+            if (results[i] == null) {
+                TimelineEntry entry = entries.get(i);
+                commands.put(key(i), senderMessages.containsKey(i) ? senderStatusCommand(entry, senderMessages.get(i))
+                        : edits.containsKey(i) ? updateCommand(entry, edits.get(i)) : addCommand(entry));
+            }
+        }
+        if (commands.isEmpty()) {
+            return new Written(List.of(), ambiguousAdds.size(), found);
         }
         Bitrix24BatchResult answer;
         try {
             answer = tokens.withPortal(installation.id(), portal -> api.batch(portal, commands));
         } catch (OutboundCallException e) {
-            return entries.stream().map(x -> DeliveryResult.failed(e)).toList();
+            indexes.stream().filter(i -> commands.containsKey(key(i))).forEach(i -> results[i] = DeliveryResult.failed(e));
+            return new Written(List.of(), ambiguousAdds.size(), found);
         }
-        // A person may delete the connector's comment; its next status is then written as a new comment.
-        Map<String, String> readd = new LinkedHashMap<>();
-        for (int i = 0; i < entries.size(); i++) {
-            Bitrix24BatchResult.Error error = answer.errors().get(key(i));
-            if (!senderMessages.containsKey(i) && edits(entries.get(i)) && error != null && "NOT_FOUND".equals(error.error())) {
-                readd.put(key(i), addCommand(entries.get(i)));
-            }
-        }
-        Bitrix24BatchResult readded = null;
-        OutboundCallException readdFailure = null;
-        if (!readd.isEmpty()) {
-            try {
-                readded = tokens.withPortal(installation.id(), portal -> api.batch(portal, readd));
-            } catch (OutboundCallException e) {
-                readdFailure = e;
-            }
-        }
-        List<DeliveryResult> results = new ArrayList<>(entries.size());
-        for (int i = 0; i < entries.size(); i++) {
+        List<Integer> deleted = new ArrayList<>();
+        for (int i : indexes) {
             String key = key(i);
+            if (!commands.containsKey(key)) {
+                continue;
+            }
             TimelineEntry entry = entries.get(i);
+            Bitrix24BatchResult.Error error = answer.errors().get(key);
             if (senderMessages.containsKey(i)) {
-                results.add(answer.errors().containsKey(key) ? refused(entry, answer.errors().get(key))
-                        : DeliveryResult.delivered(SENDER_ENTRY + senderMessages.get(i), "messageservice status updated"));
-            } else if (readd.containsKey(key)) {
-                results.add(readdFailure != null ? DeliveryResult.failed(readdFailure)
-                        : result(installation, entry, key, readded, false));
+                results[i] = error != null ? refused(entry, error)
+                        : DeliveryResult.delivered(SENDER_ENTRY + senderMessages.get(i), "messageservice status updated");
+            } else if (edits.containsKey(i) && error != null && "NOT_FOUND".equals(error.error())) {
+                if (readding) {
+                    // The comment found by the lookup was deleted before the edit: the next attempt looks again.
+                    results[i] = DeliveryResult.failed(new Bitrix24ApiException("Bitrix24 comment " + edits.get(i)
+                            + " found on " + entry.entityType() + " " + entry.entityId() + " is gone", Disposition.RETRY,
+                            200, error.error(), null, null, null, null));
+                } else {
+                    deleted.add(i);
+                }
+            } else if (error != null) {
+                results[i] = refused(entry, error);
+            } else if (foundEarlierStatus.containsKey(i)) {
+                ownEntries.remember(installation.id(), edits.get(i));
+                results[i] = DeliveryResult.delivered(edits.get(i), "comment found after an unanswered write, status edited");
+            } else if (edits.containsKey(i)) {
+                results[i] = DeliveryResult.delivered(edits.get(i), "comment updated");
             } else {
-                results.add(result(installation, entry, key, answer, edits(entry)));
+                String id = answer.results().get(key).asText();
+                ownEntries.remember(installation.id(), id);
+                results[i] = DeliveryResult.delivered(id, readding ? "comment added again" : "comment added");
             }
         }
-        LOG.debug("event=bitrix24_timeline_written installationId={} entries={} failed={} rewritten={} senderStatuses={}",
-                installation.id(), entries.size(), answer.errors().size(), readd.size(), senderMessages.size());
-        return results;
+        return new Written(deleted, ambiguousAdds.size(), found);
+    }
+
+    /**
+     * New comments whose earlier attempt may have been applied though its answer was lost ({@link TimelineEntry#ambiguous()}:
+     * a 5xx or a timeout after the batch was sent) are looked for among their entity's newest comments, all entities'
+     * lookups in one {@code batch} ({@code crm.timeline.comment.list}, bitrix24.md §5.2, §7.1):
+     * <ul>
+     *   <li>a comment whose text is exactly the entry's is the entry, delivered as it is; each comment matches one
+     *       entry, exact texts first;</li>
+     *   <li>for a message status, a comment of the same message with another status (same marker and quoted text, other
+     *       status words) is the entry too: it is returned, to be edited to the current status. This is the usual case,
+     *       not a corner: while a lost "sent" waits for its retry, Pact's "delivered" replaces the waiting command's
+     *       payload (the outbox keeps one pending command per message), so the retry carries a text the portal has not
+     *       seen. Matching only exact texts would add a second comment for the message. Two messages with the same text
+     *       on one card can be confused only while both are unresolved, and then each still gets one comment;</li>
+     *   <li>comments the connector already knows as written ({@link Bitrix24TimelineEntryRepository}) are never taken:
+     *       they belong to other entries, e.g. an earlier message with the same text ("Ok" twice on one card is common,
+     *       and a history copy's text never changes). The price is one duplicate in a narrow case: the process dies
+     *       after a batch was answered and its ids remembered, but before the relay marked the commands done.</li>
+     * </ul>
+     * The lookup reads the 50 newest comments (the method's fixed page): a retry comes minutes after its lost write, so a
+     * card would need 50 newer comments in between to hide it. A lookup that fails leaves its entries failed, to be retried
+     * (and looked up) later; nothing is added for them.
+     *
+     * @return entries to write as an edit of the returned comment (of the same message, with an older status)
+     */
+    private Map<Integer, String> lookUp(Installation installation, List<TimelineEntry> entries, List<Integer> ambiguous,
+                                        DeliveryResult[] results) {
+        if (ambiguous.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, List<Integer>> byEntity = new LinkedHashMap<>();
+        for (int i : ambiguous) {
+            TimelineEntry entry = entries.get(i);
+            byEntity.computeIfAbsent(entry.entityType() + ":" + entry.entityId(), k -> new ArrayList<>()).add(i);
+        }
+        List<List<Integer>> groups = new ArrayList<>(byEntity.values());
+        Map<String, String> commands = new LinkedHashMap<>();
+        for (int n = 0; n < groups.size(); n++) {
+            commands.put(lookupKey(n), listCommand(entries.get(groups.get(n).get(0))));
+        }
+        Bitrix24BatchResult answer;
+        try {
+            answer = tokens.withPortal(installation.id(), portal -> api.batch(portal, commands));
+        } catch (OutboundCallException e) {
+            ambiguous.forEach(i -> results[i] = DeliveryResult.failed(e));
+            return Map.of();
+        }
+        Map<String, List<FoundComment>> listed = new LinkedHashMap<>();
+        Set<String> ids = new HashSet<>();
+        for (int n = 0; n < groups.size(); n++) {
+            JsonNode page = answer.results().get(lookupKey(n));
+            if (page != null) {
+                List<FoundComment> comments = new ArrayList<>();
+                for (JsonNode c : page) {
+                    comments.add(new FoundComment(c.path("ID").asText(), normalized(c.path("COMMENT").asText(""))));
+                }
+                listed.put(lookupKey(n), comments);
+                comments.forEach(c -> ids.add(c.id()));
+            }
+        }
+        Set<String> known = ids.isEmpty() ? Set.of() : new HashSet<>(ownEntries.findOwn(installation.id(), ids));
+        Map<Integer, String> earlierStatus = new LinkedHashMap<>();
+        for (int n = 0; n < groups.size(); n++) {
+            List<Integer> candidates = groups.get(n);
+            Bitrix24BatchResult.Error error = answer.errors().get(lookupKey(n));
+            if (error != null) {
+                TimelineEntry entry = entries.get(candidates.get(0));
+                OutboundCallException failed = new Bitrix24ApiException("Bitrix24 could not list the comments of "
+                        + entry.entityType() + " " + entry.entityId() + " to look for an unanswered write: " + error.error()
+                        + " " + error.description(), Disposition.RETRY, 200, error.error(), null, null, null, null);
+                candidates.forEach(i -> results[i] = DeliveryResult.failed(failed));
+                continue;
+            }
+            List<FoundComment> comments = new ArrayList<>(listed.get(lookupKey(n)));
+            comments.removeIf(c -> known.contains(c.id()));
+            for (int i : candidates) {
+                String text = normalized(Bitrix24TimelineComments.textOf(entries.get(i)));
+                take(comments, c -> c.text().equals(text)).ifPresent(c -> {
+                    ownEntries.remember(installation.id(), c.id());
+                    results[i] = DeliveryResult.delivered(c.id(), "comment found after an unanswered write");
+                });
+            }
+            for (int i : candidates) {
+                if (results[i] == null && entries.get(i).status() != null) {
+                    String sameMessage = Bitrix24TimelineComments.messagePrefix(entries.get(i));
+                    take(comments, c -> c.text().startsWith(sameMessage)).ifPresent(c -> earlierStatus.put(i, c.id()));
+                }
+            }
+        }
+        return earlierStatus;
+    }
+
+    /** A comment as {@code crm.timeline.comment.list} answered it, its text {@link #normalized}. */
+    private record FoundComment(String id, String text) {
+    }
+
+    private static Optional<FoundComment> take(List<FoundComment> comments, Predicate<FoundComment> matching) {
+        Optional<FoundComment> found = comments.stream().filter(matching).findFirst();
+        found.ifPresent(comments::remove);
+        return found;
+    }
+
+    /**
+     * Bitrix24 answers a comment's text as it stored it (the REST proxy returns the stored COMMENT column; our texts have
+     * no BB-code); only line breaks and surrounding blanks are not compared, in case a portal stores those differently.
+     */
+    private static String normalized(String text) {
+        return text.replace("\r\n", "\n").strip();
+    }
+
+    /**
+     * The entity's 50 newest comments, their id and text only. The filter must name ENTITY_ID and ENTITY_TYPE, and
+     * {@code select} is given because older portals answer no fields without it (bitrix24.md §5.2).
+     */
+    private String listCommand(TimelineEntry entry) {
+        ObjectNode p = json.createObjectNode();
+        p.putObject("filter").put("ENTITY_ID", entry.entityId()).put("ENTITY_TYPE", entry.entityType());
+        p.putObject("order").put("ID", "DESC");
+        p.putArray("select").add("ID").add("COMMENT");
+        return Bitrix24Query.command("crm.timeline.comment.list", p);
     }
 
     /**
@@ -180,22 +359,12 @@ public class Bitrix24Gateway implements CrmGateway {
                 error.error(), null, null, null, null));
     }
 
-    private DeliveryResult result(Installation installation, TimelineEntry entry, String key, Bitrix24BatchResult answer,
-                                  boolean edited) {
-        Bitrix24BatchResult.Error error = answer.errors().get(key);
-        if (error != null) {
-            return refused(entry, error);
-        }
-        if (edited) {
-            return DeliveryResult.delivered(entry.existingEntryId(), "comment updated");
-        }
-        String id = answer.results().get(key).asText();
-        ownEntries.remember(installation.id(), id);
-        return DeliveryResult.delivered(id, "comment added");
-    }
-
     private static String key(int index) {
         return "e" + index;
+    }
+
+    private static String lookupKey(int group) {
+        return "l" + group;
     }
 
     private static boolean edits(TimelineEntry entry) {
@@ -211,8 +380,8 @@ public class Bitrix24Gateway implements CrmGateway {
     }
 
     /** The update names its owner as the current docs ask (crm.timeline.comment.update: id, ownerTypeId, ownerId, fields). */
-    private String updateCommand(TimelineEntry entry) {
-        ObjectNode p = json.createObjectNode().put("id", entry.existingEntryId())
+    private String updateCommand(TimelineEntry entry, String commentId) {
+        ObjectNode p = json.createObjectNode().put("id", commentId)
                 .put("ownerTypeId", entityTypeId(entry.entityType())).put("ownerId", entry.entityId());
         p.putObject("fields").put("COMMENT", Bitrix24TimelineComments.textOf(entry));
         return Bitrix24Query.command("crm.timeline.comment.update", p);
