@@ -22,6 +22,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.pactcrm.connector.amocrm.client.AmoCrmApiException;
 import com.pactcrm.connector.installation.CrmKind;
@@ -184,12 +185,18 @@ class AmoCrmAcceptanceTest implements TestPropertyProvider {
 
         await().atMost(Duration.ofSeconds(20)).until(() -> sql.count(
                 "SELECT COUNT(*) FROM outbox_command WHERE installation_id = ? AND state = 'DONE'", inst.id()) == 20);
-        List<LoggedRequest> requests = notesRequests(token);
-        assertTrue(requests.size() >= 2, "the refused request and at least one after it: " + requests.size());
-        List<LoggedRequest> refused = requests.subList(0, 1);
-        List<LoggedRequest> accepted = requests.subList(1, requests.size());
-        // Two lanes may each have had a call on its way when the 429 came back (both within the limit as counted);
-        // no call starts after it, for the back-off.
+        // Two lanes may each have had a call on its way when the 429 came back (both within the limit as counted;
+        // the fake's one-shot scenario may then refuse both); no call starts after it, for the back-off.
+        List<ServeEvent> answered = AMO.getAllServeEvents().stream()
+                .filter(e -> e.getRequest().getUrl().startsWith("/api/v4/leads/notes")
+                        && ("Bearer " + token).equals(e.getRequest().getHeader("Authorization")))
+                .sorted(Comparator.comparing(e -> e.getRequest().getLoggedDate()))
+                .toList();
+        List<LoggedRequest> refused = answered.stream().filter(e -> e.getResponse().getStatus() == 429)
+                .map(ServeEvent::getRequest).toList();
+        List<LoggedRequest> accepted = answered.stream().filter(e -> e.getResponse().getStatus() == 200)
+                .map(ServeEvent::getRequest).toList();
+        assertTrue(!refused.isEmpty() && !accepted.isEmpty(), "a refused request and some after it: " + answered.size());
         long refusedAt = refused.get(0).getLoggedDate().getTime();
         List<Long> during = accepted.stream().map(r -> r.getLoggedDate().getTime() - refusedAt)
                 .filter(ms -> ms >= 100 && ms < 950).toList();
