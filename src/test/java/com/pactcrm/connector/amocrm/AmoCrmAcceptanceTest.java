@@ -25,9 +25,14 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.pactcrm.connector.amocrm.client.AmoCrmApiException;
+import com.pactcrm.connector.crm.CrmPayloads.ConversationStatePayload;
+import com.pactcrm.connector.crm.CrmPayloads.MessageHistoryPayload;
+import com.pactcrm.connector.crm.CrmPayloads.MessageStatusPayload;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationRepository;
+import com.pactcrm.connector.sync.outbox.CommandKind;
+import com.pactcrm.connector.sync.outbox.Outbox;
 import com.pactcrm.connector.testsupport.AmoCrmNoteAnswers;
 import com.pactcrm.connector.testsupport.Http;
 import com.pactcrm.connector.testsupport.PactWebhooks;
@@ -35,12 +40,15 @@ import com.pactcrm.connector.testsupport.TestSql;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.test.support.TestPropertyProvider;
+import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -86,6 +94,10 @@ class AmoCrmAcceptanceTest implements TestPropertyProvider {
     InstallationRepository installations;
     @Inject
     TestSql sql;
+    @Inject
+    Outbox outbox;
+    @Inject
+    TransactionOperations<Connection> tx;
 
     final ExecutorService pool = Executors.newFixedThreadPool(16);
 
@@ -372,6 +384,74 @@ class AmoCrmAcceptanceTest implements TestPropertyProvider {
                 .until(() -> notesRequests(offToken).isEmpty());
         assertFalse(AMO.findAll(postRequestedFor(urlPathEqualTo("/api/v4/leads/notes"))).stream()
                 .anyMatch(r -> r.getBodyAsString().contains(textOff)), "the client's text never reaches amoCRM");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 6. Full batches whatever the kind; history whatever the order.
+
+    /**
+     * Issue 10: statuses, history and conversation states alternate in the queue; they all go to one endpoint
+     * ({@code POST /leads/notes}), so they share full calls instead of one call per change of kind.
+     */
+    @Test
+    void statusHistoryAndStateNotesQueuedTogetherShareFullCalls() {
+        String token = "amo-access-mixed-0007";
+        Installation inst = install(30_000_007L, token);
+        long conversation = IDS.incrementAndGet();
+        tx.executeWrite(status -> {
+            for (long id : newIds(50)) {
+                outbox.enqueue(inst.id(), CommandKind.CRM_MESSAGE_STATUS, "status:" + id, "status:" + id,
+                        new MessageStatusPayload(id, conversation, "lead", "31926540", "SENT", "🕓", null, "msg-" + id, Instant.now()),
+                        null, null);
+                outbox.enqueue(inst.id(), CommandKind.CRM_MESSAGE_HISTORY, "history:" + id, null,
+                        new MessageHistoryPayload(id, conversation, "lead", "31926540", false, "Ana", "msg-" + id, Instant.now()),
+                        null, null);
+                if (id % 10 == 0) {
+                    outbox.enqueue(inst.id(), CommandKind.CRM_CONVERSATION_STATE, "state:" + id, null,
+                            new ConversationStatePayload(conversation, "lead", "31926540", "open", "unreplied"), null, null);
+                }
+            }
+            return null;
+        });
+        int queued = (int) sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ?", inst.id());
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> sql.count(
+                "SELECT COUNT(*) FROM outbox_command WHERE installation_id = ? AND state = 'DONE'", inst.id()) == queued);
+        List<Integer> perCall = notesRequests(token).stream().map(r -> notes(r).size()).toList();
+        assertEquals(queued, perCall.stream().mapToInt(Integer::intValue).sum());
+        assertEquals((queued + 49) / 50, perCall.size(), "full calls of 50 whatever the kinds: " + perCall);
+    }
+
+    /** Pact's retries overtake: the "delivered" update comes before the message's create. History is written once all the same. */
+    @Test
+    void historyIsWrittenOnceWhenTheUpdateArrivesBeforeTheCreate() {
+        String token = "amo-access-order-0008";
+        Installation inst = install(30_000_008L, token);
+        settings(inst, "{\"history\":true}");
+        long conversation = IDS.incrementAndGet();
+        link(inst, conversation, "31926541");
+        long message = IDS.incrementAndGet();
+        String text = "Pedido confirmado " + message;
+        ObjectNode update = (ObjectNode) json(PactWebhooks.message("message-update-delivered", message, conversation));
+        ((ObjectNode) update.get("object")).put("message", text);
+        assertEquals(200, Http.postJson(hook(inst), update.toString()).statusCode());
+        await().atMost(Duration.ofSeconds(15)).until(() -> sql.count(
+                "SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? AND state = 'DONE'", inst.id()) == 1);
+        assertEquals(200, Http.postJson(hook(inst), outgoing(message, conversation, text)).statusCode());
+        assertEquals(200, Http.postJson(hook(inst), outgoing(message, conversation, text).replace("}}", "} }")).statusCode(),
+                "Pact's retry of the create, a second journal entry");
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> sql.count(
+                "SELECT COUNT(*) FROM outbox_command WHERE installation_id = ? AND kind = 'CRM_MESSAGE_HISTORY' AND state = 'DONE'",
+                inst.id()) == 1);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> sql.count(
+                "SELECT COUNT(*) FROM outbox_command WHERE installation_id = ? AND state <> 'DONE' AND state <> 'SUPERSEDED'",
+                inst.id()) == 0);
+        long historyNotes = notesRequests(token).stream().flatMap(r -> notes(r).stream())
+                .map(n -> n.path("params").path("text").asText())
+                .filter(t -> t.startsWith("Operador") && t.contains(text))
+                .count();
+        assertEquals(1, historyNotes, "one history note for the message");
     }
 
     // ---------------------------------------------------------------------------------------------------------------
