@@ -256,7 +256,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         }
         List<List<OutboxCommand>> toSend = new ArrayList<>(full);
         if (backlog && !full.isEmpty()) {
-            partial.forEach(batch -> giveBack(batch, "batch_not_full"));
+            partial.forEach(this::waitForMore);
         } else {
             toSend.addAll(partial);
         }
@@ -280,6 +280,12 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     }
 
     /** Returns claimed commands nobody started, without spending their attempt. */
+    /** A batch that is not full goes back to the queue, its attempt unspent, to go out with the commands behind it. */
+    private void waitForMore(List<OutboxCommand> batch) {
+        List<Long> unsent = batch.stream().map(OutboxCommand::id).filter(notStarted::remove).toList();
+        LOG.debug("event=outbox_batch_waits_for_more count={}", claims.release(unsent, owner));
+    }
+
     private void giveBack(List<OutboxCommand> rest, String reason) {
         List<Long> unsent = rest.stream().map(OutboxCommand::id).filter(notStarted::remove).toList();
         int released = claims.release(unsent, owner);
