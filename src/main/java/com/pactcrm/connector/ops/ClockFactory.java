@@ -1,6 +1,10 @@
 package com.pactcrm.connector.ops;
 
+import com.pactcrm.connector.sync.resilience.MonotonicClock;
+import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Primary;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 
@@ -9,7 +13,15 @@ import java.time.Clock;
 class ClockFactory {
 
     @Singleton
+    @Primary
     Clock clock() {
         return Clock.systemUTC();
+    }
+
+    /** Only for the rate limiters: never stepped (see {@link MonotonicClock}). */
+    @Singleton
+    @Named(OutboundRateLimiters.MONOTONIC)
+    Clock monotonicClock() {
+        return new MonotonicClock();
     }
 }

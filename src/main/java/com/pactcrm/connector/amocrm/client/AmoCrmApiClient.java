@@ -442,7 +442,7 @@ public class AmoCrmApiClient implements AutoCloseable {
             case 429 -> {
                 Duration wait = retryAfter.orElse(rateLimitBackoff);
                 // amoCRM counts per account: every caller for this account holds off, or 429s turn into a block.
-                rateLimiters.pause(TARGET, account.limiterKey(), LIMITER_OPERATION, clock.instant().plus(wait));
+                rateLimiters.pause(TARGET, account.limiterKey(), LIMITER_OPERATION, wait);
                 yield new AmoCrmApiException(message, Disposition.RATE_LIMITED, status, problem, wait, null, e);
             }
             // A gateway error may come after the write was handed on (amoCRM suggests 504s on too-big batches,

@@ -356,7 +356,7 @@ public class PactHttpClient implements PactGateway {
                         .or(() -> retryAfterHeader(e.getResponse()))
                         .orElse(DEFAULT_RATE_LIMIT_WAIT);
                 // Pact counts per token, so every caller of this token and operation must hold off, not just this one.
-                rateLimiters.pause(TARGET, credentials.tokenKey(), operation.limiterName, clock.instant().plus(wait));
+                rateLimiters.pause(TARGET, credentials.tokenKey(), operation.limiterName, wait);
                 yield new PactApiException(message, Disposition.RATE_LIMITED, status, error.code(), detail, wait, null, e);
             }
             // A 502/504 comes from a proxy that may have handed the write on before giving up: look it up

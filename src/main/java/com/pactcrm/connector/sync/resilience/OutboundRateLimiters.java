@@ -1,6 +1,7 @@
 package com.pactcrm.connector.sync.resilience;
 
 import io.micronaut.context.env.Environment;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,11 +18,14 @@ import java.util.concurrent.ConcurrentHashMap;
 @Singleton
 public class OutboundRateLimiters {
 
+    /** The limiters' own clock ({@link MonotonicClock}). */
+    public static final String MONOTONIC = "monotonic";
+
     private final Environment environment;
     private final Clock clock;
     private final Map<String, SlidingWindowRateLimiter> limiters = new ConcurrentHashMap<>();
 
-    public OutboundRateLimiters(Environment environment, Clock clock) {
+    public OutboundRateLimiters(Environment environment, @Named(MONOTONIC) Clock clock) {
         this.environment = environment;
         this.clock = clock;
     }
@@ -58,9 +62,9 @@ public class OutboundRateLimiters {
         }
     }
 
-    /** The target answered 429: hold every caller of this operation until {@code until}. */
-    public void pause(String target, String account, String operation, Instant until) {
-        limiter(target, account, operation).pauseUntil(until);
+    /** The target answered 429: hold every caller of this operation for {@code wait}. */
+    public void pause(String target, String account, String operation, Duration wait) {
+        limiter(target, account, operation).pauseUntil(clock.instant().plus(wait));
     }
 
     private String spec(String target, String operation) {

@@ -56,11 +56,9 @@ class SlidingWindowRateLimiterTest {
     }
 
     /**
-     * The pattern behind issue 10's blocked account, replayed: with a slow target calls complete out of
-     * order, and the limiter used to forget the call that completed last (it trimmed by the order permits
-     * were taken). Here the first call waits for a connection and reaches amoCRM late, at 850 ms, while six
-     * faster ones completed at 100 ms; callers then ask every millisecond. amoCRM counts arrivals: no
-     * second may see an eighth.
+     * With a slow target calls complete out of order: the first call here waits for a connection and reaches
+     * amoCRM late, at 850 ms, while six faster ones completed at 100 ms; callers then ask every millisecond.
+     * amoCRM counts arrivals: no second may see an eighth, whichever order the calls completed in.
      */
     @Test
     void aCallThatCompletesLastIsNeverForgotten() {
