@@ -15,20 +15,20 @@ import java.util.Random;
  */
 public final class FaultInjection {
 
-    /** How long a hung call is held before its connection is reset. */
+    /** How long a hung call is held before its connection is reset, unless told otherwise. */
     public static final Duration HOLD = Duration.ofSeconds(3);
 
     public enum Kind {
         /** 500, 502 or 504 at once; nothing written. */
         SERVER_ERROR,
-        /** Held for {@link #HOLD}, then the connection is reset; nothing written. */
+        /** Held (3 s), then the connection is reset; nothing written. */
         TIMEOUT,
-        /** Written, then held for {@link #HOLD} and answered with a reset connection or a 504. */
+        /** Written, then held (3 s) and answered with a reset connection or a 504. */
         APPLIED_THEN_LOST
     }
 
-    /** What happens to one call: the kind, and for an answer with a status, that status (0: connection reset). */
-    public record Decision(Kind kind, int status) {
+    /** What happens to one call: the kind, for an answer with a status that status (0: connection reset), the hold. */
+    public record Decision(Kind kind, int status, Duration hold) {
 
         /** Whether the fake makes the write before failing the answer. */
         public boolean applied() {
@@ -39,7 +39,7 @@ public final class FaultInjection {
         public ResponseDefinitionBuilder answer() {
             ResponseDefinitionBuilder failed = ResponseDefinitionBuilder.responseDefinition();
             if (kind != Kind.SERVER_ERROR) {
-                failed.withFixedDelay((int) HOLD.toMillis());
+                failed.withFixedDelay((int) hold.toMillis());
             }
             if (status == 0) {
                 return failed.withFault(Fault.CONNECTION_RESET_BY_PEER);
@@ -53,12 +53,18 @@ public final class FaultInjection {
     private static final int[] SERVER_ERRORS = {500, 502, 504};
 
     private final double rate;
+    private final Duration hold;
     private final Random random;
     private final Map<Kind, Integer> counts = new EnumMap<>(Kind.class);
 
-    /** {@code rate} of the calls (0…1) fail, evenly spread over the three kinds. */
+    /** {@code rate} of the calls (0…1) fail, evenly spread over the three kinds; hung calls are held {@link #HOLD}. */
     public FaultInjection(double rate, long seed) {
+        this(rate, seed, HOLD);
+    }
+
+    public FaultInjection(double rate, long seed, Duration hold) {
         this.rate = rate;
+        this.hold = hold;
         this.random = new Random(seed);
     }
 
@@ -70,9 +76,9 @@ public final class FaultInjection {
         Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
         counts.merge(kind, 1, Integer::sum);
         return switch (kind) {
-            case SERVER_ERROR -> new Decision(kind, SERVER_ERRORS[random.nextInt(SERVER_ERRORS.length)]);
-            case TIMEOUT -> new Decision(kind, 0);
-            case APPLIED_THEN_LOST -> new Decision(kind, random.nextBoolean() ? 0 : 504);
+            case SERVER_ERROR -> new Decision(kind, SERVER_ERRORS[random.nextInt(SERVER_ERRORS.length)], hold);
+            case TIMEOUT -> new Decision(kind, 0, hold);
+            case APPLIED_THEN_LOST -> new Decision(kind, random.nextBoolean() ? 0 : 504, hold);
         };
     }
 
