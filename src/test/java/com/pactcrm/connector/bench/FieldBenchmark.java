@@ -20,7 +20,7 @@ import java.util.function.BooleanSupplier;
  * Pact sends them. It prints, per case and run: timeline entries per CRM call, drain time over the physical
  * minimum (amoCRM N/350 s, Bitrix24 N/100 s: 7 or 2 requests a second of 50 entries), the busiest second of
  * arrivals at the fake, 429/503 (and 403) counts, freshness p50/p95 (webhook accepted → the CRM write that shows
- * it), entries lost, duplicated or stale, and for restarts the seconds to the first CRM call. It asserts nothing.
+ * it), entries missing (lost), duplicated or stale, and for restarts the seconds to the first CRM call. It asserts nothing.
  *
  * <pre>
  * ./mvnw -q -B test-compile exec:java@field-bench -Dexec.args="--case a --runs 1"
@@ -68,10 +68,11 @@ public final class FieldBenchmark {
         System.out.println("service  separate process(es), production timings (application.yml defaults), embedded MariaDB; "
                 + "webhooks over HTTP, a failed post retried every 250 ms");
         System.out.println("columns  entries: timeline entries the load asks for; calls: requests at the CRM fake (any "
-                + "answer); entr/call = entries/calls; writes: entries created or edited; post: first webhook → last accepted; drain: first webhook → the write "
+                + "answer); entr/call: entries there at the end / calls; writes: entries created or edited; post: first webhook → last accepted; drain: first webhook → the write "
                 + "completing the timeline; ÷min: drain / physical minimum (amoCRM N/350 s, Bitrix24 N/100 s), '—' for a "
                 + "paced load; busy1s: most arrivals in any second; p50/p95: webhook accepted → CRM write showing it; "
-                + "lost/dup/stale: entries missing, extra, behind their latest status; pending: outbox left; '>' unfinished");
+                + "missing/dup/stale: entries not there (lost unless pending), extra copies, behind their latest status; pending: "
+                + "outbox commands left; '>': unfinished when the wait ran out");
         FieldBenchmark bench = new FieldBenchmark(o);
         for (char c : o.cases.toCharArray()) {
             List<FieldRow> rows = new ArrayList<>();
@@ -97,12 +98,16 @@ public final class FieldBenchmark {
         };
     }
 
+    /**
+     * Each CRM on a rig and a service of its own: what one installation leaves unfinished must not hold up the
+     * other's figures (the relay serves installations oldest work first).
+     */
     private CaseRun caseA(int run) throws Exception {
         List<FieldRow> rows = new ArrayList<>();
-        try (FieldRig rig = new FieldRig("a" + run, options.conditions('a', run), options.echo)) {
-            rig.startService("a" + run);
-            List<FieldTarget> targets = List.of(rig.amoAccount(0, false, 10), rig.portal(false, 10));
-            for (FieldTarget target : targets) {
+        for (String crm : FieldRig.CRMS) {
+            try (FieldRig rig = new FieldRig("a" + run + "-" + crm, options.conditions('a', run), options.echo)) {
+                rig.startService("service");
+                FieldTarget target = rig.target(crm, false, 10);
                 List<FieldMessage> burst = target.messages(1000);
                 rows.add(measure(rig, target, run + " burst", burst, FieldMeasurement.burst(target, burst, 0), false, true));
                 List<FieldMessage> steady = target.messages(20);
@@ -114,15 +119,13 @@ public final class FieldBenchmark {
 
     private CaseRun caseB(int run) throws Exception {
         List<FieldRow> rows = new ArrayList<>();
-        try (FieldRig rig = new FieldRig("b" + run, options.conditions('b', run), options.echo)) {
-            rig.startService("b" + run);
-            FieldTarget amo = rig.amoAccount(0, true, 10);
-            List<FieldMessage> amoMessages = amo.messages(1000);
-            rows.add(measure(rig, amo, run + " burst", amoMessages, FieldMeasurement.burst(amo, amoMessages, 0, 1, 2), true, true));
-            FieldTarget portal = rig.portal(true, 10);
-            List<FieldMessage> portalMessages = portal.messages(500);
-            rows.add(measure(rig, portal, run + " burst", portalMessages, FieldMeasurement.burst(portal, portalMessages, 0, 1, 2),
-                    true, true));
+        for (String crm : FieldRig.CRMS) {
+            try (FieldRig rig = new FieldRig("b" + run + "-" + crm, options.conditions('b', run), options.echo)) {
+                rig.startService("service");
+                FieldTarget target = rig.target(crm, true, 10);
+                List<FieldMessage> messages = target.messages("amocrm".equals(crm) ? 1000 : 500);
+                rows.add(measure(rig, target, run + " burst", messages, FieldMeasurement.burst(target, messages, 0, 1, 2), true, true));
+            }
         }
         return new CaseRun(rows, List.of());
     }
@@ -130,8 +133,8 @@ public final class FieldBenchmark {
     private CaseRun caseC(int run) throws Exception {
         FieldRig.Conditions conditions = options.conditions('c', run);
         try (FieldRig rig = new FieldRig("c" + run, conditions, options.echo)) {
-            rig.startService("c" + run);
-            List<FieldTarget> targets = List.of(rig.amoAccount(0, true, 10), rig.portal(true, 10));
+            rig.startService("service");
+            List<FieldTarget> targets = List.of(rig.target("amocrm", true, 10), rig.target("bitrix24", true, 10));
             List<FieldMeasurement> loads = new ArrayList<>();
             for (FieldTarget target : targets) {
                 List<FieldMessage> messages = target.messages(40);
@@ -150,7 +153,7 @@ public final class FieldBenchmark {
     private CaseRun caseD(int run) throws Exception {
         List<String> notes = new ArrayList<>();
         try (FieldRig rig = new FieldRig("d" + run, options.conditions('d', run), options.echo)) {
-            ServiceProcess life = rig.startService("d" + run + "-life1");
+            ServiceProcess life = rig.startService("life1");
             FieldTarget.AmoCrmAccount amo = rig.amoAccount(0, false, 10);
             List<FieldMessage> messages = amo.messages(1000);
             FieldMeasurement load = new FieldMeasurement(rig, amo, messages, FieldMeasurement.paced(amo, messages, 60), false, false);
@@ -165,7 +168,7 @@ public final class FieldBenchmark {
                 }
                 rig.kill(life);
                 long restartedAt = System.nanoTime();
-                life = rig.startService("d" + run + "-life" + (kill + 1));
+                life = rig.startService("life" + (kill + 1));
                 long healthyAt = System.nanoTime();
                 long firstCall = firstArrivalAfter(amo, restartedAt, RESTART_PATIENCE);
                 lastRestartServed = firstCall != Long.MIN_VALUE;
@@ -192,7 +195,7 @@ public final class FieldBenchmark {
                 accounts.add(rig.amoAccount(i, false, 3));
             }
             List<CompletableFuture<ServiceProcess>> starting = List.of("a", "b", "c").stream()
-                    .map(r -> CompletableFuture.supplyAsync(() -> rig.startService("e" + run + "-" + r))).toList();
+                    .map(r -> CompletableFuture.supplyAsync(() -> rig.startService(r))).toList();
             List<ServiceProcess> replicas = starting.stream().map(CompletableFuture::join).toList();
             List<FieldMeasurement> loads = new ArrayList<>();
             for (FieldTarget.AmoCrmAccount account : accounts) {
@@ -204,7 +207,7 @@ public final class FieldBenchmark {
             await(Duration.ofSeconds(120), () -> System.nanoTime() > warmUpUntil
                     && accounts.stream().allMatch(a -> a.writes().size() > 0));
             ServiceProcess victim = replicas.get(1);
-            String victimName = "field-e" + run + "-b";
+            String victimName = rig.instanceId("b");
             Map<Long, String> owners = rig.leaseOwners();
             rig.kill(victim);
             long killedAt = System.nanoTime();

@@ -111,7 +111,7 @@ final class FieldMeasurement {
                 (ledger.lastAcceptedAt() - startNanos) / 1e9, ((complete ? completedAt : endNanos) - startNanos) / 1e9, complete,
                 burst ? ledger.expected() / target.entriesPerSecond() : Double.NaN,
                 Arrivals.busiest(arrivals, Duration.ofSeconds(1)), target.refusals(startNanos), target.forbidden(),
-                ledger.freshness(writes), tally.lost(), tally.duplicates(), tally.stale(),
+                ledger.freshness(writes), tally.missing(), tally.duplicates(), tally.stale(),
                 rig.pending(target.installation().id()));
     }
 

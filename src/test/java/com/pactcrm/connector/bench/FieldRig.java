@@ -56,6 +56,7 @@ final class FieldRig implements AutoCloseable {
     }
 
     static final int AMO_HOSTS = 6;
+    static final List<String> CRMS = List.of("amocrm", "bitrix24");
     private static final String AMO_CLIENT_ID = "6a1b3c9e-2f4d-4e8a-9b7c-0d1e2f3a4b5c";
     private static final String AMO_CLIENT_SECRET = "Wq9ZtN3pXk8LmR2vYb6HcJ4sDf7GhUe1QaTo5IwPzVxSnMy0BlKrCjEgFiAdOuT2";
     private static final String PACT_TOKEN = "pact-field-bench-token";
@@ -127,7 +128,7 @@ final class FieldRig implements AutoCloseable {
      */
     ServiceProcess startService(String replica) {
         Map<String, String> c = new LinkedHashMap<>();
-        c.put("connector.instance-id", "field-" + replica);
+        c.put("connector.instance-id", instanceId(replica));
         c.put("test.crm-double", "false");
         c.put("connector.pact.api-url", pact.baseUrl());
         c.put("connector.amocrm.client-id", AMO_CLIENT_ID);
@@ -149,10 +150,20 @@ final class FieldRig implements AutoCloseable {
         return service;
     }
 
+    /** The name a replica started by {@link #startService} goes by in leases and claims (plus a per-start suffix). */
+    String instanceId(String replica) {
+        return "field-" + name + "-" + replica;
+    }
+
     /** SIGKILL; its webhooks go to the other replicas (or wait for one) from now on. */
     void kill(ServiceProcess service) throws InterruptedException {
         live.remove(service.baseUrl());
         service.kill9();
+    }
+
+    /** {@code amocrm}: {@link #amoAccount} on the first host; {@code bitrix24}: {@link #portal}. */
+    FieldTarget target(String crm, boolean history, int entities) throws IOException, InterruptedException {
+        return "amocrm".equals(crm) ? amoAccount(0, history, entities) : portal(history, entities);
     }
 
     /** An amoCRM account on host {@code 127.0.0.<10 + index>} with {@code leads} leads, each linked to a Pact conversation. */

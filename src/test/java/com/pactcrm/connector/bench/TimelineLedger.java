@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 /**
  * What one installation's CRM timeline must show after the webhooks it accepted, and how it measures up: per
  * message a status entry with the latest status sent (edited in place, never a second one), and with history
- * on a history entry for each message created; entries missing (lost), written more than once (duplicates),
+ * on a history entry for each message created; entries missing, written more than once (duplicates),
  * or behind the latest status (stale); and per webhook, the time from its acceptance to the first CRM write
  * that shows it (freshness).
  *
@@ -75,13 +75,13 @@ final class TimelineLedger {
                 }
             }
         }
-        int lost = 0;
+        int missing = 0;
         int duplicates = 0;
         int stale = 0;
         for (Map.Entry<Long, Integer> m : expectedRank.entrySet()) {
             for (Key key : keys(m.getKey())) {
                 int n = copies.getOrDefault(key, 0);
-                lost += n == 0 ? 1 : 0;
+                missing += n == 0 ? 1 : 0;
                 duplicates += Math.max(0, n - 1);
             }
             Integer best = bestRank.get(m.getKey());
@@ -89,12 +89,12 @@ final class TimelineLedger {
                 stale++;
             }
         }
-        return new Tally(lost, duplicates, stale);
+        return new Tally(missing, duplicates, stale);
     }
 
-    record Tally(int lost, int duplicates, int stale) {
+    record Tally(int missing, int duplicates, int stale) {
         boolean complete() {
-            return lost == 0 && stale == 0;
+            return missing == 0 && stale == 0;
         }
     }
 
