@@ -15,11 +15,16 @@ import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2
 import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.pactcrm.connector.testsupport.Arrivals;
+import com.pactcrm.connector.testsupport.FaultInjection;
+import com.pactcrm.connector.testsupport.ResponseLatency;
+import com.pactcrm.connector.testsupport.TimelineWrite;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -47,6 +52,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>answer the next calls with 503 {@code QUERY_LIMIT_EXCEEDED} or 429 {@code OPERATION_TIME_LIMIT};</li>
  *   <li>be renamed: {@code 127.0.0.1:<port>} then answers 302 to {@code localhost:<port>}.</li>
  * </ul>
+ * Every {@code /rest/} request's arrival is recorded ({@link Arrivals}), and every timeline comment written
+ * ({@link TimelineWrite}). Opt-in, for load and field measurements:
+ * <ul>
+ *   <li>{@link #enforceLeakyBucket()}: the portal's leaky bucket (bitrix24.md §7.2): each request, a {@code batch}
+ *       included, adds one, the bucket drains {@value #BUCKET_DRAIN_PER_SECOND} a second, and a request that
+ *       finds it above {@value #BUCKET_CAPACITY} is answered 503 {@code QUERY_LIMIT_EXCEEDED} (it still counts,
+ *       as the portal counts every request);</li>
+ *   <li>{@link #withLatency(ResponseLatency)} and {@link #withFaults(FaultInjection)}: slow answers, and a seeded
+ *       share of failed calls (5xx, hung then reset, or written and then the answer lost).</li>
+ * </ul>
  */
 public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
 
@@ -67,6 +82,9 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     }
 
     public enum Fault { QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT }
+
+    public static final int BUCKET_CAPACITY = 50;
+    public static final int BUCKET_DRAIN_PER_SECOND = 2;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -93,6 +111,14 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     private boolean forgetBindingsOnGet;
     private boolean withoutMessageserviceScope;
     private int bindCalls;
+    private final Arrivals arrivals = new Arrivals();
+    private final List<TimelineWrite> commentWrites = new ArrayList<>();
+    private final List<Long> queryLimitRefusals = new ArrayList<>();
+    private boolean leakyBucket;
+    private double bucketLevel;
+    private long bucketDrainedAt;
+    private ResponseLatency latency;
+    private FaultInjection randomFaults;
 
     private Bitrix24Fake() {
         this.server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(32)
@@ -133,6 +159,10 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             forgetBindingsOnGet = false;
             withoutMessageserviceScope = false;
             bindCalls = 0;
+            arrivals.clear();
+            commentWrites.clear();
+            queryLimitRefusals.clear();
+            bucketLevel = 0;
             refreshToken = "b24-refresh-" + ids.incrementAndGet();
             userTokens.put(EVENT_ACCESS_TOKEN, INSTALLER_USER);
         }
@@ -350,6 +380,53 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
         }
     }
 
+    /** Refuse what the portal's leaky bucket would refuse (capacity 50, drain 2/s). */
+    public Bitrix24Fake enforceLeakyBucket() {
+        synchronized (lock) {
+            leakyBucket = true;
+        }
+        return this;
+    }
+
+    public Bitrix24Fake withLatency(ResponseLatency latency) {
+        synchronized (lock) {
+            this.latency = latency;
+        }
+        return this;
+    }
+
+    /** Fail a share of the {@code /rest/} calls that get past the bucket and the token check. */
+    public Bitrix24Fake withFaults(FaultInjection faults) {
+        synchronized (lock) {
+            this.randomFaults = faults;
+        }
+        return this;
+    }
+
+    /** The instants {@code /rest/} requests reached the portal at or after {@code fromNanos}, ascending. */
+    public long[] arrivals(long fromNanos) {
+        return arrivals.since(fromNanos);
+    }
+
+    /** The most {@code /rest/} requests that reached the portal within any one second since {@code fromNanos}. */
+    public int busiestSecond(long fromNanos) {
+        return Arrivals.busiest(arrivals(fromNanos), Duration.ofSeconds(1));
+    }
+
+    /** How many requests the leaky bucket refused with 503 QUERY_LIMIT_EXCEEDED since {@code fromNanos}. */
+    public int queryLimitRefusals(long fromNanos) {
+        synchronized (lock) {
+            return (int) queryLimitRefusals.stream().filter(t -> t >= fromNanos).count();
+        }
+    }
+
+    /** Every timeline comment added or edited, in order. */
+    public List<TimelineWrite> commentWrites() {
+        synchronized (lock) {
+            return List.copyOf(commentWrites);
+        }
+    }
+
     // ---------------------------------------------------------------- WireMock side
 
     @Override
@@ -371,15 +448,34 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                 reply = new Reply(404, "{\"error\":\"NOT_FOUND\",\"error_description\":\"Not found\"}", null);
             }
         }
+        if (reply.failure() != null) {
+            return reply.failure().answer().build();
+        }
         ResponseDefinitionBuilder response = ResponseDefinitionBuilder.responseDefinition().withStatus(reply.status())
                 .withHeader("Content-Type", "application/json; charset=utf-8").withBody(reply.body());
         if (reply.location() != null) {
             response.withHeader("Location", reply.location());
         }
+        if (reply.delayMillis() > 0) {
+            response.withFixedDelay(reply.delayMillis());
+        }
         return response.build();
     }
 
-    private record Reply(int status, String body, String location) {
+    /** An answer; {@code failure}: what {@link FaultInjection} made of it instead; {@code delayMillis}: the latency. */
+    private record Reply(int status, String body, String location, FaultInjection.Decision failure, int delayMillis) {
+
+        Reply(int status, String body, String location) {
+            this(status, body, location, null, 0);
+        }
+
+        static Reply failed(FaultInjection.Decision decision) {
+            return new Reply(decision.status(), "", null, decision, 0);
+        }
+
+        Reply delayed(int millis) {
+            return new Reply(status, body, location, failure, millis);
+        }
     }
 
     /** A list method's page: the answer also carries {@code total} and, unless it is the last page, {@code next}. */
@@ -410,6 +506,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     }
 
     private Reply rest(Request request, String method) {
+        long arrived = arrivals.arrive();
         String host = request.getHeader("Host");
         JsonNode body = read(request.getBodyAsString());
         if (renamed && host != null && host.startsWith("127.0.0.1")) {
@@ -419,6 +516,10 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
         String token = body.path("auth").asText("");
         List<String> cmds = new ArrayList<>();
         body.path("cmd").forEach(c -> cmds.add(c.asText()));
+        if (leakyBucket && !bucketAdmits(arrived)) {
+            queryLimitRefusals.add(arrived);
+            return logged(host, method, cmds, new Reply(503, fixture("error-query-limit.json"), null));
+        }
         if (expiredTokens.contains(token)) {
             return logged(host, method, cmds, new Reply(401, fixture("error-expired-token.json"), null));
         }
@@ -432,7 +533,16 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                     : new Reply(429, fixture("error-operation-time-limit.json")
                             .replace("{{RESET}}", Long.toString(Instant.now().getEpochSecond() + 2)), null));
         }
-        String user = userTokens.getOrDefault(token, INSTALLER_USER);
+        FaultInjection.Decision failure = randomFaults == null ? null : randomFaults.next();
+        if (failure != null && !failure.applied()) {
+            return logged(host, method, cmds, Reply.failed(failure));
+        }
+        Reply answered = answer(host, method, body, userTokens.getOrDefault(token, INSTALLER_USER), arrived);
+        return logged(host, method, cmds, failure == null ? answered : Reply.failed(failure));
+    }
+
+    /** Runs a method, or each command of a {@code batch}, as the portal does once a request is let in. */
+    private Reply answer(String host, String method, JsonNode body, String user, long arrived) {
         if ("batch".equals(method)) {
             ObjectNode result = JSON.createObjectNode();
             ObjectNode errors = JSON.createObjectNode();
@@ -442,6 +552,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                 String sub = q < 0 ? cmd : cmd.substring(0, q);
                 JsonNode params = q < 0 ? JSON.createObjectNode() : nested(cmd.substring(q + 1));
                 Object answer = method(sub, params, user);
+                recordWrite(arrived, host, sub, params, answer);
                 if (answer instanceof Reply r) {
                     errors.set(e.getKey(), read(r.body()));
                 } else if (answer instanceof Listed listed) {
@@ -456,23 +567,51 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             batch.set("result_total", JSON.createArrayNode());
             batch.set("result_next", JSON.createArrayNode());
             batch.set("result_time", JSON.createArrayNode());
-            return logged(host, method, cmds, ok(batch));
+            return ok(batch);
         }
         Object answer = method(method, body, user);
+        recordWrite(arrived, host, method, body, answer);
         if (answer instanceof Listed listed) {
             ObjectNode page = (ObjectNode) read(ok(listed.result()).body());
             page.put("total", listed.total());
             if (listed.next() != null) {
                 page.put("next", listed.next());
             }
-            return logged(host, method, cmds, new Reply(200, page.toString(), null));
+            return new Reply(200, page.toString(), null);
         }
-        return logged(host, method, cmds, answer instanceof Reply r ? r : ok((JsonNode) answer));
+        return answer instanceof Reply r ? r : ok((JsonNode) answer);
     }
 
+    /** Every answer goes out through here: recorded, and slowed by the latency when one is set. */
     private Reply logged(String host, String method, List<String> cmds, Reply reply) {
         calls.add(new Call(Instant.now(), host, method, cmds.size(), reply.status(), cmds));
-        return reply;
+        return latency == null || reply.failure() != null ? reply : reply.delayed(latency.nextMillis());
+    }
+
+    /**
+     * The portal's leaky bucket at an arrival: drained since the last one, plus this request.
+     * @return whether the request fits
+     */
+    private boolean bucketAdmits(long arrived) {
+        bucketLevel = Math.max(0, bucketLevel - (arrived - bucketDrainedAt) / 1e9 * BUCKET_DRAIN_PER_SECOND);
+        bucketDrainedAt = arrived;
+        bucketLevel += 1;
+        return bucketLevel <= BUCKET_CAPACITY;
+    }
+
+    /** A timeline comment a method added or edited, at the arrival of the request that carried it. */
+    private void recordWrite(long arrived, String host, String method, JsonNode params, Object answer) {
+        if (answer instanceof Reply) {
+            return;
+        }
+        if ("crm.timeline.comment.add".equals(method)) {
+            JsonNode fields = params.path("fields");
+            commentWrites.add(new TimelineWrite(arrived, host, fields.path("ENTITY_ID").asText(), ((JsonNode) answer).asLong(),
+                    fields.path("COMMENT").asText(), true));
+        } else if ("crm.timeline.comment.update".equals(method)) {
+            Comment c = comments.get(params.path("id").asLong());
+            commentWrites.add(new TimelineWrite(arrived, host, c.entityId(), c.id(), c.text(), false));
+        }
     }
 
     /** One method's result node, or an error {@link Reply}. */

@@ -16,29 +16,54 @@ import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * A stateful amoCRM for several accounts at once, told apart by the {@code Host} they are called under
  * (each account has its own host, amocrm.md §0): token refresh, and lead notes that are created, edited
- * and listed back as amoCRM does (amocrm.md §1.3, §4.4). Every call is recorded with its time.
+ * and listed back as amoCRM does (amocrm.md §1.3, §4.4). Every call is recorded with its time, and every
+ * arrival per account with its {@link System#nanoTime()} instant ({@link Arrivals}).
+ *
+ * <p>Opt-in, for load and field measurements (existing tests see none of it):
+ * <ul>
+ *   <li>{@link #enforceLimits()}: amoCRM's account limits (amocrm.md §4.5): an arrival that makes more than
+ *       {@value #REQUESTS_PER_SECOND} in any second (token refreshes included) is answered 429; more than
+ *       {@value #REFUSALS_BEFORE_BLOCK} such 429s within {@link #BLOCK_WINDOW} block the account: every call is
+ *       then answered 403 with nginx's HTML page until {@link #unblock(String)}, as support does;</li>
+ *   <li>{@link #withLatency(ResponseLatency)}: answers take that long (the arrival still counts when it came);</li>
+ *   <li>{@link #withFaults(FaultInjection)}: a seeded share of the API calls fails (5xx, hung then reset, or
+ *       written and then the answer lost);</li>
+ *   <li>{@link #onNotesAdded(Consumer)}: told of every note created, e.g. to post amoCRM's {@code notes} webhook
+ *       back to the connector as a subscribed account does.</li>
+ * </ul>
  */
 public final class AmoCrmFake {
+
+    public static final int REQUESTS_PER_SECOND = 7;
+    public static final int REFUSALS_BEFORE_BLOCK = 20;
+    public static final Duration BLOCK_WINDOW = Duration.ofSeconds(60);
 
     public record Call(Instant at, String host, String method, String path, String body, int status) {
     }
 
-    record Note(long id, String host, long leadId, String noteType, String service, String text, long updatedAt) {
+    /** A note as the account keeps it. */
+    public record Note(long id, String host, long leadId, String noteType, String service, String text, long updatedAt) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,6 +92,37 @@ public final class AmoCrmFake {
         server.stop();
     }
 
+    /** Enforce amoCRM's per-account rate limit and its block after repeated 429s. */
+    public AmoCrmFake enforceLimits() {
+        synchronized (backend) {
+            backend.limits = true;
+        }
+        return this;
+    }
+
+    public AmoCrmFake withLatency(ResponseLatency latency) {
+        synchronized (backend) {
+            backend.latency = latency;
+        }
+        return this;
+    }
+
+    /** Fail a share of the {@code /api/v4} calls; token refreshes are spared. */
+    public AmoCrmFake withFaults(FaultInjection faults) {
+        synchronized (backend) {
+            backend.faults = faults;
+        }
+        return this;
+    }
+
+    /** Called, outside the fake's lock, with the notes each request created. */
+    public AmoCrmFake onNotesAdded(Consumer<List<TimelineWrite>> listener) {
+        synchronized (backend) {
+            backend.notesAdded = listener;
+        }
+        return this;
+    }
+
     public List<Call> calls() {
         synchronized (backend) {
             return List.copyOf(backend.calls);
@@ -75,8 +131,59 @@ public final class AmoCrmFake {
 
     /** The notes an account's leads have, as amoCRM would list them. */
     public List<String> noteTexts(String host) {
+        return notes(host).stream().map(Note::text).toList();
+    }
+
+    public List<Note> notes(String host) {
         synchronized (backend) {
-            return backend.notes.stream().filter(n -> n.host().equals(host)).map(Note::text).toList();
+            return backend.notes.stream().filter(n -> n.host().equals(host)).toList();
+        }
+    }
+
+    /** Every note an account's requests created or edited, in order. */
+    public List<TimelineWrite> writes(String host) {
+        synchronized (backend) {
+            return backend.writes.stream().filter(w -> w.account().equals(host)).toList();
+        }
+    }
+
+    /** The instants requests reached the account at or after {@code fromNanos}, ascending. */
+    public long[] arrivals(String host, long fromNanos) {
+        synchronized (backend) {
+            return backend.arrivals(host).since(fromNanos);
+        }
+    }
+
+    /** The most requests that reached the account within any one second since {@code fromNanos}. */
+    public int busiestSecond(String host, long fromNanos) {
+        return Arrivals.busiest(arrivals(host, fromNanos), Duration.ofSeconds(1));
+    }
+
+    /** How many of the account's requests were answered 429 since {@code fromNanos}. */
+    public int tooManyRequests(String host, long fromNanos) {
+        synchronized (backend) {
+            return (int) backend.refusals.getOrDefault(host, List.of()).stream().filter(t -> t >= fromNanos).count();
+        }
+    }
+
+    /** How many of the account's requests were answered 403 because it was blocked. */
+    public int forbidden(String host) {
+        synchronized (backend) {
+            return backend.forbidden.getOrDefault(host, 0);
+        }
+    }
+
+    public boolean blocked(String host) {
+        synchronized (backend) {
+            return backend.blocked.contains(host);
+        }
+    }
+
+    /** What amoCRM support does on request: the account answers again, its 429 history forgotten. */
+    public void unblock(String host) {
+        synchronized (backend) {
+            backend.blocked.remove(host);
+            backend.refusals.remove(host);
         }
     }
 
@@ -84,7 +191,16 @@ public final class AmoCrmFake {
 
         private final List<Call> calls = new ArrayList<>();
         private final List<Note> notes = new ArrayList<>();
+        private final List<TimelineWrite> writes = new ArrayList<>();
         private final AtomicLong nextNoteId = new AtomicLong(4_100_000_000L);
+        private final Map<String, Arrivals> arrivals = new HashMap<>();
+        private final Map<String, List<Long>> refusals = new HashMap<>();
+        private final Map<String, Integer> forbidden = new HashMap<>();
+        private final Set<String> blocked = new HashSet<>();
+        private boolean limits;
+        private ResponseLatency latency;
+        private FaultInjection faults;
+        private Consumer<List<TimelineWrite>> notesAdded;
 
         @Override
         public String getName() {
@@ -98,49 +214,104 @@ public final class AmoCrmFake {
             String method = request.getMethod().getName();
             String host = request.getHeader("Host");
             String body = request.getBodyAsString();
-            ObjectNode answer;
-            int status = 200;
+            List<TimelineWrite> added = new ArrayList<>();
+            ResponseDefinitionBuilder response;
+            int status;
+            FaultInjection.Decision fault = null;
+            Consumer<List<TimelineWrite>> listener;
             synchronized (this) {
-                long now = Instant.now().getEpochSecond();
-                Matcher leadNotes = LEAD_NOTES.matcher(path);
-                if ("POST".equals(method) && "/oauth2/access_token".equals(path)) {
-                    answer = JSON.createObjectNode().put("token_type", "Bearer").put("expires_in", 86400)
-                            .put("access_token", "amo-access-" + UUID.randomUUID()).put("refresh_token", "amo-refresh-" + UUID.randomUUID());
-                } else if ("POST".equals(method) && "/api/v4/leads/notes".equals(path)) {
-                    answer = create(host, read(body), now);
-                } else if ("PATCH".equals(method) && "/api/v4/leads/notes".equals(path)) {
-                    answer = update(host, read(body), now);
-                } else if ("GET".equals(method) && leadNotes.matches()) {
-                    answer = list(host, Long.parseLong(leadNotes.group(1)), request.getUrl());
-                    status = answer.path("_embedded").path("notes").isEmpty() ? 204 : 200;
+                long arrived = arrivals(host).arrive();
+                listener = notesAdded;
+                if (limits && blocked.contains(host)) {
+                    forbidden.merge(host, 1, Integer::sum);
+                    status = 403;
+                    response = ResponseDefinitionBuilder.responseDefinition().withStatus(403)
+                            .withHeader("Content-Type", "text/html").withBody(fixture("error-403-blocked.html"));
+                } else if (limits && arrivals(host).within(arrived, Duration.ofSeconds(1)) > REQUESTS_PER_SECOND) {
+                    refuse(host, arrived);
+                    status = 429;
+                    response = ResponseDefinitionBuilder.responseDefinition().withStatus(429)
+                            .withHeader("Content-Type", "application/problem+json").withBody(fixture("error-429.json"));
                 } else {
-                    answer = JSON.createObjectNode().put("title", "Not Found").put("status", 404);
-                    status = 404;
+                    fault = faults != null && path.startsWith("/api/") ? faults.next() : null;
+                    if (fault != null && !fault.applied()) {
+                        status = fault.status();
+                        response = fault.answer();
+                    } else {
+                        ObjectNode answer;
+                        status = 200;
+                        Matcher leadNotes = LEAD_NOTES.matcher(path);
+                        if ("POST".equals(method) && "/oauth2/access_token".equals(path)) {
+                            answer = JSON.createObjectNode().put("token_type", "Bearer").put("expires_in", 86400)
+                                    .put("access_token", "amo-access-" + UUID.randomUUID())
+                                    .put("refresh_token", "amo-refresh-" + UUID.randomUUID());
+                        } else if ("POST".equals(method) && "/api/v4/leads/notes".equals(path)) {
+                            answer = create(host, read(body), arrived, added);
+                        } else if ("PATCH".equals(method) && "/api/v4/leads/notes".equals(path)) {
+                            answer = update(host, read(body), arrived);
+                        } else if ("GET".equals(method) && leadNotes.matches()) {
+                            answer = list(host, Long.parseLong(leadNotes.group(1)), request.getUrl());
+                            status = answer.path("_embedded").path("notes").isEmpty() ? 204 : 200;
+                        } else {
+                            answer = JSON.createObjectNode().put("title", "Not Found").put("status", 404);
+                            status = 404;
+                        }
+                        response = ResponseDefinitionBuilder.responseDefinition().withStatus(status);
+                        if (status != 204) {
+                            response.withHeader("Content-Type", status == 200 ? "application/hal+json" : "application/problem+json")
+                                    .withBody(answer.toString());
+                        }
+                        if (fault != null) {
+                            status = fault.status();
+                            response = fault.answer();
+                        }
+                    }
                 }
                 calls.add(new Call(Instant.now(), host, method, path, body, status));
+                // A failed call has its own timing (FaultInjection.HOLD).
+                if (latency != null && fault == null) {
+                    response.withFixedDelay(latency.nextMillis());
+                }
             }
-            ResponseDefinitionBuilder response = ResponseDefinitionBuilder.responseDefinition().withStatus(status);
-            if (status != 204) {
-                response.withHeader("Content-Type", status == 200 ? "application/hal+json" : "application/problem+json")
-                        .withBody(answer.toString());
+            if (listener != null && !added.isEmpty()) {
+                listener.accept(added);
             }
             return response.build();
         }
 
-        private ObjectNode create(String host, JsonNode items, long now) {
+        private Arrivals arrivals(String host) {
+            return arrivals.computeIfAbsent(host, h -> new Arrivals());
+        }
+
+        /** A 429; the account is blocked once it has had too many of them lately. */
+        private void refuse(String host, long arrived) {
+            List<Long> refused = refusals.computeIfAbsent(host, h -> new ArrayList<>());
+            refused.add(arrived);
+            long from = arrived - BLOCK_WINDOW.toNanos();
+            if (refused.stream().filter(t -> t > from).count() > REFUSALS_BEFORE_BLOCK) {
+                blocked.add(host);
+            }
+        }
+
+        private ObjectNode create(String host, JsonNode items, long arrived, List<TimelineWrite> added) {
+            long now = Instant.now().getEpochSecond();
             ObjectNode answer = JSON.createObjectNode();
             ArrayNode created = answer.putObject("_embedded").putArray("notes");
             for (JsonNode item : items) {
                 Note note = new Note(nextNoteId.incrementAndGet(), host, item.path("entity_id").asLong(),
                         item.path("note_type").asText(), item.at("/params/service").asText(null), item.at("/params/text").asText(), now);
                 notes.add(note);
+                TimelineWrite write = new TimelineWrite(arrived, host, Long.toString(note.leadId()), note.id(), note.text(), true);
+                writes.add(write);
+                added.add(write);
                 created.addObject().put("id", note.id()).put("entity_id", note.leadId())
                         .put("request_id", item.path("request_id").asText());
             }
             return answer;
         }
 
-        private ObjectNode update(String host, JsonNode items, long now) {
+        private ObjectNode update(String host, JsonNode items, long arrived) {
+            long now = Instant.now().getEpochSecond();
             ObjectNode answer = JSON.createObjectNode();
             ArrayNode updated = answer.putObject("_embedded").putArray("notes");
             for (JsonNode item : items) {
@@ -148,7 +319,9 @@ public final class AmoCrmFake {
                 for (int i = 0; i < notes.size(); i++) {
                     Note n = notes.get(i);
                     if (n.id() == id && n.host().equals(host)) {
-                        notes.set(i, new Note(id, host, n.leadId(), n.noteType(), n.service(), item.at("/params/text").asText(), now));
+                        String text = item.at("/params/text").asText();
+                        notes.set(i, new Note(id, host, n.leadId(), n.noteType(), n.service(), text, now));
+                        writes.add(new TimelineWrite(arrived, host, Long.toString(n.leadId()), id, text, false));
                         updated.addObject().put("id", id).put("entity_id", n.leadId()).put("updated_at", now);
                     }
                 }
@@ -175,7 +348,7 @@ public final class AmoCrmFake {
         }
 
         private static Map<String, String> query(String url) {
-            Map<String, String> q = new java.util.HashMap<>();
+            Map<String, String> q = new HashMap<>();
             int at = url.indexOf('?');
             if (at >= 0) {
                 for (String pair : url.substring(at + 1).split("&")) {
@@ -189,6 +362,14 @@ public final class AmoCrmFake {
         private static JsonNode read(String body) {
             try {
                 return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private static String fixture(String name) {
+            try (InputStream in = AmoCrmFake.class.getResourceAsStream("/fixtures/amocrm/" + name)) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

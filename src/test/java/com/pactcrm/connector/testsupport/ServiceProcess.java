@@ -4,11 +4,16 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The connector as a separate operating-system process (its real {@code main}), so a test can kill
@@ -29,16 +34,27 @@ public final class ServiceProcess {
      * server, as root), the test encryption key so it reads what the test wrote, short leases; plus {@code more}.
      */
     public static Map<String, String> onDatabase(String jdbcUrl, Map<String, String> more) {
-        Map<String, String> properties = new java.util.LinkedHashMap<>();
-        properties.put("datasources.default.url", jdbcUrl);
-        properties.put("datasources.default.username", "root");
-        properties.put("connector.encryption-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+        Map<String, String> properties = onDatabaseWithProductionTimings(jdbcUrl, Map.of());
         // A successor takes over within seconds, not the production ttl and quiet period (20 s + 60 s).
         properties.put("connector.lease.ttl", "4s");
         properties.put("connector.lease.renew-every", "500ms");
         properties.put("connector.lease.takeover-quiet.amocrm", "1s");
         properties.put("connector.lease.takeover-quiet.bitrix24", "1s");
         properties.put("connector.lease.takeover-quiet.pact", "1s");
+        properties.putAll(more);
+        return properties;
+    }
+
+    /**
+     * Only what a process needs to work on the caller's database (the embedded server, as root, and the test
+     * encryption key so it reads what the caller wrote), plus {@code more}: every timing stays the production
+     * default, for measurements that must see what production would.
+     */
+    public static Map<String, String> onDatabaseWithProductionTimings(String jdbcUrl, Map<String, String> more) {
+        Map<String, String> properties = new java.util.LinkedHashMap<>();
+        properties.put("datasources.default.url", jdbcUrl);
+        properties.put("datasources.default.username", "root");
+        properties.put("connector.encryption-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
         properties.putAll(more);
         return properties;
     }
@@ -52,7 +68,7 @@ public final class ServiceProcess {
         command.add("-Dmicronaut.server.port=" + port);
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classPath());
         command.add("com.pactcrm.connector.Application");
         File log = new File("target/" + name + ".log");
         try {
@@ -120,6 +136,25 @@ public final class ServiceProcess {
         }
         process.destroyForcibly();
         throw new IllegalStateException("the service was not healthy within " + timeout + "; see " + log);
+    }
+
+    /**
+     * The caller's class path. Surefire runs tests on the JVM's own; {@code exec:java} (the benchmarks) runs them
+     * in a class loader of its own and leaves {@code java.class.path} to Maven's launcher.
+     */
+    private static String classPath() {
+        if (ServiceProcess.class.getClassLoader() instanceof URLClassLoader loader) {
+            return Arrays.stream(loader.getURLs()).map(ServiceProcess::file).collect(Collectors.joining(File.pathSeparator));
+        }
+        return System.getProperty("java.class.path");
+    }
+
+    private static String file(URL url) {
+        try {
+            return new File(url.toURI()).getPath();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(url.toString(), e);
+        }
     }
 
     private static int freePort() {

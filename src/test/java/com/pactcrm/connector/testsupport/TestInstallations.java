@@ -7,6 +7,8 @@ import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.installation.InstallationStatus;
 import com.pactcrm.connector.security.SecretCipher;
 import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Creates installations the way an install flow would: random account, hook keys, encrypted tokens. */
@@ -28,11 +30,24 @@ public class TestInstallations {
     }
 
     public Installation create(CrmKind crm, String pactToken, Long pactCompanyId, String settingsJson) {
+        return create(crm, null, null, pactToken, pactCompanyId, settingsJson);
+    }
+
+    /**
+     * An amoCRM account served at {@code host} (a fake's, e.g. {@code 127.0.0.10:<port>}) whose access token is
+     * good for hours, so nothing but the work itself calls the account.
+     */
+    public Installation amoCrmAt(String host, String pactToken, String settingsJson) {
+        return create(CrmKind.AMOCRM, host, Instant.now().plus(Duration.ofHours(20)), pactToken, 1L, settingsJson);
+    }
+
+    private Installation create(CrmKind crm, String host, Instant tokenExpiresAt, String pactToken, Long pactCompanyId,
+                                String settingsJson) {
         // amoCRM account ids are numbers (the webhook translator insists on it).
         String account = Long.toString(ThreadLocalRandom.current().nextLong(10_000_000L, 99_999_999L));
-        return installations.save(new Installation(null, crm, account, "acct" + account + ".amocrm.ru", InstallationStatus.ACTIVE,
-                HookKeys.newKey(), HookKeys.newKey(), cipher.encrypt("crm-access-" + account), cipher.encrypt("crm-refresh-" + account),
-                null, null, pactCompanyId, pactToken == null ? null : cipher.encrypt(pactToken), null, settingsJson,
-                null, null, null));
+        return installations.save(new Installation(null, crm, account, host != null ? host : "acct" + account + ".amocrm.ru",
+                InstallationStatus.ACTIVE, HookKeys.newKey(), HookKeys.newKey(), cipher.encrypt("crm-access-" + account),
+                cipher.encrypt("crm-refresh-" + account), tokenExpiresAt, null, pactCompanyId,
+                pactToken == null ? null : cipher.encrypt(pactToken), null, settingsJson, null, null, null));
     }
 }
