@@ -24,6 +24,7 @@ import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.outbox.Outbox;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -149,12 +150,17 @@ public class Bitrix24Installer {
 
     /**
      * ONAPPUPDATE: handlers may have been removed by the update (bitrix24.md §1.5), so everything is bound again
-     * with the stored installer tokens, and the new application_token replaces the old one.
+     * with the stored installer tokens, after a new application_token (verified by the caller) replaced the old one.
+     *
+     * @param applicationToken the event's new application_token, or null when it carried the stored one
      */
-    public void update(Installation installation, String applicationToken) {
-        bitrix24Installations.updateApplicationToken(installation.id(), cipher.encrypt(applicationToken));
+    public void update(Installation installation, @Nullable String applicationToken) {
+        if (applicationToken != null) {
+            bitrix24Installations.updateApplicationToken(installation.id(), cipher.encrypt(applicationToken));
+        }
         bind(installation.id());
-        LOG.info("event=bitrix24_updated installationId={} memberId={}", installation.id(), installation.crmAccountId());
+        LOG.info("event=bitrix24_updated installationId={} memberId={} applicationTokenReplaced={}", installation.id(),
+                installation.crmAccountId(), applicationToken != null);
     }
 
     /** Binds what is missing; @throws OutboundCallException when the portal refused a binding */

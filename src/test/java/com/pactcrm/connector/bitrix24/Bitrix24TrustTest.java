@@ -1,0 +1,138 @@
+package com.pactcrm.connector.bitrix24;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.pactcrm.connector.installation.Installation;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Attacks on a portal's installation by people who are not Bitrix24 or that portal's administrator: each sends the
+ * attack to the running service, expects a plain 4xx problem, and checks that nothing was stored, changed or sent
+ * (the installation row, the outbox and journal, the portal's and Pact's request logs).
+ */
+@MicronautTest(transactional = false)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class Bitrix24TrustTest extends Bitrix24TestBase {
+
+    private static final String MANAGER = "7";
+    private static final String ATTACKER_APPLICATION_TOKEN = "0badc0de0badc0de0badc0de0badc0de";
+    /** What a verification may ask the portal: who holds the token. Anything else is a change or a leak. */
+    private static final Set<String> WHO_IS_IT = Set.of("user.current", "user.admin", "app.info");
+
+    private Installation installation;
+
+    @BeforeEach
+    void installedPortal() {
+        b24.reset();
+        sql.update("DELETE FROM installation WHERE crm = 'BITRIX24'");
+        installation = installWithPact();
+    }
+
+    @Test
+    void onAppUpdateWithAManagersFrameTokenReplacesNothing() {
+        Unchanged unchanged = new Unchanged();
+        String managersFrameToken = b24.userToken(MANAGER);
+
+        HttpResponse<String> r = postEvent(appUpdate(managersFrameToken, ATTACKER_APPLICATION_TOKEN));
+
+        assertRefused(401, r);
+        unchanged.verify();
+        assertEquals(401, postEvent(Bitrix24Fake.event("app-uninstall", "")
+                .replace(Bitrix24Fake.APPLICATION_TOKEN, ATTACKER_APPLICATION_TOKEN)).statusCode(),
+                "the attacker's application_token cannot uninstall");
+        assertEquals(401, postForm("/bitrix24/messageservice", Bitrix24Fake.fixture("messageservice-send.txt").strip()
+                .replace("{{ID}}", "forged-1").replace(Bitrix24Fake.APPLICATION_TOKEN, ATTACKER_APPLICATION_TOKEN))
+                .statusCode(), "nor send messages through the company's Pact");
+        unchanged.verify();
+        assertEquals(200, postEvent(Bitrix24Fake.event("deal-update", "8061")).statusCode(),
+                "Bitrix24's own events still authenticate");
+    }
+
+    @Test
+    void onAppUpdateWithAnotherApplicationsAdministratorTokenReplacesNothing() {
+        Unchanged unchanged = new Unchanged();
+
+        HttpResponse<String> r = postEvent(appUpdate(b24.foreignApplicationToken(Bitrix24Fake.INSTALLER_USER),
+                ATTACKER_APPLICATION_TOKEN));
+
+        assertRefused(401, r);
+        unchanged.verify();
+    }
+
+    @Test
+    void onAppUpdateWithATokenOfAnotherPortalIsNeverSentAnywhereButTheStoredPortal() {
+        Unchanged unchanged = new Unchanged();
+        String forged = appUpdate("token-of-another-portal", ATTACKER_APPLICATION_TOKEN)
+                .replace("acme.bitrix24.com.br", "evil.example.com");
+
+        assertRefused(401, postEvent(forged));
+
+        unchanged.verify();
+        assertTrue(b24.calls().stream().allMatch(c -> c.host().equals(b24.host())));
+    }
+
+    @Test
+    void onAppUpdateFromAnAdministratorOfThisApplicationReplacesTheToken() {
+        String newToken = "5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e";
+
+        HttpResponse<String> r = postEvent(appUpdate(b24.userToken(Bitrix24Fake.INSTALLER_USER), newToken));
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(newToken, cipher.decrypt(installation().applicationTokenEnc()));
+    }
+
+    private static String appUpdate(String accessToken, String applicationToken) {
+        return Bitrix24Fake.event("app-update", "").replace("{{APPTOKEN}}", applicationToken)
+                .replace(Bitrix24Fake.EVENT_ACCESS_TOKEN, accessToken);
+    }
+
+    /** A clear 4xx: problem+json, no exception class, stack frame or SQL in the answer. */
+    static void assertRefused(int status, HttpResponse<String> r) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
+        for (String internal : List.of("Exception", "\tat ", "java.", "com.pactcrm", "SQL", "Caused by")) {
+            assertFalse(r.body().contains(internal), "internal text in " + r.body());
+        }
+    }
+
+    /** A snapshot of everything an attack on the installation could change, taken before it. */
+    private final class Unchanged {
+        private final Map<String, Object> row = installationRow();
+        private final long outbox = sql.count("SELECT COUNT(*) FROM outbox_command");
+        private final long journal = sql.count("SELECT COUNT(*) FROM inbound_event");
+        private final long health = sql.count("SELECT COUNT(*) FROM installation_health");
+        private final int portalCalls = b24.calls().size();
+        private final int refreshes = b24.refreshCount();
+        private final int pactCalls = pact.calls().size();
+
+        void verify() {
+            assertEquals(row, installationRow(), "the installation row changed");
+            assertEquals(outbox, sql.count("SELECT COUNT(*) FROM outbox_command"), "something was queued");
+            assertEquals(journal, sql.count("SELECT COUNT(*) FROM inbound_event"), "something was journaled");
+            assertEquals(health, sql.count("SELECT COUNT(*) FROM installation_health"));
+            List<Bitrix24Fake.Call> since = b24.calls().subList(portalCalls, b24.calls().size());
+            assertTrue(since.stream().allMatch(c -> c.method().equals("batch")
+                    && c.cmds().stream().allMatch(cmd -> WHO_IS_IT.contains(cmd.split("\\?")[0]))),
+                    "the portal was asked more than who holds the token: " + since);
+            assertEquals(refreshes, b24.refreshCount(), "the stored refresh token was used");
+            assertEquals(pactCalls, pact.calls().size(), "Pact was called");
+        }
+
+        private Map<String, Object> installationRow() {
+            Map<String, Object> values = new LinkedHashMap<>();
+            sql.queryOne("SELECT * FROM installation WHERE id = ?", installation.id())
+                    .forEach((column, value) -> values.put(column, String.valueOf(value)));
+            return values;
+        }
+    }
+}
