@@ -98,6 +98,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     private final Set<String> foreignApplicationTokens = new HashSet<>();
     private final Map<String, String> userRefreshTokens = new LinkedHashMap<>();
     private String tokenInFlight;
+    private boolean refusePlacements;
 
     private Bitrix24Fake() {
         this.server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(32)
@@ -142,6 +143,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             userTokens.put(EVENT_ACCESS_TOKEN, INSTALLER_USER);
             foreignApplicationTokens.clear();
             userRefreshTokens.clear();
+            refusePlacements = false;
         }
     }
 
@@ -151,6 +153,13 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             String token = userToken(userId);
             foreignApplicationTokens.add(token);
             return token;
+        }
+    }
+
+    /** placement.bind answers ERROR_PLACEMENT_MAX_COUNT (bitrix24.md §4.1). */
+    public void refusePlacements() {
+        synchronized (lock) {
+            refusePlacements = true;
         }
     }
 
@@ -534,6 +543,9 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             }
             case "placement.bind": {
                 bindCalls++;
+                if (refusePlacements) {
+                    return new Reply(400, "{\"error\":\"ERROR_PLACEMENT_MAX_COUNT\",\"error_description\":\"Placement max count exceeded\"}", null);
+                }
                 String placement = p.path("PLACEMENT").asText();
                 String handler = p.path("HANDLER").asText();
                 if (placements.stream().anyMatch(e -> e.path("placement").asText().equals(placement)

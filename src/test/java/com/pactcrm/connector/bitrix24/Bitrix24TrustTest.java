@@ -91,6 +91,70 @@ class Bitrix24TrustTest extends Bitrix24TestBase {
         assertEquals(newToken, cipher.decrypt(installation().applicationTokenEnc()));
     }
 
+    @Test
+    void theInstallerPostedWithAManagersOwnRefreshTokenOverwritesNothing() {
+        Unchanged unchanged = new Unchanged();
+
+        HttpResponse<String> r = installerFrame(b24.userRefreshToken(MANAGER), ATTACKER_APPLICATION_TOKEN);
+
+        assertRefused(403, r);
+        unchanged.verify();
+        assertEquals(200, postEvent(Bitrix24Fake.event("deal-update", "8061")).statusCode(),
+                "Bitrix24's own events still authenticate");
+    }
+
+    @Test
+    void onAppInstallWithAManagersOwnRefreshTokenOverwritesNothing() {
+        Unchanged unchanged = new Unchanged();
+
+        HttpResponse<String> r = postEvent(Bitrix24Fake.event("app-install", "")
+                .replace("{{REFRESH}}", b24.userRefreshToken(MANAGER))
+                .replace(Bitrix24Fake.APPLICATION_TOKEN, ATTACKER_APPLICATION_TOKEN));
+
+        assertRefused(403, r);
+        unchanged.verify();
+    }
+
+    @Test
+    void aManagerCannotInstallThePortalFirstEither() {
+        sql.update("DELETE FROM installation WHERE crm = 'BITRIX24'");
+        b24.reset();
+        int portalCalls = b24.calls().size();
+
+        assertRefused(403, installerFrame(b24.userRefreshToken(MANAGER), ATTACKER_APPLICATION_TOKEN));
+
+        assertEquals(0, sql.count("SELECT COUNT(*) FROM installation WHERE crm = 'BITRIX24'"));
+        assertEquals(0, b24.bindCalls());
+        assertTrue(b24.calls().subList(portalCalls, b24.calls().size()).stream()
+                .allMatch(c -> c.cmds().stream().allMatch(cmd -> WHO_IS_IT.contains(cmd.split("\\?")[0]))));
+    }
+
+    @Test
+    void anInstallWhoseBindingsThePortalRefusesStoresNothing() {
+        sql.update("DELETE FROM installation WHERE crm = 'BITRIX24'");
+        b24.reset();
+        b24.refusePlacements();
+
+        HttpResponse<String> r = installFrame(Bitrix24Fake.MEMBER_ID);
+
+        assertEquals(502, r.statusCode(), r.body());
+        assertEquals(0, sql.count("SELECT COUNT(*) FROM installation WHERE crm = 'BITRIX24'"),
+                "the portal is stored only once its events and placements are bound");
+    }
+
+    /** The installer frame's POST (bitrix24.md §1.3) with the given tokens. */
+    private HttpResponse<String> installerFrame(String refreshId, String applicationToken) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("AUTH_ID", "b24-frame-token");
+        form.put("AUTH_EXPIRES", "3600");
+        form.put("REFRESH_ID", refreshId);
+        form.put("member_id", Bitrix24Fake.MEMBER_ID);
+        form.put("status", "L");
+        form.put("PLACEMENT", "DEFAULT");
+        form.put("APPLICATION_TOKEN", applicationToken);
+        return postForm("/bitrix24/install?DOMAIN=" + b24.host() + "&PROTOCOL=0&LANG=br", encode(form));
+    }
+
     private static String appUpdate(String accessToken, String applicationToken) {
         return Bitrix24Fake.event("app-update", "").replace("{{APPTOKEN}}", applicationToken)
                 .replace(Bitrix24Fake.EVENT_ACCESS_TOKEN, accessToken);
@@ -112,7 +176,7 @@ class Bitrix24TrustTest extends Bitrix24TestBase {
         private final long journal = sql.count("SELECT COUNT(*) FROM inbound_event");
         private final long health = sql.count("SELECT COUNT(*) FROM installation_health");
         private final int portalCalls = b24.calls().size();
-        private final int refreshes = b24.refreshCount();
+        private final String installersRefreshToken = b24.currentRefreshToken();
         private final int pactCalls = pact.calls().size();
 
         void verify() {
@@ -124,7 +188,7 @@ class Bitrix24TrustTest extends Bitrix24TestBase {
             assertTrue(since.stream().allMatch(c -> c.method().equals("batch")
                     && c.cmds().stream().allMatch(cmd -> WHO_IS_IT.contains(cmd.split("\\?")[0]))),
                     "the portal was asked more than who holds the token: " + since);
-            assertEquals(refreshes, b24.refreshCount(), "the stored refresh token was used");
+            assertEquals(installersRefreshToken, b24.currentRefreshToken(), "the installer's refresh token was used");
             assertEquals(pactCalls, pact.calls().size(), "Pact was called");
         }
 

@@ -141,7 +141,9 @@ class Bitrix24EventController {
         try {
             installer.install(memberId, refreshToken, applicationToken);
         } catch (Bitrix24Installer.InstallRefusedException e) {
-            throw refused(memberId, "ONAPPINSTALL", e.getMessage());
+            ProblemException refused = refused(memberId, "ONAPPINSTALL", e.getMessage());
+            throw e.status() == HttpStatus.UNAUTHORIZED ? refused
+                    : new ProblemException(e.status(), e.status().getReason(), e.getMessage());
         } catch (OutboundCallException e) {
             throw new ProblemException(HttpStatus.BAD_GATEWAY, "Bad Gateway", "Bitrix24 did not complete the installation");
         }
