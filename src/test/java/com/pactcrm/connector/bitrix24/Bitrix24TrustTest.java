@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.installation.Installation;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -140,6 +142,38 @@ class Bitrix24TrustTest extends Bitrix24TestBase {
         assertEquals(502, r.statusCode(), r.body());
         assertEquals(0, sql.count("SELECT COUNT(*) FROM installation WHERE crm = 'BITRIX24'"),
                 "the portal is stored only once its events and placements are bound");
+    }
+
+    @Test
+    void anotherApplicationsTokenOpensNoSessionAndNoFrame() {
+        Unchanged unchanged = new Unchanged();
+        String foreignAdminToken = b24.foreignApplicationToken(Bitrix24Fake.INSTALLER_USER);
+
+        HttpResponse<String> session = postJson("/api/v1/sessions/bitrix24", "{\"AUTH_ID\":\"" + foreignAdminToken
+                + "\",\"DOMAIN\":\"" + b24.host() + "\",\"member_id\":\"" + Bitrix24Fake.MEMBER_ID + "\"}");
+        Map<String, String> frame = new LinkedHashMap<>();
+        frame.put("AUTH_ID", foreignAdminToken);
+        frame.put("member_id", Bitrix24Fake.MEMBER_ID);
+        frame.put("PLACEMENT", "CRM_DEAL_DETAIL_TAB");
+        frame.put("PLACEMENT_OPTIONS", "{\"ID\":\"8061\"}");
+        HttpResponse<String> tab = postForm("/bitrix24/placement?DOMAIN=" + b24.host() + "&PROTOCOL=0&LANG=br", encode(frame));
+        HttpResponse<String> appPage = postForm("/bitrix24/app?DOMAIN=" + b24.host() + "&PROTOCOL=0&LANG=br", encode(frame));
+
+        for (HttpResponse<String> r : List.of(session, tab, appPage)) {
+            assertRefused(401, r);
+            assertFalse(r.body().contains("token\""), r.body());
+            assertTrue(r.headers().firstValue("Location").isEmpty());
+        }
+        unchanged.verify();
+        HttpResponse<String> ours = postJson("/api/v1/sessions/bitrix24", "{\"AUTH_ID\":\"" + b24.userToken(MANAGER)
+                + "\",\"DOMAIN\":\"" + b24.host() + "\",\"member_id\":\"" + Bitrix24Fake.MEMBER_ID.toUpperCase() + "\"}");
+        assertEquals(200, ours.statusCode(), "this application's frame token still opens a session: " + ours.body());
+    }
+
+    private HttpResponse<String> postJson(String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create(server.getURL() + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
     /** The installer frame's POST (bitrix24.md §1.3) with the given tokens. */
