@@ -1,6 +1,7 @@
 package com.pactcrm.connector.widgetapi;
 
 import com.pactcrm.connector.bitrix24.Bitrix24Configuration;
+import com.pactcrm.connector.bitrix24.Bitrix24MemberId;
 import com.pactcrm.connector.bitrix24.placement.Bitrix24Frames;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
@@ -59,10 +60,11 @@ class UiPageController {
 
     /** @throws ProblemException 400 for a malformed {@code member_id}, 404 when no active installation has it */
     private Installation bitrix24Portal(String memberId) {
-        if (!memberId.matches("[A-Za-z0-9]{1,64}")) {
+        String canonical = Bitrix24MemberId.canonicalOrNull(memberId);
+        if (canonical == null) {
             throw ProblemException.badRequest("portal must be a Bitrix24 member_id");
         }
-        return installations.findByCrmAndCrmAccountId(CrmKind.BITRIX24, memberId)
+        return installations.findByCrmAndCrmAccountId(CrmKind.BITRIX24, canonical)
                 .filter(Installation::active)
                 .filter(i -> i.crmHost() != null)
                 .orElseThrow(() -> new ProblemException(HttpStatus.NOT_FOUND, "Not Found",

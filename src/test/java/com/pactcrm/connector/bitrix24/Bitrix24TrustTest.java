@@ -1,11 +1,13 @@
 package com.pactcrm.connector.bitrix24;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.installation.Installation;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -168,6 +170,29 @@ class Bitrix24TrustTest extends Bitrix24TestBase {
         HttpResponse<String> ours = postJson("/api/v1/sessions/bitrix24", "{\"AUTH_ID\":\"" + b24.userToken(MANAGER)
                 + "\",\"DOMAIN\":\"" + b24.host() + "\",\"member_id\":\"" + Bitrix24Fake.MEMBER_ID.toUpperCase() + "\"}");
         assertEquals(200, ours.statusCode(), "this application's frame token still opens a session: " + ours.body());
+    }
+
+    @Test
+    void oversizedChunkedAndMalformedBodiesAreRefusedBeforeAnyoneLooksAtThem() {
+        Unchanged unchanged = new Unchanged();
+        String event = Bitrix24Fake.event("deal-update", "8061");
+
+        assertRefused(413, postEvent(event + "&data[FIELDS][PAD]=" + "x".repeat(300 * 1024)));
+        assertRefused(411, send(HttpRequest.newBuilder(URI.create(server.getURL() + "/bitrix24/events"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(event.getBytes(UTF_8))))
+                .build()));
+        for (String memberId : List.of("", "ABC", "4f8d0c7e2b1a93d5e6f708192837465", "g".repeat(32), "x".repeat(5000),
+                Bitrix24Fake.MEMBER_ID + "0", "4f8d0c7e-2b1a-93d5-e6f7-081928374655")) {
+            assertRefused(400, postEvent(event.replace(Bitrix24Fake.MEMBER_ID, memberId)));
+            assertRefused(400, postForm("/bitrix24/install?DOMAIN=" + b24.host(), "member_id=" + memberId
+                    + "&REFRESH_ID=" + b24.currentRefreshToken() + "&APPLICATION_TOKEN=" + ATTACKER_APPLICATION_TOKEN));
+        }
+        unchanged.verify();
+
+        assertEquals(200, postEvent(event.replace(Bitrix24Fake.MEMBER_ID, "%20" + Bitrix24Fake.MEMBER_ID.toUpperCase()))
+                .statusCode(), "another spelling of the same member_id is the same portal");
+        assertEquals(1, sql.count("SELECT COUNT(*) FROM inbound_event WHERE installation_id = ?", installation.id()));
     }
 
     private HttpResponse<String> postJson(String path, String json) {

@@ -1,6 +1,7 @@
 package com.pactcrm.connector.bitrix24.sender;
 
 import com.pactcrm.connector.bitrix24.Bitrix24Form;
+import com.pactcrm.connector.bitrix24.Bitrix24MemberId;
 import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
@@ -56,7 +57,7 @@ class Bitrix24SenderController {
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest("the body is not form-urlencoded");
         }
-        String memberId = form.get("auth[member_id]");
+        String memberId = Bitrix24MemberId.canonicalOrNull(form.get("auth[member_id]"));
         Installation installation = memberId == null ? null
                 : installations.findByCrmAndCrmAccountId(CrmKind.BITRIX24, memberId).filter(Installation::active).orElse(null);
         if (installation == null || !installer.sameSecret(installation, form.get("auth[application_token]"))) {
