@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pactcrm.connector.installation.Installation;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
@@ -195,10 +197,51 @@ class Bitrix24TrustTest extends Bitrix24TestBase {
         assertEquals(1, sql.count("SELECT COUNT(*) FROM inbound_event WHERE installation_id = ?", installation.id()));
     }
 
+    @Test
+    void writeFirstToADealThatIsNotInThePortalSendsNothing() throws Exception {
+        b24.putDeal("8063", "9001", MANAGER);
+        String session = managerSession();
+        Unchanged unchanged = new Unchanged();
+
+        HttpResponse<String> r = api("POST", "/api/v1/chats", session, startChat("b24-ghost-1", "987654"));
+
+        assertRefused(404, r);
+        for (String id : List.of("9223372036854775808", "99999999999999999999", "-5", "0", "08063", "8063 ", "1e3")) {
+            assertRefused(400, api("POST", "/api/v1/chats", session, startChat("b24-bad-" + id.strip(), id)));
+            assertRefused(400, api("GET", "/api/v1/context?entityType=deal&entityId=" + URLEncoder.encode(id, UTF_8),
+                    session, null));
+            assertRefused(400, api("GET", "/api/v1/chats?entityType=deal&entityId=" + URLEncoder.encode(id, UTF_8),
+                    session, null));
+        }
+        unchanged.verifyButPortalReads();
+        HttpResponse<String> real = api("POST", "/api/v1/chats", session, startChat("b24-real-1", "8063"));
+        assertEquals(200, real.statusCode(), "a deal the portal has gets its message: " + real.body());
+        assertEquals(1, pact.messagesWithText("Olá, aqui é a Marina"));
+    }
+
+    private String managerSession() throws Exception {
+        HttpResponse<String> r = api("POST", "/api/v1/sessions/bitrix24", null, "{\"AUTH_ID\":\"" + b24.userToken(MANAGER)
+                + "\",\"DOMAIN\":\"" + b24.host() + "\",\"member_id\":\"" + Bitrix24Fake.MEMBER_ID + "\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        return new ObjectMapper().readTree(r.body()).path("token").asText();
+    }
+
+    private static String startChat(String requestId, String entityId) {
+        return "{\"requestId\":\"" + requestId + "\",\"entityType\":\"deal\",\"entityId\":\"" + entityId
+                + "\",\"provider\":\"whatsapp\",\"phone\":\"5511987654321\",\"text\":\"Olá, aqui é a Marina\"}";
+    }
+
     private HttpResponse<String> postJson(String path, String json) {
-        return send(HttpRequest.newBuilder(URI.create(server.getURL() + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+        return api("POST", path, null, json);
+    }
+
+    private HttpResponse<String> api(String method, String path, String token, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.getURL() + path)).header("Content-Type", "application/json");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return send(b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .build());
     }
 
     /** The installer frame's POST (bitrix24.md §1.3) with the given tokens. */
@@ -239,14 +282,23 @@ class Bitrix24TrustTest extends Bitrix24TestBase {
         private final int pactCalls = pact.calls().size();
 
         void verify() {
-            assertEquals(row, installationRow(), "the installation row changed");
-            assertEquals(outbox, sql.count("SELECT COUNT(*) FROM outbox_command"), "something was queued");
-            assertEquals(journal, sql.count("SELECT COUNT(*) FROM inbound_event"), "something was journaled");
-            assertEquals(health, sql.count("SELECT COUNT(*) FROM installation_health"));
+            verifyButPortalReads();
             List<Bitrix24Fake.Call> since = b24.calls().subList(portalCalls, b24.calls().size());
             assertTrue(since.stream().allMatch(c -> c.method().equals("batch")
                     && c.cmds().stream().allMatch(cmd -> WHO_IS_IT.contains(cmd.split("\\?")[0]))),
                     "the portal was asked more than who holds the token: " + since);
+        }
+
+        /** As {@link #verify()}, for attacks that may read the portal (nothing written there: the fake logs writes). */
+        void verifyButPortalReads() {
+            assertEquals(row, installationRow(), "the installation row changed");
+            assertEquals(outbox, sql.count("SELECT COUNT(*) FROM outbox_command"), "something was queued");
+            assertEquals(journal, sql.count("SELECT COUNT(*) FROM inbound_event"), "something was journaled");
+            assertEquals(health, sql.count("SELECT COUNT(*) FROM installation_health"));
+            assertTrue(b24.calls().subList(portalCalls, b24.calls().size()).stream()
+                    .noneMatch(c -> c.method().contains(".add") || c.method().contains(".update")
+                            || c.method().contains(".bind") || c.cmds().stream().anyMatch(cmd -> cmd.contains(".add")
+                            || cmd.contains(".update") || cmd.contains(".bind"))), "something was written to the portal");
             assertEquals(installersRefreshToken, b24.currentRefreshToken(), "the installer's refresh token was used");
             assertEquals(pactCalls, pact.calls().size(), "Pact was called");
         }

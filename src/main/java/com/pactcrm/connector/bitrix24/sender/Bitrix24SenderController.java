@@ -3,6 +3,7 @@ package com.pactcrm.connector.bitrix24.sender;
 import com.pactcrm.connector.bitrix24.Bitrix24Form;
 import com.pactcrm.connector.bitrix24.Bitrix24MemberId;
 import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
+import com.pactcrm.connector.crm.CrmEntityIds;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationRepository;
@@ -98,11 +99,11 @@ class Bitrix24SenderController {
             default -> null;
         };
         String id = form.get("bindings[0][OWNER_ID]");
-        if (type != null && id != null && id.matches("\\d{1,20}")) {
+        if (type != null && CrmEntityIds.valid(id)) {
             return new String[] {type, id};
         }
         Matcher m = DOCUMENT.matcher(String.valueOf(form.get("document_id[2]")));
-        if (m.matches()) {
+        if (m.matches() && CrmEntityIds.valid(m.group(2))) {
             return new String[] {m.group(1).toLowerCase(), m.group(2)};
         }
         throw ProblemException.badRequest("the message is bound to no lead, deal or contact");
