@@ -99,6 +99,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     private final Map<String, String> userRefreshTokens = new LinkedHashMap<>();
     private String tokenInFlight;
     private boolean refusePlacements;
+    private String renamedTo;
 
     private Bitrix24Fake() {
         this.server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(32)
@@ -144,6 +145,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             foreignApplicationTokens.clear();
             userRefreshTokens.clear();
             refusePlacements = false;
+            renamedTo = null;
         }
     }
 
@@ -187,7 +189,17 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
 
     /** Where the portal lives after {@link #rename()}. */
     public String renamedHost() {
-        return "localhost:" + server.port();
+        synchronized (lock) {
+            return renamedTo != null ? renamedTo : "localhost:" + server.port();
+        }
+    }
+
+    /** As {@link #rename()}, but the old address redirects to {@code host} (a host that is not this fake). */
+    public void renameTo(String host) {
+        synchronized (lock) {
+            renamedTo = host;
+            renamed = true;
+        }
     }
 
     public String oauthUrl() {

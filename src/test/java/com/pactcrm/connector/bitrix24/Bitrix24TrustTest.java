@@ -1,11 +1,16 @@
 package com.pactcrm.connector.bitrix24;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import com.pactcrm.connector.installation.Installation;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.io.ByteArrayInputStream;
@@ -217,6 +222,25 @@ class Bitrix24TrustTest extends Bitrix24TestBase {
         HttpResponse<String> real = api("POST", "/api/v1/chats", session, startChat("b24-real-1", "8063"));
         assertEquals(200, real.statusCode(), "a deal the portal has gets its message: " + real.body());
         assertEquals(1, pact.messagesWithText("Olá, aqui é a Marina"));
+    }
+
+    @Test
+    void aPortalRedirectOutsideBitrix24IsNotFollowedAndNotStored() {
+        WireMockServer elsewhere = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        elsewhere.start();
+        try {
+            elsewhere.stubFor(any(anyUrl()).willReturn(okJson("{\"result\":{\"user\":{\"ID\":\"1\"}},\"time\":{}}")));
+            b24.renameTo("127.0.0.1:" + elsewhere.port());
+
+            HttpResponse<String> r = postJson("/api/v1/sessions/bitrix24", "{\"AUTH_ID\":\"" + b24.userToken(MANAGER)
+                    + "\",\"DOMAIN\":\"" + b24.host() + "\",\"member_id\":\"" + Bitrix24Fake.MEMBER_ID + "\"}");
+
+            assertRefused(502, r);
+            assertEquals(0, elsewhere.getAllServeEvents().size(), "the access token went to the redirect's host");
+            assertEquals(b24.host(), installation().crmHost(), "the redirect's host was stored");
+        } finally {
+            elsewhere.stop();
+        }
     }
 
     private String managerSession() throws Exception {
