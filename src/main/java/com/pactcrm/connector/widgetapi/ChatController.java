@@ -113,7 +113,12 @@ class ChatController {
         CrmEntity entity = existingEntity(installation, request.entityType(), request.entityId());
         String text = request.quickReplyId() != null && (request.text() == null || request.text().isBlank())
                 ? quickReplyText(caller, request, entity) : request.text();
-        startChat.start(installation, request.requestId(), request.entityType(), request.entityId(), toPact(request, text));
+        try {
+            startChat.start(installation, request.requestId(), request.entityType(), request.entityId(), toPact(request, text));
+        } catch (IllegalArgumentException e) {
+            // The outbox refuses a command it could not store whole.
+            throw ProblemException.badRequest("the message is too large");
+        }
         return awaitResult(installation.id(), request.requestId());
     }
 

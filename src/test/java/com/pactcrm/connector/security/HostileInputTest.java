@@ -1,11 +1,15 @@
 package com.pactcrm.connector.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.sync.outbox.CommandKind;
+import com.pactcrm.connector.sync.outbox.Outbox;
 import com.pactcrm.connector.testsupport.TestInstallations;
+import com.pactcrm.connector.testsupport.TestSql;
 import io.micronaut.context.annotation.Property;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.http.annotation.Controller;
@@ -21,6 +25,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -53,6 +58,10 @@ class HostileInputTest {
     TestInstallations installations;
     @Inject
     SessionTokens sessions;
+    @Inject
+    Outbox outbox;
+    @Inject
+    TestSql sql;
 
     @Test
     void malformedJsonOnEveryJsonEndpointIsAPlainClientError() {
@@ -95,6 +104,29 @@ class HostileInputTest {
         assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
         assertTrue(r.body().contains("the request failed; it was logged"), r.body());
         assertTrue(!r.body().contains("db-secret") && !INTERNAL.matcher(r.body()).find(), r.body());
+    }
+
+    @Test
+    void aMessageTooLargeToStoreWholeIsRefusedUpFront() {
+        Installation installation = installations.create(CrmKind.AMOCRM, "pact-token-" + UUID.randomUUID(), 1L, null);
+        String manager = sessions.issue(installation.id(), "2", "Bia", false);
+        String text = "Olá ".repeat(1100);
+
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(server.getURL() + "/api/v1/chats"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + manager)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"requestId\":\"big-1\",\"entityType\":\"lead\","
+                        + "\"entityId\":\"31926520\",\"provider\":\"whatsapp\",\"phone\":\"5511987654321\","
+                        + "\"text\":\"" + text + "\"}")).build());
+
+        assertEquals(400, r.statusCode(), r.body());
+        assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
+        assertEquals(0, sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ?", installation.id()));
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> outbox.enqueue(
+                installation.id(), CommandKind.PACT_CONVERSATION_NOTE, "huge-1", null, Map.of("text", "x".repeat(70_000)),
+                null, null));
+        assertTrue(refused.getMessage().contains("64 KB"), refused.getMessage());
+        assertEquals(0, sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ?", installation.id()),
+                "nothing is stored cut short");
     }
 
     /** A route that fails the way a bug would, with something private in its message. */

@@ -8,6 +8,7 @@ import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.ops.problem.ProblemException;
+import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -79,6 +80,9 @@ class Bitrix24SenderController {
         String phone = form.get("message_to") == null ? "" : form.get("message_to").replaceAll("\\D", "");
         if (!Bitrix24Installer.SENDER_CODE.equals(form.get("code")) || messageId == null || messageId.length() > 64 || text == null) {
             throw ProblemException.badRequest("code, message_id and message_body are required");
+        }
+        if (text.length() > PactWriteFirstRequest.MAX_TEXT) {
+            throw ProblemException.badRequest("message_body has more than " + PactWriteFirstRequest.MAX_TEXT + " characters");
         }
         if (phone.length() < 10 || phone.length() > 15) {
             throw ProblemException.badRequest("message_to is not a phone number in international format");
