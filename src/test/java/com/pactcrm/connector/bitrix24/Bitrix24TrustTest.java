@@ -5,19 +5,24 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.testsupport.Http;
+import com.pactcrm.connector.testsupport.PactWebhooks;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -241,6 +246,25 @@ class Bitrix24TrustTest extends Bitrix24TestBase {
         } finally {
             elsewhere.stop();
         }
+    }
+
+    @Test
+    void bbCodeInACustomersMessageIsShownAsTextInTheCard() throws Exception {
+        sql.update("INSERT INTO conversation_link (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id) "
+                + "VALUES (?, 2073572213, 'deal', '8065')", installation.id());
+        sql.update("UPDATE installation SET settings = '{\"history\":true}' WHERE id = ?", installation.id());
+        ObjectNode webhook = (ObjectNode) new ObjectMapper().readTree(PactWebhooks.fixture("message-create-incoming"));
+        ((ObjectNode) webhook.get("object")).put("message", "[URL=https://evil.example/pay]Pague aqui[/URL] "
+                + "[IMG]https://evil.example/x.png[/IMG] [USER=1]admin[/USER]");
+
+        Http.postJson(server.getURL() + "/pact/webhooks/" + installation.pactHookKey(), webhook.toString());
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> b24.comments("deal", "8065").size() == 1);
+        String comment = b24.comments("deal", "8065").get(0).text();
+        assertTrue(comment.contains("Pague aqui"), comment);
+        assertFalse(comment.matches("(?s).*\\[/?(URL|IMG|USER)\\b.*"), "a BB-code tag reached the portal: " + comment);
+        assertEquals(comment.replace("\u200B", ""), "Pact · Cliente: “[URL=https://evil.example/pay]Pague aqui[/URL] "
+                + "[IMG]https://evil.example/x.png[/IMG] [USER=1]admin[/USER]”", "the text reads as the customer wrote it");
     }
 
     private String managerSession() throws Exception {
