@@ -35,9 +35,13 @@ import java.util.concurrent.ConcurrentHashMap;
 @ExecuteOn(TaskExecutors.BLOCKING)
 class UiPageController {
 
-    /** amoCRM/Kommo accounts (amocrm.md §3). */
-    private static final String FRAME_ANCESTORS =
-            "frame-ancestors 'self' https://*.amocrm.ru https://*.amocrm.com https://*.kommo.com";
+    /**
+     * The pages load only their own scripts, styles and API (no inline code, nothing from elsewhere), so an injected
+     * tag cannot run; they may be framed by amoCRM/Kommo accounts (amocrm.md §3) and, per request, one Bitrix24 portal.
+     */
+    private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
+            + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            + "frame-ancestors 'self' https://*.amocrm.ru https://*.amocrm.com https://*.kommo.com";
 
     private final InstallationRepository installations;
     private final Bitrix24Configuration bitrix24;
@@ -50,8 +54,8 @@ class UiPageController {
 
     @Get(uri = "/{page:card|settings}", produces = MediaType.TEXT_HTML)
     HttpResponse<String> page(@PathVariable String page, @Nullable @QueryValue String portal) {
-        String ancestors = portal == null ? FRAME_ANCESTORS
-                : FRAME_ANCESTORS + " " + Bitrix24Frames.origin(bitrix24, bitrix24Portal(portal).crmHost());
+        String ancestors = portal == null ? CONTENT_SECURITY_POLICY
+                : CONTENT_SECURITY_POLICY + " " + Bitrix24Frames.origin(bitrix24, bitrix24Portal(portal).crmHost());
         return HttpResponse.ok(pages.computeIfAbsent(page, UiPageController::load))
                 .header("Content-Security-Policy", ancestors)
                 .header("Referrer-Policy", "no-referrer")
