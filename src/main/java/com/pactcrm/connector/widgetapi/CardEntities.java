@@ -14,7 +14,8 @@ final class CardEntities {
 
     /** @throws ProblemException 400 when the pair is not a card entity */
     static void requireValid(String entityType, String entityId) {
-        if (!TYPES.contains(entityType) || !CrmEntityIds.valid(entityId)) {
+        // Set.of(...).contains(null) throws: an absent entityType is checked first.
+        if (entityType == null || !TYPES.contains(entityType) || !CrmEntityIds.valid(entityId)) {
             throw ProblemException.badRequest("entityType must be lead, deal or contact, and entityId a positive "
                     + "64-bit number");
         }

@@ -49,7 +49,9 @@ class HostileInputTest {
             "{\"wabaTemplateId\":\"x\"}", "{\"quickReplyId\":99999999999999999999}", "[".repeat(5000),
             "{\"a\":" + "[".repeat(2000), "{\"requestId\":1,\"entityType\":[],\"entityId\":{}}", "{\"companyId\":\"abc\"}",
             "{\"companyId\":99999999999999999999999}", "{\"newClientStages\":[1]}", "{\"users\":{\"a\":1}}",
-            "{\"title\":null,\"body\":null}", "{\"a\":\"\\ud800\"}");
+            "{\"title\":null,\"body\":null}", "{\"a\":\"\\ud800\"}",
+            "{\"requestId\":\"r\",\"entityType\":\"lead\",\"entityId\":\"1\",\"provider\":\"whatsapp_business\","
+                    + "\"phone\":\"5511987654321\",\"wabaTemplateId\":1,\"substitutions\":[null]}");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Inject
@@ -141,6 +143,17 @@ class HostileInputTest {
 
     private static String abbreviate(String body) {
         return body.length() <= 40 ? body : body.substring(0, 40) + "…";
+    }
+
+    static HttpResponse<String> sendOnANewConnection(HttpRequest request) {
+        try {
+            return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     static HttpResponse<String> send(HttpRequest request) {

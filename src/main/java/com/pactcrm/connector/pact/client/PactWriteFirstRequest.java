@@ -31,8 +31,8 @@ public record PactWriteFirstRequest(
         require(nickname == null || nickname.length() <= MAX_NICKNAME, "a Telegram nickname has at most "
                 + MAX_NICKNAME + " characters");
         require(substitutions == null || (substitutions.size() <= MAX_SUBSTITUTIONS
-                && substitutions.stream().allMatch(v -> v == null || v.length() <= MAX_SUBSTITUTION)),
-                "at most " + MAX_SUBSTITUTIONS + " template substitutions of at most " + MAX_SUBSTITUTION + " characters");
+                && substitutions.stream().allMatch(v -> v != null && v.length() <= MAX_SUBSTITUTION)),
+                "substitutions are at most " + MAX_SUBSTITUTIONS + " texts of at most " + MAX_SUBSTITUTION + " characters");
         if (phone != null) {
             phone = phone.replaceAll("\\D", "");
         }
