@@ -80,7 +80,7 @@ class PactWebhookController {
         } catch (UnprocessableEventException e) {
             // The parser's own message quotes its settings and positions: the caller gets the gist, the log the rest.
             LOG.info("event=pact_webhook_unreadable detail=\"{}\"", e.getMessage());
-            throw ProblemException.badRequest("the body is not a JSON object");
+            throw ProblemException.badRequest("the body is not JSON: a Pact webhook is a JSON object");
         }
     }
 }
