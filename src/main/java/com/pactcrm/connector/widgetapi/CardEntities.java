@@ -1,9 +1,10 @@
 package com.pactcrm.connector.widgetapi;
 
+import com.pactcrm.connector.crm.CrmEntityIds;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import java.util.Set;
 
-/** The card entities the widget API accepts: a lead, deal or contact, by its numeric CRM id. */
+/** The card entities the widget API accepts: a lead, deal or contact, by its CRM id ({@link CrmEntityIds}). */
 final class CardEntities {
 
     private static final Set<String> TYPES = Set.of("lead", "deal", "contact");
@@ -13,8 +14,10 @@ final class CardEntities {
 
     /** @throws ProblemException 400 when the pair is not a card entity */
     static void requireValid(String entityType, String entityId) {
-        if (!TYPES.contains(entityType) || entityId == null || !entityId.matches("\\d{1,20}")) {
-            throw ProblemException.badRequest("entityType must be lead, deal or contact, and entityId a number");
+        // Set.of(...).contains(null) throws: an absent entityType is checked first.
+        if (entityType == null || !TYPES.contains(entityType) || !CrmEntityIds.valid(entityId)) {
+            throw ProblemException.badRequest("entityType must be lead, deal or contact, and entityId a positive "
+                    + "64-bit number");
         }
     }
 }

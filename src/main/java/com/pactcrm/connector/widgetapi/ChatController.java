@@ -13,6 +13,7 @@ import com.pactcrm.connector.quickreply.QuickReplyTemplateRepository;
 import com.pactcrm.connector.quickreply.QuickReplyText;
 import com.pactcrm.connector.widgetapi.CardConversations.Conversation;
 import com.pactcrm.connector.widgetapi.WidgetAuth.Caller;
+import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboxCommand;
 import com.pactcrm.connector.sync.outbox.OutboxRepository;
 import io.micronaut.context.annotation.Value;
@@ -32,11 +33,15 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * "Write first" from a CRM card. The message goes through the outbox (rate limits, retries, exactly
- * once per {@code requestId}); the call waits a few seconds for Pact's answer so the card can show
- * the opened conversation, and otherwise says the message is queued.
+ * "Write first" from a CRM card. The entity must exist in the caller's CRM (read with the installation's own
+ * tokens): a session may name any id, and the message would otherwise go out through the company's Pact and be
+ * linked to a card nobody has. The message goes through the outbox (rate limits, retries, exactly once per
+ * {@code requestId}); the call waits a few seconds for Pact's answer so the card can show the opened conversation,
+ * and otherwise says the message is queued.
  */
 @Controller("/api/v1/chats")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -58,6 +63,8 @@ class ChatController {
     /** {@code status}: sent (Pact accepted it), queued (still waiting), or failed with {@code reason}. */
     record StartChatResponse(String requestId, String status, Long messageId, Long conversationId, String reason) {
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChatController.class);
 
     private final WidgetAuth auth;
     private final CardConversations conversations;
@@ -103,19 +110,42 @@ class ChatController {
             throw ProblemException.badRequest("requestId is required (at most 100 characters)");
         }
         CardEntities.requireValid(request.entityType(), request.entityId());
+        CrmEntity entity = existingEntity(installation, request.entityType(), request.entityId());
         String text = request.quickReplyId() != null && (request.text() == null || request.text().isBlank())
-                ? quickReplyText(caller, request) : request.text();
-        startChat.start(installation, request.requestId(), request.entityType(), request.entityId(), toPact(request, text));
+                ? quickReplyText(caller, request, entity) : request.text();
+        try {
+            startChat.start(installation, request.requestId(), request.entityType(), request.entityId(), toPact(request, text));
+        } catch (IllegalArgumentException e) {
+            // The outbox refuses a command it could not store whole.
+            throw ProblemException.badRequest("the message is too large");
+        }
         return awaitResult(installation.id(), request.requestId());
     }
 
-    private String quickReplyText(Caller caller, StartChatRequest request) {
+    /** @throws ProblemException 404 when the caller's CRM has no such entity, 503 when it cannot be read just now */
+    private CrmEntity existingEntity(Installation installation, String entityType, String entityId) {
+        CrmGateway gateway = gateways.get(installation.crm());
+        if (gateway == null) {
+            throw new IllegalStateException("no CRM gateway for " + installation.crm());
+        }
+        try {
+            return gateway.entity(installation, entityType, entityId).orElseThrow(() -> {
+                LOG.info("event=start_chat_refused installationId={} entity={}:{} reason=not_in_crm", installation.id(),
+                        entityType, entityId);
+                return new ProblemException(HttpStatus.NOT_FOUND, "Not Found", "the CRM has no " + entityType + " " + entityId);
+            });
+        } catch (OutboundCallException e) {
+            LOG.warn("event=start_chat_crm_unavailable installationId={} entity={}:{} error=\"{}\"", installation.id(),
+                    entityType, entityId, e.getMessage());
+            throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "CRM unavailable",
+                    "the CRM could not be read just now; nothing was sent, try again");
+        }
+    }
+
+    private String quickReplyText(Caller caller, StartChatRequest request, CrmEntity entity) {
         QuickReplyTemplate template = quickReplies.find(caller.installation().id(), request.quickReplyId())
                 .orElseThrow(() -> ProblemException.badRequest("there is no quick reply " + request.quickReplyId()));
-        CrmGateway gateway = gateways.get(caller.installation().crm());
-        String contactName = gateway == null ? null : gateway.entity(caller.installation(), request.entityType(),
-                request.entityId()).map(CrmEntity::name).orElse(null);
-        return QuickReplyText.fill(template.body(), contactName, settings.userName(caller));
+        return QuickReplyText.fill(template.body(), entity.name(), settings.userName(caller));
     }
 
     private static PactWriteFirstRequest toPact(StartChatRequest r, String text) {

@@ -1,6 +1,7 @@
 package com.pactcrm.connector.widgetapi;
 
 import com.pactcrm.connector.bitrix24.Bitrix24Configuration;
+import com.pactcrm.connector.bitrix24.Bitrix24MemberId;
 import com.pactcrm.connector.bitrix24.placement.Bitrix24Frames;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
@@ -34,9 +35,13 @@ import java.util.concurrent.ConcurrentHashMap;
 @ExecuteOn(TaskExecutors.BLOCKING)
 class UiPageController {
 
-    /** amoCRM/Kommo accounts (amocrm.md §3). */
-    private static final String FRAME_ANCESTORS =
-            "frame-ancestors 'self' https://*.amocrm.ru https://*.amocrm.com https://*.kommo.com";
+    /**
+     * The pages load only their own scripts, styles and API (no inline code, nothing from elsewhere), so an injected
+     * tag cannot run; they may be framed by amoCRM/Kommo accounts (amocrm.md §3) and, per request, one Bitrix24 portal.
+     */
+    private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
+            + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            + "frame-ancestors 'self' https://*.amocrm.ru https://*.amocrm.com https://*.kommo.com";
 
     private final InstallationRepository installations;
     private final Bitrix24Configuration bitrix24;
@@ -49,8 +54,8 @@ class UiPageController {
 
     @Get(uri = "/{page:card|settings}", produces = MediaType.TEXT_HTML)
     HttpResponse<String> page(@PathVariable String page, @Nullable @QueryValue String portal) {
-        String ancestors = portal == null ? FRAME_ANCESTORS
-                : FRAME_ANCESTORS + " " + Bitrix24Frames.origin(bitrix24, bitrix24Portal(portal).crmHost());
+        String ancestors = portal == null ? CONTENT_SECURITY_POLICY
+                : CONTENT_SECURITY_POLICY + " " + Bitrix24Frames.origin(bitrix24, bitrix24Portal(portal).crmHost());
         return HttpResponse.ok(pages.computeIfAbsent(page, UiPageController::load))
                 .header("Content-Security-Policy", ancestors)
                 .header("Referrer-Policy", "no-referrer")
@@ -59,10 +64,11 @@ class UiPageController {
 
     /** @throws ProblemException 400 for a malformed {@code member_id}, 404 when no active installation has it */
     private Installation bitrix24Portal(String memberId) {
-        if (!memberId.matches("[A-Za-z0-9]{1,64}")) {
+        String canonical = Bitrix24MemberId.canonicalOrNull(memberId);
+        if (canonical == null) {
             throw ProblemException.badRequest("portal must be a Bitrix24 member_id");
         }
-        return installations.findByCrmAndCrmAccountId(CrmKind.BITRIX24, memberId)
+        return installations.findByCrmAndCrmAccountId(CrmKind.BITRIX24, canonical)
                 .filter(Installation::active)
                 .filter(i -> i.crmHost() != null)
                 .orElseThrow(() -> new ProblemException(HttpStatus.NOT_FOUND, "Not Found",

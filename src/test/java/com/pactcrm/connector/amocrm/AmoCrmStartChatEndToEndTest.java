@@ -133,6 +133,15 @@ class AmoCrmStartChatEndToEndTest implements TestPropertyProvider {
         List<String> notes = leadNotes();
         assertEquals(1, notes.size(), notes.toString());
         assertTrue(notes.get(0).contains("\"entity_id\":3000000201") && notes.get(0).contains("na fila"), notes.get(0));
+
+        // A lead this account does not have (amoCRM answers 204): nothing is queued, nothing reaches Pact.
+        AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/leads/3000000999")).willReturn(aResponse().withStatus(204)));
+        long commands = sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ?", installation.id());
+        HttpResponse<String> ghost = send("POST", "/api/v1/chats", manager,
+                chat.replace("3000000201", "3000000999").replace("7b1f0c2e-card-click", "7b1f0c2e-ghost-lead"));
+        assertEquals(404, ghost.statusCode(), ghost.body());
+        assertEquals(commands, sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ?", installation.id()));
+        assertEquals(1, PACT.messages().stream().filter(m -> m.text() != null && m.text().startsWith("Ivan, aqui")).count());
     }
 
     private void stubAmoCrm() {

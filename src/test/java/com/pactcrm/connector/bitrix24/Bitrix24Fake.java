@@ -72,6 +72,8 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     public static final String INSTALLER_USER = "1";
     /** The access token the event fixtures carry: the acting user's, valid on this portal. */
     public static final String EVENT_ACCESS_TOKEN = "e4c1a86600700d1a0066e1a8000000010000077f1b2c3d4e5f60718293a4b5c6d7e8f9";
+    /** Another application installed in the same portal ({@code app.info} answers its code for its tokens). */
+    public static final String FOREIGN_CLIENT_ID = "app.5f1e2d3c4b5a69.87654321";
 
     /** One REST call as the portal saw it. */
     public record Call(Instant at, String host, String method, int commands, int status, List<String> cmds) {
@@ -119,6 +121,11 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     private long bucketDrainedAt;
     private ResponseLatency latency;
     private FaultInjection randomFaults;
+    private final Set<String> foreignApplicationTokens = new HashSet<>();
+    private final Map<String, String> userRefreshTokens = new LinkedHashMap<>();
+    private String tokenInFlight;
+    private boolean refusePlacements;
+    private String renamedTo;
 
     private Bitrix24Fake() {
         this.server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(32)
@@ -165,7 +172,44 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             bucketLevel = 0;
             refreshToken = "b24-refresh-" + ids.incrementAndGet();
             userTokens.put(EVENT_ACCESS_TOKEN, INSTALLER_USER);
+            foreignApplicationTokens.clear();
+            userRefreshTokens.clear();
+            refusePlacements = false;
+            renamedTo = null;
         }
+    }
+
+    /** The access token another application installed in this portal holds for a user: valid, but not ours. */
+    public String foreignApplicationToken(String userId) {
+        synchronized (lock) {
+            String token = userToken(userId);
+            foreignApplicationTokens.add(token);
+            return token;
+        }
+    }
+
+    /** placement.bind answers ERROR_PLACEMENT_MAX_COUNT (bitrix24.md §4.1). */
+    public void refusePlacements() {
+        synchronized (lock) {
+            refusePlacements = true;
+        }
+    }
+
+    /** A portal user's own refresh token of this application (the installer frame's REFRESH_ID when they open it). */
+    public String userRefreshToken(String userId) {
+        synchronized (lock) {
+            String token = "b24-user-refresh-" + userId + "-" + ids.incrementAndGet();
+            userRefreshTokens.put(token, userId);
+            return token;
+        }
+    }
+
+    private Reply userRefresh(String userId) {
+        String access = userToken(userId);
+        return new Reply(200, fixture("oauth-token.json").replace("{{ACCESS}}", access)
+                .replace("{{EXPIRES}}", Long.toString(Instant.now().getEpochSecond() + 3600))
+                .replace("{{HOST}}", renamed ? renamedHost() : host()).replace("{{MEMBER}}", MEMBER_ID)
+                .replace("{{REFRESH}}", userRefreshToken(userId)), null);
     }
 
     /** The original domain, {@code 127.0.0.1:<port>}. */
@@ -175,7 +219,17 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
 
     /** Where the portal lives after {@link #rename()}. */
     public String renamedHost() {
-        return "localhost:" + server.port();
+        synchronized (lock) {
+            return renamedTo != null ? renamedTo : "localhost:" + server.port();
+        }
+    }
+
+    /** As {@link #rename()}, but the old address redirects to {@code host} (a host that is not this fake). */
+    public void renameTo(String host) {
+        synchronized (lock) {
+            renamedTo = host;
+            renamed = true;
+        }
     }
 
     public String oauthUrl() {
@@ -488,6 +542,9 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
         if (!CLIENT_ID.equals(q.get("client_id")) || !CLIENT_SECRET.equals(q.get("client_secret"))) {
             return new Reply(401, "{\"error\":\"invalid_client\",\"error_description\":\"Invalid client\"}", null);
         }
+        if (userRefreshTokens.containsKey(q.get("refresh_token")) && oauthError == null) {
+            return userRefresh(userRefreshTokens.remove(q.get("refresh_token")));
+        }
         if (oauthError != null) {
             return new Reply(400, oauthError.equals("invalid_grant") ? fixture("oauth-invalid-grant.json")
                     : fixture("oauth-payment-required.json"), null);
@@ -514,6 +571,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             return new Reply(302, "", "http://" + renamedHost() + "/rest/" + method);
         }
         String token = body.path("auth").asText("");
+        tokenInFlight = token;
         List<String> cmds = new ArrayList<>();
         body.path("cmd").forEach(c -> cmds.add(c.asText()));
         if (leakyBucket && !bucketAdmits(arrived)) {
@@ -636,6 +694,9 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             }
             case "placement.bind": {
                 bindCalls++;
+                if (refusePlacements) {
+                    return new Reply(400, "{\"error\":\"ERROR_PLACEMENT_MAX_COUNT\",\"error_description\":\"Placement max count exceeded\"}", null);
+                }
                 String placement = p.path("PLACEMENT").asText();
                 String handler = p.path("HANDLER").asText();
                 if (placements.stream().anyMatch(e -> e.path("placement").asText().equals(placement)
@@ -661,7 +722,9 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                 senderStatuses.computeIfAbsent(p.path("MESSAGE_ID").asText(), k -> new ArrayList<>()).add(p.path("STATUS").asText());
                 return JSON.getNodeFactory().booleanNode(true);
             case "app.info":
-                return JSON.createObjectNode().put("ID", 57).put("CODE", CLIENT_ID).put("VERSION", 2).put("STATUS", "L")
+                return JSON.createObjectNode().put("ID", 57)
+                        .put("CODE", foreignApplicationTokens.contains(tokenInFlight) ? FOREIGN_CLIENT_ID : CLIENT_ID)
+                        .put("VERSION", 2).put("STATUS", "L")
                         .put("INSTALLED", true).put("PAYMENT_EXPIRED", "N").put("DAYS", (String) null).put("LANGUAGE_ID", "br");
             case "user.current":
                 return read(fixture("user-current.json").replace("{{USER}}", user));

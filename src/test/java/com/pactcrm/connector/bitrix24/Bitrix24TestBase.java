@@ -54,6 +54,8 @@ abstract class Bitrix24TestBase implements TestPropertyProvider {
                 "connector.bitrix24.client-secret", Bitrix24Fake.CLIENT_SECRET,
                 "connector.bitrix24.oauth-url", b24.oauthUrl(),
                 "connector.bitrix24.scheme", "http",
+                // The fake portal's new name after a rename (Bitrix24Fake#rename).
+                "connector.bitrix24.portal-domains", Bitrix24Configuration.CLOUD_DOMAINS + ",localhost",
                 "connector.public-url", PUBLIC_URL,
                 "connector.pact.api-url", pact.baseUrl()));
         p.putAll(extraProperties());

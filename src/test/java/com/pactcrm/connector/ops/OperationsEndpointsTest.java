@@ -1,12 +1,14 @@
 package com.pactcrm.connector.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.testsupport.Http;
 import com.pactcrm.connector.testsupport.PactWebhooks;
 import com.pactcrm.connector.testsupport.TestInstallations;
+import io.micronaut.context.annotation.Property;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
@@ -14,7 +16,10 @@ import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
 @MicronautTest(transactional = false)
+@Property(name = "connector.ops.token", value = OperationsEndpointsTest.OPS_TOKEN)
 class OperationsEndpointsTest {
+
+    static final String OPS_TOKEN = "ops-3f9c1a7e5b2d4c6e8a0b";
 
     @Inject
     EmbeddedServer server;
@@ -23,7 +28,13 @@ class OperationsEndpointsTest {
 
     @Test
     void healthReportsDatabaseAndSyncQueues() {
-        HttpResponse<String> health = Http.get(server.getURL() + "/health");
+        HttpResponse<String> anyone = Http.get(server.getURL() + "/health");
+        assertEquals(200, anyone.statusCode());
+        assertTrue(anyone.body().contains("\"status\":\"UP\""), anyone.body());
+        assertFalse(anyone.body().contains("jdbc") || anyone.body().contains("deadLetters") || anyone.body().contains("disk"),
+                "details only for the operator: " + anyone.body());
+        assertFalse(Http.get(server.getURL() + "/health", "Bearer not-the-token").body().contains("jdbc"));
+        HttpResponse<String> health = Http.get(server.getURL() + "/health", "Bearer " + OPS_TOKEN);
         assertEquals(200, health.statusCode());
         assertTrue(health.body().contains("\"status\":\"UP\""), health.body());
         assertTrue(health.body().contains("\"jdbc\""), health.body());

@@ -32,6 +32,11 @@ public final class Http {
         return send(HttpRequest.newBuilder(URI.create(url)).GET().timeout(Duration.ofSeconds(30)).build());
     }
 
+    public static HttpResponse<String> get(String url, String authorization) {
+        return send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", authorization).GET()
+                .timeout(Duration.ofSeconds(30)).build());
+    }
+
     private static HttpResponse<String> send(HttpRequest request) {
         try {
             return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());

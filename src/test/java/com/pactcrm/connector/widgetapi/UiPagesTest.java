@@ -1,6 +1,7 @@
 package com.pactcrm.connector.widgetapi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.testsupport.Http;
@@ -22,8 +23,13 @@ class UiPagesTest {
             HttpResponse<String> response = Http.get(server.getURL() + "/ui/" + page + "?entityType=lead&entityId=1");
             assertEquals(200, response.statusCode());
             assertTrue(response.body().contains("/ui/assets/session.js"), response.body());
-            assertEquals("frame-ancestors 'self' https://*.amocrm.ru https://*.amocrm.com https://*.kommo.com",
-                    response.headers().firstValue("Content-Security-Policy").orElse(""));
+            String policy = response.headers().firstValue("Content-Security-Policy").orElse("");
+            assertTrue(policy.contains("script-src 'self';") && policy.contains("default-src 'self';")
+                    && policy.contains("object-src 'none';") && policy.contains("base-uri 'none';"), policy);
+            assertTrue(policy.endsWith("frame-ancestors 'self' https://*.amocrm.ru https://*.amocrm.com https://*.kommo.com"),
+                    policy);
+            assertEquals("nosniff", response.headers().firstValue("X-Content-Type-Options").orElse(""));
+            assertFalse(response.body().matches("(?s).*<script(?![^>]*\\bsrc=)[^>]*>.*"), "no inline script: the policy forbids it");
         }
         // A Bitrix24 portal is named only when installed (Bitrix24FlowTest opens the page for one).
         HttpResponse<String> unknown = Http.get(server.getURL() + "/ui/card?entityType=deal&entityId=1&portal=ffffffffffffffffffffffffffffffff");
@@ -33,6 +39,7 @@ class UiPagesTest {
         HttpResponse<String> script = Http.get(server.getURL() + "/ui/assets/card.js");
         assertEquals(200, script.statusCode());
         assertTrue(script.body().contains("/api/v1/chats"));
+        assertEquals("nosniff", script.headers().firstValue("X-Content-Type-Options").orElse(""));
         assertEquals(404, Http.get(server.getURL() + "/ui/admin").statusCode());
     }
 }

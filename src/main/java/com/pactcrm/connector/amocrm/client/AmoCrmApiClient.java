@@ -405,6 +405,8 @@ public class AmoCrmApiClient implements AutoCloseable {
             DefaultHttpClientConfiguration configuration = new DefaultHttpClientConfiguration();
             configuration.setReadTimeout(readTimeout);
             configuration.setConnectTimeout(connectTimeout);
+            // The access token goes to the account's host only, never to wherever an answer points.
+            configuration.setFollowRedirects(false);
             try {
                 return HttpClient.create(URI.create(url).toURL(), configuration);
             } catch (MalformedURLException e) {

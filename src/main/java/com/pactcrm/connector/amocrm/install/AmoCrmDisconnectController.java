@@ -1,11 +1,15 @@
 package com.pactcrm.connector.amocrm.install;
 
 import com.pactcrm.connector.amocrm.AmoCrmConfiguration;
+import com.pactcrm.connector.amocrm.oauth.AmoCrmTokenRevokedException;
+import com.pactcrm.connector.amocrm.oauth.AmoCrmTokenService;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationDeactivated;
 import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.ops.problem.ProblemException;
+import com.pactcrm.connector.security.SecretCipher;
+import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
@@ -29,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * (amocrm.md §1.6; two independent sources agree, the vendor text is unconfirmed). A valid call
  * deactivates the installation and wipes its secrets (CRM and Pact tokens); its later webhooks are
  * refused.
+ *
+ * <p>The signature has no time or nonce in it: the same URL is valid forever, and a copy of an old one (a proxy log,
+ * a browser history) would wipe the account after it installed the integration again. So amoCRM is asked first: the
+ * stored refresh token is traded, and only when amoCRM refuses it (disabling an integration withdraws its grant;
+ * inference, amocrm.md §1.4/§1.6) is the installation disconnected. If amoCRM still honours the grant the hook is a
+ * replay (409, nothing changed); if amoCRM cannot be asked, nothing changes either (503).
  */
 @Controller("/amocrm/disconnect")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -39,12 +49,17 @@ class AmoCrmDisconnectController {
     private final AmoCrmConfiguration amocrm;
     private final InstallationRepository installations;
     private final ApplicationEventPublisher<InstallationDeactivated> deactivated;
+    private final AmoCrmTokenService tokens;
+    private final SecretCipher cipher;
 
     AmoCrmDisconnectController(AmoCrmConfiguration amocrm, InstallationRepository installations,
-                               ApplicationEventPublisher<InstallationDeactivated> deactivated) {
+                               ApplicationEventPublisher<InstallationDeactivated> deactivated, AmoCrmTokenService tokens,
+                               SecretCipher cipher) {
         this.amocrm = amocrm;
         this.installations = installations;
         this.deactivated = deactivated;
+        this.tokens = tokens;
+        this.cipher = cipher;
     }
 
     @Get
@@ -59,8 +74,36 @@ class AmoCrmDisconnectController {
             LOG.warn("event=amocrm_disconnect_refused account={} reason=bad_signature", accountId);
             throw new ProblemException(HttpStatus.UNAUTHORIZED, "Unauthorized", "signature does not match");
         }
-        installations.findByCrmAndCrmAccountId(CrmKind.AMOCRM, accountId).ifPresent(this::deactivate);
+        Installation installation = installations.findByCrmAndCrmAccountId(CrmKind.AMOCRM, accountId)
+                .filter(Installation::active).orElse(null);
+        if (installation != null) {
+            if (grantStillHonoured(installation)) {
+                LOG.warn("event=amocrm_disconnect_refused installationId={} account={} reason=grant_still_valid",
+                        installation.id(), accountId);
+                throw new ProblemException(HttpStatus.CONFLICT, "Conflict",
+                        "the integration is still authorised in this account: nothing was disconnected");
+            }
+            deactivate(installation);
+        }
         return Map.of("status", "disconnected");
+    }
+
+    /** @throws ProblemException 503 when amoCRM cannot say (unreachable, rate limited) */
+    private boolean grantStillHonoured(Installation installation) {
+        if (installation.accessTokenEnc() == null || installation.refreshTokenEnc() == null) {
+            return false;
+        }
+        try {
+            tokens.refreshRejected(installation.id(), cipher.decrypt(installation.accessTokenEnc()));
+            return true;
+        } catch (AmoCrmTokenRevokedException e) {
+            return false;
+        } catch (OutboundCallException e) {
+            LOG.warn("event=amocrm_disconnect_unconfirmed installationId={} status={} error=\"{}\"", installation.id(),
+                    e.status(), e.getMessage());
+            throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable",
+                    "amoCRM could not confirm the disconnect just now");
+        }
     }
 
     private void deactivate(Installation i) {

@@ -2,6 +2,8 @@ package com.pactcrm.connector.amocrm.install;
 
 import com.pactcrm.connector.amocrm.AmoCrmConfiguration;
 import com.pactcrm.connector.amocrm.oauth.AmoCrmHostNotAllowedException;
+import com.pactcrm.connector.amocrm.oauth.AmoCrmOAuthException;
+import com.pactcrm.connector.amocrm.oauth.AmoCrmTokenRevokedException;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import io.micronaut.core.annotation.Nullable;
@@ -67,13 +69,24 @@ class AmoCrmOAuthCallbackController {
             // Checked before any request: the client secret never leaves for a foreign host.
             LOG.warn("event=amocrm_install_refused reason=host_not_allowed host={}", host);
             throw ProblemException.badRequest("referer is not an amoCRM account host");
+        } catch (AmoCrmTokenRevokedException | AmoCrmOAuthException e) {
+            if (e.status() != 400 && e.status() != 401 && e.status() != 403) {
+                throw installFailed(host, fromWidget, e);
+            }
+            // The caller's code: expired (about 20 minutes), already used, or issued to another integration.
+            LOG.warn("event=amocrm_install_refused reason=code_refused host={} status={}", host, e.status());
+            throw ProblemException.badRequest("amoCRM refused the authorization code: start again from the connect link");
         } catch (OutboundCallException e) {
-            LOG.error("event=amocrm_install_failed host={} flow={} error={}", host, fromWidget != null ? "widget" : "button",
-                    e.getMessage());
-            throw new ProblemException(HttpStatus.BAD_GATEWAY, "Bad Gateway", "amoCRM did not complete the installation");
+            throw installFailed(host, fromWidget, e);
         }
         return HttpResponse.ok("<!doctype html><html lang=\"pt\"><meta charset=\"utf-8\"><title>Pact</title>"
                 + "<body style=\"font-family:sans-serif\"><h1>Pact conectado ao amoCRM</h1>"
                 + "<p>Pode fechar esta janela.</p></body></html>");
+    }
+
+    private static ProblemException installFailed(String host, String fromWidget, OutboundCallException e) {
+        LOG.error("event=amocrm_install_failed host={} flow={} error={}", host, fromWidget != null ? "widget" : "button",
+                e.getMessage());
+        return new ProblemException(HttpStatus.BAD_GATEWAY, "Bad Gateway", "amoCRM did not complete the installation");
     }
 }

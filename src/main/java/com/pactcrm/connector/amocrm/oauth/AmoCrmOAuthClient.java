@@ -27,6 +27,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +35,11 @@ import org.slf4j.LoggerFactory;
  * amoCRM's OAuth token endpoint, {@code POST {scheme}://{account host}/oauth2/access_token} with a JSON
  * body (amocrm.md §1.3; P: https://developers.kommo.com/reference/get-token). The endpoint lives on
  * each account's own host, so the host is an argument, and because the request carries the client
- * secret the host must end with one of {@code connector.amocrm.allowed-host-suffixes}: a forged
- * {@code referer} must never make us post the secret elsewhere. The check runs before any I/O.
+ * secret the host must be an account host under {@code connector.amocrm.allowed-host-suffixes}: a forged
+ * {@code referer} must never make us post the secret elsewhere. An account host is exactly one label under a suffix
+ * ({@code acme.amocrm.ru}, amocrm.md §1.2) with no port; deeper names ({@code x.acme.amocrm.ru}) are not accounts
+ * and could be anything amoCRM serves. The check runs before any I/O, and redirects are not followed: the secret goes
+ * only to the host that passed it.
  *
  * <p>Timeouts follow the official library: 5 s connect, 15 s for the OAuth call
  * ({@code AmoCRMOAuth::REQUEST_TIMEOUT}, amocrm.md §1.3).
@@ -46,6 +50,8 @@ public class AmoCrmOAuthClient {
     private static final Logger LOG = LoggerFactory.getLogger(AmoCrmOAuthClient.class);
     static final String TOKEN_PATH = "/oauth2/access_token";
     static final String SUBDOMAIN_PATH = "/oauth2/account/current/subdomain";
+    /** An account's subdomain: one DNS label. */
+    private static final Pattern ACCOUNT_LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     /** A token call is rare and everything else of the account waits for it: it may wait its turn a while. */
     private static final Duration OAUTH_LIMITER_WAIT = Duration.ofSeconds(10);
 
@@ -85,6 +91,7 @@ public class AmoCrmOAuthClient {
         DefaultHttpClientConfiguration config = new DefaultHttpClientConfiguration();
         config.setReadTimeout(readTimeout);
         config.setConnectTimeout(Duration.ofSeconds(5));
+        config.setFollowRedirects(false);
         // No base URL: every request names the account's own host.
         this.http = HttpClient.create(null, config);
     }
@@ -182,17 +189,26 @@ public class AmoCrmOAuthClient {
                 || !path.equals(uri.getRawPath())) {
             throw new AmoCrmHostNotAllowedException("amoCRM account host is not a host name");
         }
-        if (!hostAllowed(host.toLowerCase(Locale.ROOT))) {
-            throw new AmoCrmHostNotAllowedException("host " + host + " is not in connector.amocrm.allowed-host-suffixes");
+        if (!hostAllowed(host.toLowerCase(Locale.ROOT), uri.getPort())) {
+            throw new AmoCrmHostNotAllowedException("host " + host + " is not an account host under "
+                    + "connector.amocrm.allowed-host-suffixes");
         }
         return uri;
     }
 
-    /** ".amocrm.ru" matches any subdomain of amocrm.ru; an entry without the dot ("127.0.0.1") matches exactly. */
-    private boolean hostAllowed(String host) {
+    /**
+     * ".amocrm.ru" matches one label under amocrm.ru ({@code acme.amocrm.ru}, not {@code x.acme.amocrm.ru}), without a
+     * port; an entry without the dot ("127.0.0.1") matches that host exactly. Ports only with {@code scheme=http}: the
+     * test fakes listen on free ports, amoCRM never does.
+     */
+    private boolean hostAllowed(String host, int port) {
+        if (port != -1 && !"http".equals(scheme)) {
+            return false;
+        }
         for (String suffix : allowedHostSuffixes) {
-            if (suffix.startsWith(".") ? host.endsWith(suffix) && host.length() > suffix.length()
-                    : host.equals(suffix) || host.endsWith("." + suffix)) {
+            if (suffix.startsWith(".") ? port == -1 && host.endsWith(suffix)
+                    && ACCOUNT_LABEL.matcher(host.substring(0, host.length() - suffix.length())).matches()
+                    : host.equals(suffix)) {
                 return true;
             }
         }

@@ -73,7 +73,9 @@ class AmoCrmWebhookController {
                     ? account.get("id").toString() : null;
         } catch (UnprocessableEventException e) {
             intake.count(EventSource.AMOCRM, "rejected");
-            throw ProblemException.badRequest(e.getMessage());
+            // The parser's message quotes the caller's field names: the log has it, the answer only the gist.
+            LOG.info("event=amocrm_webhook_unreadable detail=\"{}\"", e.getMessage());
+            throw ProblemException.badRequest("the body is not an amoCRM webhook form");
         }
     }
 }

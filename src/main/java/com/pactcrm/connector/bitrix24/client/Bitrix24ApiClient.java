@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code {"result": ..., "time": {...}}}: the {@code result} is returned;</li>
  *   <li>302 from a renamed portal: redirects are not followed by the HTTP client (a POST would become a GET
  *       and lose its body); the same POST goes to the {@code Location} once and {@link Bitrix24PortalMoved} is
- *       published (bitrix24.md §2, https://apidocs.bitrix24.com/settings/how-to-call-rest-api/change-domen.html);</li>
+ *       published (bitrix24.md §2, https://apidocs.bitrix24.com/settings/how-to-call-rest-api/change-domen.html),
+ *       but only to a portal name under Bitrix24's own zones ({@link Bitrix24Configuration#mayMoveTo}): the POST
+ *       carries the access token, and a redirect elsewhere is a health state for an admin, not a new home;</li>
  *   <li>503 {@code QUERY_LIMIT_EXCEEDED}: the whole portal pauses, doubling while it repeats;</li>
  *   <li>429 {@code OPERATION_TIME_LIMIT}: that method pauses until {@code time.operating_reset_at} (§7.2).</li>
  * </ul>
@@ -188,7 +190,14 @@ public class Bitrix24ApiClient implements AutoCloseable {
                 throw failed(method, start, new Bitrix24ApiException("Bitrix24 " + method + " answered " + status
                         + " without a usable Location", Disposition.RETRY, status, null, null, null, null, null));
             }
-            URI target = URI.create(url).resolve(location);
+            URI target = movedTo(url, location);
+            if (target == null || !config.mayMoveTo(target)) {
+                LOG.warn("event=bitrix24_portal_move_refused memberId={} oldHost={} location=\"{}\"", portal.memberId(),
+                        portal.host(), SecretMasker.mask(abbreviate(location)));
+                throw failed(method, start, new Bitrix24ApiException("Bitrix24 " + method + " answered " + status
+                        + " to a host outside Bitrix24's domains; not followed", Disposition.HEALTH, status, null, null,
+                        Bitrix24ApiException.COMPONENT_PORTAL, "MOVED_OUTSIDE_BITRIX24", null));
+            }
             String newHost = target.getPort() == -1 ? target.getHost() : target.getHost() + ":" + target.getPort();
             callMetrics.record(TARGET, method, "redirected", start);
             LOG.warn("event=bitrix24_portal_moved memberId={} oldHost={} newHost={}", portal.memberId(), portal.host(), newHost);
@@ -206,6 +215,14 @@ public class Bitrix24ApiClient implements AutoCloseable {
         long millis = callMetrics.record(TARGET, method, "ok", start);
         LOG.debug("event=bitrix24_call_ok memberId={} method={} durationMs={}", portal.memberId(), method, millis);
         return answer;
+    }
+
+    private static URI movedTo(String url, String location) {
+        try {
+            return URI.create(url).resolve(location.strip());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private Bitrix24ApiException fromResponse(Bitrix24Portal portal, String method, int status, String body, Throwable cause) {

@@ -1,17 +1,19 @@
 package com.pactcrm.connector.bitrix24.client;
 
 import com.pactcrm.connector.security.SecretMasker;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
  * One Bitrix24 portal as the API client sees it: its stable {@code member_id} (the rate-limit and tenant key,
  * bitrix24.md §2), its current domain (mutable: a renamed portal answers from a new one) and the access token
- * to call it with.
+ * to call it with. The member_id is kept lowercase and trimmed, as the database compares it, so that every in-memory
+ * key derived from it (the leaky bucket, pauses) is one per portal whatever spelling a caller used.
  */
 public record Bitrix24Portal(String memberId, String host, String accessToken) {
 
     public Bitrix24Portal {
-        Objects.requireNonNull(memberId, "memberId");
+        memberId = Objects.requireNonNull(memberId, "memberId").strip().toLowerCase(Locale.ROOT);
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(accessToken, "accessToken");
     }

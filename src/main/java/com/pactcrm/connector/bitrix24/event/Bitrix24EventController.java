@@ -1,10 +1,10 @@
 package com.pactcrm.connector.bitrix24.event;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.pactcrm.connector.bitrix24.Bitrix24Configuration;
 import com.pactcrm.connector.bitrix24.Bitrix24Form;
 import com.pactcrm.connector.bitrix24.Bitrix24InstallationRepository;
-import com.pactcrm.connector.bitrix24.client.Bitrix24ApiClient;
+import com.pactcrm.connector.bitrix24.Bitrix24MemberId;
+import com.pactcrm.connector.bitrix24.Bitrix24TokenVerifier;
+import com.pactcrm.connector.bitrix24.Bitrix24TokenVerifier.TokenOwner;
 import com.pactcrm.connector.bitrix24.client.Bitrix24Portal;
 import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
 import com.pactcrm.connector.installation.CrmKind;
@@ -16,7 +16,6 @@ import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.sync.EventSource;
 import com.pactcrm.connector.sync.inbound.WebhookIntake;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.core.annotation.Nullable;
@@ -44,9 +43,13 @@ import org.slf4j.MDC;
  * the application lifecycle events are applied at once:
  * <ul>
  *   <li>{@code ONAPPINSTALL}: installs, as {@code /bitrix24/install} does;</li>
- *   <li>{@code ONAPPUPDATE}: carries a new application_token, which cannot match the stored one; it is accepted
- *       when the event's access token is this application's on the stored portal ({@code app.info} answers
- *       with our client id as {@code CODE}), then events and placements are bound again (§1.5);</li>
+ *   <li>{@code ONAPPUPDATE}: events and placements are bound again (§1.5). It carries a new application_token, which
+ *       cannot match the stored one, and whoever holds that token can forge every later event (uninstall, sender
+ *       messages), so it replaces the stored one only when the event's access token is a portal administrator's
+ *       token of this application on this portal ({@link Bitrix24TokenVerifier}): updating an application is an
+ *       administrator's act, and the event carries the acting user's token. Any user who opens one of our frames
+ *       holds a token of this application, so "our application" alone is not enough. An update Bitrix24 sends
+ *       without an administrator's token is refused; re-installing the application stores the new token;</li>
  *   <li>{@code ONAPPUNINSTALL}: the installation becomes inactive and its tokens are wiped; a repeat is a no-op.</li>
  * </ul>
  */
@@ -61,29 +64,24 @@ class Bitrix24EventController {
     private final InstallationRepository installations;
     private final Bitrix24InstallationRepository bitrix24Installations;
     private final Bitrix24Installer installer;
-    private final Bitrix24ApiClient api;
-    private final Bitrix24Configuration config;
+    private final Bitrix24TokenVerifier tokens;
     private final InstallationHealthRepository health;
     private final WebhookIntake intake;
     private final ApplicationEventPublisher<InstallationDeactivated> deactivated;
     private final MeterRegistry meters;
-    private final ObjectMapper json;
 
     Bitrix24EventController(InstallationRepository installations, Bitrix24InstallationRepository bitrix24Installations,
-                            Bitrix24Installer installer, Bitrix24ApiClient api, Bitrix24Configuration config,
+                            Bitrix24Installer installer, Bitrix24TokenVerifier tokens,
                             InstallationHealthRepository health, WebhookIntake intake,
-                            ApplicationEventPublisher<InstallationDeactivated> deactivated, MeterRegistry meters,
-                            ObjectMapper json) {
+                            ApplicationEventPublisher<InstallationDeactivated> deactivated, MeterRegistry meters) {
         this.installations = installations;
         this.bitrix24Installations = bitrix24Installations;
         this.installer = installer;
-        this.api = api;
-        this.config = config;
+        this.tokens = tokens;
         this.health = health;
         this.intake = intake;
         this.deactivated = deactivated;
         this.meters = meters;
-        this.json = json;
     }
 
     @Post(consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
@@ -99,11 +97,12 @@ class Bitrix24EventController {
 
     private Map<String, String> handle(Bitrix24Form form, HttpHeaders headers) {
         String event = form.get("event");
-        String memberId = form.get("auth[member_id]");
+        String memberId = Bitrix24MemberId.canonicalOrNull(form.get("auth[member_id]"));
         String applicationToken = form.get("auth[application_token]");
         if (event == null || memberId == null || applicationToken == null) {
             intake.count(EventSource.BITRIX24, "rejected");
-            throw ProblemException.badRequest("event, auth[member_id] and auth[application_token] are required");
+            throw ProblemException.badRequest("event, auth[member_id] (32 hexadecimal characters) and "
+                    + "auth[application_token] are required");
         }
         String name = event.toUpperCase(Locale.ROOT);
         if ("ONAPPINSTALL".equals(name)) {
@@ -142,7 +141,9 @@ class Bitrix24EventController {
         try {
             installer.install(memberId, refreshToken, applicationToken);
         } catch (Bitrix24Installer.InstallRefusedException e) {
-            throw refused(memberId, "ONAPPINSTALL", e.getMessage());
+            ProblemException refused = refused(memberId, "ONAPPINSTALL", e.getMessage());
+            throw e.status() == HttpStatus.UNAUTHORIZED ? refused
+                    : new ProblemException(e.status(), e.status().getReason(), e.getMessage());
         } catch (OutboundCallException e) {
             throw new ProblemException(HttpStatus.BAD_GATEWAY, "Bad Gateway", "Bitrix24 did not complete the installation");
         }
@@ -153,11 +154,15 @@ class Bitrix24EventController {
         if (!installation.active()) {
             throw refused(installation.crmAccountId(), "ONAPPUPDATE", "installation_inactive");
         }
-        if (!installer.sameSecret(installation, applicationToken) && !ourTokenOnThisPortal(installation, form)) {
-            throw refused(installation.crmAccountId(), "ONAPPUPDATE", "unverified_application_token");
+        boolean fromBitrix24 = installer.sameSecret(installation, applicationToken);
+        if (!fromBitrix24) {
+            String reason = whyNotAnAdministratorOfOurApplication(installation, form.get("auth[access_token]"));
+            if (reason != null) {
+                throw refused(installation.crmAccountId(), "ONAPPUPDATE", reason);
+            }
         }
         try {
-            installer.update(installation, applicationToken);
+            installer.update(installation, fromBitrix24 ? null : applicationToken);
         } catch (OutboundCallException e) {
             LOG.error("event=bitrix24_update_rebind_failed installationId={} error=\"{}\"", installation.id(), e.getMessage());
             throw new ProblemException(HttpStatus.BAD_GATEWAY, "Bad Gateway", "binding events again failed");
@@ -165,20 +170,30 @@ class Bitrix24EventController {
         return Map.of("status", "updated");
     }
 
-    /** {@code app.info} with the event's token, sent to the stored domain only: answers for our application? */
-    private boolean ourTokenOnThisPortal(Installation installation, Bitrix24Form form) {
-        String accessToken = form.get("auth[access_token]");
+    /**
+     * Asks the stored portal (never a domain from the event) who holds the event's access token.
+     *
+     * @return null for a portal administrator's token of this application, else why not (for the log)
+     */
+    private String whyNotAnAdministratorOfOurApplication(Installation installation, String accessToken) {
         if (accessToken == null) {
-            return false;
+            return "no_access_token";
         }
+        TokenOwner owner;
         try {
-            JsonNode info = api.call(new Bitrix24Portal(installation.crmAccountId(), installation.crmHost(), accessToken),
-                    "app.info", json.createObjectNode());
-            return config.clientId() != null && config.clientId().equals(info.path("CODE").asText(null));
+            owner = tokens.owner(new Bitrix24Portal(installation.crmAccountId(), installation.crmHost(), accessToken))
+                    .orElse(null);
         } catch (OutboundCallException e) {
-            LOG.info("event=bitrix24_update_token_rejected installationId={} status={}", installation.id(), e.status());
-            return false;
+            LOG.info("event=bitrix24_update_token_unverified installationId={} status={}", installation.id(), e.status());
+            return "token_not_verifiable";
         }
+        if (owner == null) {
+            return "token_rejected_by_portal";
+        }
+        if (!owner.ourApplication()) {
+            return "token_of_another_application";
+        }
+        return owner.admin() ? null : "token_of_a_non_admin_user";
     }
 
     private Map<String, String> uninstall(Installation installation) {

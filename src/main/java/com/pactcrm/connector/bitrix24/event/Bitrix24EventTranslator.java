@@ -1,6 +1,7 @@
 package com.pactcrm.connector.bitrix24.event;
 
 import com.pactcrm.connector.bitrix24.Bitrix24Form;
+import com.pactcrm.connector.crm.CrmEntityIds;
 import com.pactcrm.connector.sync.inbound.UnprocessableEventException;
 import java.util.Locale;
 
@@ -39,8 +40,8 @@ final class Bitrix24EventTranslator {
 
     private static String id(Bitrix24Form form, String event, String key) {
         String id = form.get(key);
-        if (id == null || !id.matches("\\d{1,20}")) {
-            throw new UnprocessableEventException(event + " without a numeric " + key);
+        if (!CrmEntityIds.valid(id)) {
+            throw new UnprocessableEventException(event + " without a positive 64-bit " + key);
         }
         return id;
     }

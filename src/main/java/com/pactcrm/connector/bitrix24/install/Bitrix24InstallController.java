@@ -2,6 +2,7 @@ package com.pactcrm.connector.bitrix24.install;
 
 import com.pactcrm.connector.bitrix24.Bitrix24Configuration;
 import com.pactcrm.connector.bitrix24.Bitrix24Form;
+import com.pactcrm.connector.bitrix24.Bitrix24MemberId;
 import com.pactcrm.connector.bitrix24.placement.Bitrix24Frames;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.ops.problem.ProblemException;
@@ -53,18 +54,19 @@ class Bitrix24InstallController {
         }
         Bitrix24Form form = parse(body);
         boolean event = "ONAPPINSTALL".equalsIgnoreCase(form.get("event"));
-        String memberId = event ? form.get("auth[member_id]") : form.get("member_id");
+        String memberId = Bitrix24MemberId.canonicalOrNull(event ? form.get("auth[member_id]") : form.get("member_id"));
         String refreshToken = event ? form.get("auth[refresh_token]") : form.get("REFRESH_ID");
         String applicationToken = event ? form.get("auth[application_token]") : form.get("APPLICATION_TOKEN");
         if (memberId == null || refreshToken == null || applicationToken == null) {
-            throw ProblemException.badRequest("member_id, the refresh token and the application token are required");
+            throw ProblemException.badRequest("member_id (32 hexadecimal characters), the refresh token and the "
+                    + "application token are required");
         }
         Installation installation;
         try {
             installation = installer.install(memberId, refreshToken, applicationToken);
         } catch (Bitrix24Installer.InstallRefusedException e) {
             LOG.warn("event=bitrix24_install_refused memberId={} domain={} reason=\"{}\"", memberId, domain, e.getMessage());
-            throw new ProblemException(HttpStatus.UNAUTHORIZED, "Unauthorized", e.getMessage());
+            throw new ProblemException(e.status(), e.status().getReason(), e.getMessage());
         } catch (OutboundCallException e) {
             LOG.error("event=bitrix24_install_failed memberId={} domain={} error=\"{}\"", memberId, domain, e.getMessage());
             throw new ProblemException(HttpStatus.BAD_GATEWAY, "Bad Gateway", "Bitrix24 did not complete the installation");

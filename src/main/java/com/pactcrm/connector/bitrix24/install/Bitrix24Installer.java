@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.pactcrm.connector.bitrix24.Bitrix24InstallationRepository;
+import com.pactcrm.connector.bitrix24.Bitrix24TokenVerifier;
 import com.pactcrm.connector.bitrix24.client.Bitrix24ApiClient;
 import com.pactcrm.connector.bitrix24.client.Bitrix24BatchResult;
 import com.pactcrm.connector.bitrix24.client.Bitrix24Portal;
@@ -24,16 +25,20 @@ import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.outbox.Outbox;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.sql.Connection;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,10 +49,16 @@ import org.slf4j.LoggerFactory;
  *       says which portal ({@code member_id}, {@code client_endpoint}) the tokens belong to: a forged install
  *       naming another portal's member_id cannot overwrite it, and no request goes to a domain the caller
  *       made up;</li>
- *   <li>the portal is stored (a re-install updates the same row and keeps its hook keys and Pact link) with the
- *       tokens and the {@code application_token} encrypted;</li>
- *   <li>events and placements are bound idempotently: {@code event.get}/{@code placement.get} first, only the
- *       missing ones bound, and "Handler already binded" counts as bound (bitrix24.md §3.1, §8.1 item 12).</li>
+ *   <li>the tokens must be a portal administrator's ({@code user.admin}): every user who opens one of our frames
+ *       has a refresh token of this application ({@code REFRESH_ID}) that the OAuth server accepts, and installing
+ *       replaces the stored tokens and {@code application_token}; installing is an administrator's act in
+ *       Bitrix24 too ({@code placement.bind} is admin-only, bitrix24.md §4.1);</li>
+ *   <li>events and placements are bound idempotently with the new tokens: {@code event.get}/{@code placement.get}
+ *       first, only the missing ones bound, and "Handler already binded" counts as bound (bitrix24.md §3.1, §8.1
+ *       item 12);</li>
+ *   <li>only then is the portal stored, in one transaction with its health (a re-install updates the same row and
+ *       keeps its hook keys and Pact link), tokens and {@code application_token} encrypted. An install that fails
+ *       before leaves the stored installation as it was.</li>
  * </ol>
  */
 @Singleton
@@ -77,12 +88,19 @@ public class Bitrix24Installer {
     private final SecretCipher cipher;
     private final ObjectMapper json;
     private final Outbox outbox;
+    private final Bitrix24TokenVerifier tokenOwners;
+    private final TransactionOperations<Connection> tx;
     private final String publicUrl;
-    private final Map<String, Object> installLocks = new ConcurrentHashMap<>();
+    /**
+     * Installs of one portal run one at a time; the locks are striped by member_id (a fixed number, whatever
+     * member_ids callers post), so two portals may share a stripe and merely wait for each other.
+     */
+    private final Object[] installLocks = new Object[64];
 
     Bitrix24Installer(Bitrix24OAuthClient oauth, Bitrix24ApiClient api, Bitrix24TokenService tokens,
                       InstallationRepository installations, Bitrix24InstallationRepository bitrix24Installations,
                       InstallationHealthRepository health, SecretCipher cipher, ObjectMapper json, Outbox outbox,
+                      Bitrix24TokenVerifier tokenOwners, TransactionOperations<Connection> tx,
                       @Value("${connector.public-url}") String publicUrl) {
         this.oauth = oauth;
         this.api = api;
@@ -93,24 +111,51 @@ public class Bitrix24Installer {
         this.cipher = cipher;
         this.json = json;
         this.outbox = outbox;
+        this.tokenOwners = tokenOwners;
+        this.tx = tx;
+        for (int i = 0; i < installLocks.length; i++) {
+            installLocks[i] = new Object();
+        }
         this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
     }
 
-    /** Thrown when the install cannot be trusted: wrong portal, or tokens the OAuth server refuses. */
+    /**
+     * Thrown when the install cannot be trusted: wrong portal or tokens the OAuth server refuses (401), tokens of a
+     * user who is not a portal administrator (403).
+     */
     public static class InstallRefusedException extends RuntimeException {
-        InstallRefusedException(String message) {
+        private final HttpStatus status;
+
+        InstallRefusedException(HttpStatus status, String message) {
             super(message);
+            this.status = status;
+        }
+
+        public HttpStatus status() {
+            return status;
+        }
+    }
+
+    /** A health state to record once the installation is (or stays) stored. */
+    private record HealthState(String component, String state, String detail) {
+    }
+
+    /** What binding found and did: health states to record, and what the portal refused (null when nothing). */
+    private record Bindings(List<HealthState> health, String refused) {
+        OutboundCallException refusal() {
+            return new OutboundCallException("Bitrix24 refused bindings: " + refused, Disposition.PERMANENT, 200, null,
+                    null, null, null);
         }
     }
 
     /**
-     * @param memberId         the {@code member_id} the caller claims
+     * @param memberId         the {@code member_id} the caller claims, canonical ({@code Bitrix24MemberId})
      * @param refreshToken     {@code REFRESH_ID} or {@code auth[refresh_token]}
      * @param applicationToken {@code APPLICATION_TOKEN} or {@code auth[application_token]}
      */
     public Installation install(String memberId, String refreshToken, String applicationToken) {
         // The installer frame and ONAPPINSTALL usually arrive together with the same refresh token: one at a time.
-        synchronized (installLocks.computeIfAbsent(memberId, k -> new Object())) {
+        synchronized (installLocks[Math.floorMod(memberId.hashCode(), installLocks.length)]) {
             Installation existing = installations.findByCrmAndCrmAccountId(CrmKind.BITRIX24, memberId).orElse(null);
             Bitrix24Tokens verified;
             try {
@@ -123,24 +168,36 @@ public class Bitrix24Installer {
                     return existing;
                 }
                 if (e.disposition() == Disposition.HEALTH) {
-                    throw new InstallRefusedException("the Bitrix24 OAuth server refused the install tokens: " + e.error());
+                    throw new InstallRefusedException(HttpStatus.UNAUTHORIZED,
+                            "the Bitrix24 OAuth server refused the install tokens: " + e.error());
                 }
                 throw e;
             }
-            if (!verified.memberId().equals(memberId)) {
+            if (!verified.memberId().equalsIgnoreCase(memberId)) {
                 LOG.warn("event=bitrix24_install_refused reason=member_mismatch claimed={} actual={}", memberId,
                         verified.memberId());
-                throw new InstallRefusedException("the tokens belong to another portal");
+                throw new InstallRefusedException(HttpStatus.UNAUTHORIZED, "the tokens belong to another portal");
             }
-            Installation saved = store(existing, verified, applicationToken);
-            health.record(saved.id(), Bitrix24OAuthException.HEALTH_COMPONENT_TOKEN, "OK", "installed");
-            bind(saved.id());
-            if (existing != null) {
-                // Fresh tokens from the OAuth server: a refused grant or an unpaid period is over, and what waited
-                // for it (held or dead for credentials) goes out again.
-                health.record(saved.id(), Bitrix24OAuthException.HEALTH_COMPONENT_BILLING, "OK", "re-installed");
-                outbox.liftHold(saved.id(), CommandKind.Target.CRM);
+            Bitrix24Portal portal = new Bitrix24Portal(verified.memberId(), verified.portalHost(), verified.accessToken());
+            requireAdministrator(portal);
+            Bindings bindings = bindMissing(portal);
+            if (bindings.refused() != null) {
+                throw bindings.refusal();
             }
+            Installation saved = tx.executeWrite(status -> {
+                // Locked and read again: the relay may have refreshed the stored tokens while the portal was bound.
+                Installation current = existing == null ? null : installations.lockById(existing.id()).orElseThrow();
+                Installation stored = store(current, verified, applicationToken);
+                health.record(stored.id(), Bitrix24OAuthException.HEALTH_COMPONENT_TOKEN, "OK", "installed");
+                bindings.health().forEach(h -> health.record(stored.id(), h.component(), h.state(), h.detail()));
+                if (existing != null) {
+                    // Fresh tokens from the OAuth server: a refused grant or an unpaid period is over, and what waited
+                    // for it (held or dead for credentials) goes out again.
+                    health.record(stored.id(), Bitrix24OAuthException.HEALTH_COMPONENT_BILLING, "OK", "re-installed");
+                    outbox.liftHold(stored.id(), CommandKind.Target.CRM);
+                }
+                return stored;
+            });
             LOG.info("event=bitrix24_installed installationId={} memberId={} host={} reinstall={}", saved.id(), memberId,
                     verified.portalHost(), existing != null);
             return saved;
@@ -148,25 +205,48 @@ public class Bitrix24Installer {
     }
 
     /**
-     * ONAPPUPDATE: handlers may have been removed by the update (bitrix24.md §1.5), so everything is bound again
-     * with the stored installer tokens, and the new application_token replaces the old one.
+     * The OAuth server issued the tokens to this application, so they are ours; whose they are, the portal says.
+     *
+     * @throws InstallRefusedException 403 for a user who is not a portal administrator
      */
-    public void update(Installation installation, String applicationToken) {
-        bitrix24Installations.updateApplicationToken(installation.id(), cipher.encrypt(applicationToken));
+    private void requireAdministrator(Bitrix24Portal portal) {
+        Bitrix24TokenVerifier.TokenOwner owner = tokenOwners.owner(portal).orElseThrow(() ->
+                new InstallRefusedException(HttpStatus.UNAUTHORIZED, "the portal does not accept the install tokens"));
+        if (!owner.admin()) {
+            LOG.warn("event=bitrix24_install_refused reason=not_an_administrator memberId={} crmUser={}", portal.memberId(),
+                    owner.userId());
+            throw new InstallRefusedException(HttpStatus.FORBIDDEN,
+                    "only a portal administrator can install the application");
+        }
+    }
+
+    /**
+     * ONAPPUPDATE: handlers may have been removed by the update (bitrix24.md §1.5), so everything is bound again
+     * with the stored installer tokens, after a new application_token (verified by the caller) replaced the old one.
+     *
+     * @param applicationToken the event's new application_token, or null when it carried the stored one
+     */
+    public void update(Installation installation, @Nullable String applicationToken) {
+        if (applicationToken != null) {
+            bitrix24Installations.updateApplicationToken(installation.id(), cipher.encrypt(applicationToken));
+        }
         bind(installation.id());
-        LOG.info("event=bitrix24_updated installationId={} memberId={}", installation.id(), installation.crmAccountId());
+        LOG.info("event=bitrix24_updated installationId={} memberId={} applicationTokenReplaced={}", installation.id(),
+                installation.crmAccountId(), applicationToken != null);
     }
 
-    /** Binds what is missing; @throws OutboundCallException when the portal refused a binding */
+    /** Binds what is missing with the stored tokens; @throws OutboundCallException when the portal refused a binding */
     void bind(long installationId) {
-        tokens.withPortal(installationId, portal -> {
-            bindMissing(installationId, portal);
-            return null;
-        });
-        health.record(installationId, "CRM_EVENTS", "OK", "events and placements bound");
+        Bindings bindings = tokens.withPortal(installationId, this::bindMissing);
+        if (bindings.refused() != null) {
+            health.record(installationId, "CRM_EVENTS", "FAILED", bindings.refused());
+            throw bindings.refusal();
+        }
+        bindings.health().forEach(h -> health.record(installationId, h.component(), h.state(), h.detail()));
     }
 
-    private void bindMissing(long installationId, Bitrix24Portal portal) {
+    private Bindings bindMissing(Bitrix24Portal portal) {
+        List<HealthState> states = new ArrayList<>();
         String eventHandler = publicUrl + "/bitrix24/events";
         String placementHandler = publicUrl + "/bitrix24/placement";
         Map<String, String> reads = new LinkedHashMap<>();
@@ -204,19 +284,20 @@ public class Bitrix24Installer {
         }
         if (!bound.results().containsKey("senders")) {
             Bitrix24BatchResult.Error error = bound.errors().get("senders");
-            health.record(installationId, "CRM_SENDER", "UNAVAILABLE", "messageservice: " + error.error() + " "
-                    + error.description() + " (is the messageservice scope granted?)");
+            states.add(new HealthState("CRM_SENDER", "UNAVAILABLE", "messageservice: " + error.error() + " "
+                    + error.description() + " (is the messageservice scope granted?)"));
         } else if (!containsText(bound.results().get("senders"), SENDER_CODE)) {
             ObjectNode p = json.createObjectNode().put("CODE", SENDER_CODE).put("TYPE", "SMS")
                     .put("HANDLER", publicUrl + "/bitrix24/messageservice").put("NAME", "Pact WhatsApp")
                     .put("DESCRIPTION", "Envia pelo WhatsApp do Pact");
             binds.put("sender", Bitrix24Query.command("messageservice.sender.add", p));
         } else {
-            health.record(installationId, "CRM_SENDER", "OK", "registered");
+            states.add(new HealthState("CRM_SENDER", "OK", "registered"));
         }
         if (binds.isEmpty()) {
-            LOG.info("event=bitrix24_bindings_present installationId={}", installationId);
-            return;
+            LOG.info("event=bitrix24_bindings_present memberId={}", portal.memberId());
+            states.add(new HealthState("CRM_EVENTS", "OK", "events and placements bound"));
+            return new Bindings(states, null);
         }
         Bitrix24BatchResult result = api.batch(portal, binds);
         StringBuilder failures = new StringBuilder();
@@ -226,21 +307,21 @@ public class Bitrix24Installer {
             }
             if (key.equals("sender")) {
                 // The sender is an extra: a portal that refuses it keeps everything else.
-                health.record(installationId, "CRM_SENDER", "FAILED", error.error() + " " + error.description());
+                states.add(new HealthState("CRM_SENDER", "FAILED", error.error() + " " + error.description()));
                 return;
             }
             failures.append(key).append(": ").append(error.error()).append(' ').append(error.description()).append("; ");
         });
         if (!failures.isEmpty()) {
-            health.record(installationId, "CRM_EVENTS", "FAILED", failures.toString());
-            throw new OutboundCallException("Bitrix24 refused bindings: " + failures, Disposition.PERMANENT, 200, null,
-                    null, null, null);
+            return new Bindings(states, failures.toString());
         }
         if (result.results().containsKey("sender")) {
-            health.record(installationId, "CRM_SENDER", "OK", "registered");
+            states.add(new HealthState("CRM_SENDER", "OK", "registered"));
         }
-        LOG.info("event=bitrix24_bound installationId={} bound={} alreadyBound={}", installationId,
+        states.add(new HealthState("CRM_EVENTS", "OK", "events and placements bound"));
+        LOG.info("event=bitrix24_bound memberId={} bound={} alreadyBound={}", portal.memberId(),
                 result.results().size(), result.errors().size());
+        return new Bindings(states, null);
     }
 
     private static boolean containsText(JsonNode list, String value) {

@@ -48,6 +48,8 @@ public class Bitrix24OAuthClient {
         DefaultHttpClientConfiguration http = new DefaultHttpClientConfiguration();
         http.setReadTimeout(Duration.ofSeconds(15));
         http.setConnectTimeout(Duration.ofSeconds(5));
+        // The request carries the client secret and a refresh token: only ever to the OAuth server itself.
+        http.setFollowRedirects(false);
         this.http = HttpClient.create(null, http);
     }
 

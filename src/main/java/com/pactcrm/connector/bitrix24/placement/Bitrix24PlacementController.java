@@ -3,6 +3,7 @@ package com.pactcrm.connector.bitrix24.placement;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pactcrm.connector.bitrix24.Bitrix24Form;
+import com.pactcrm.connector.crm.CrmEntityIds;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.security.SessionTokens;
 import io.micronaut.core.annotation.Nullable;
@@ -99,7 +100,7 @@ class Bitrix24PlacementController {
             throw ProblemException.badRequest("PLACEMENT_OPTIONS is not JSON");
         }
         String id = node.path("ID").asText(node.path("ENTITY_ID").asText(""));
-        if (!id.matches("\\d{1,20}")) {
+        if (!CrmEntityIds.valid(id)) {
             throw ProblemException.badRequest("PLACEMENT_OPTIONS has no numeric ID or ENTITY_ID");
         }
         return id;

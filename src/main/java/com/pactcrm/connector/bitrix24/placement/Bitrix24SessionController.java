@@ -3,7 +3,6 @@ package com.pactcrm.connector.bitrix24.placement;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.pactcrm.connector.security.SessionTokens;
 import com.pactcrm.connector.security.SessionTokens.Session;
-import io.micronaut.core.annotation.Introspected;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
@@ -24,7 +23,6 @@ import org.slf4j.LoggerFactory;
 class Bitrix24SessionController {
 
     /** The frame's own field names, as Bitrix24 posts them (bitrix24.md §1.3). */
-    @Introspected
     record SessionRequest(@Nullable @JsonProperty("AUTH_ID") String authId,
                           @Nullable @JsonProperty("DOMAIN") String domain,
                           @Nullable @JsonProperty("member_id") String memberId) {

@@ -1,11 +1,14 @@
 package com.pactcrm.connector.bitrix24.sender;
 
 import com.pactcrm.connector.bitrix24.Bitrix24Form;
+import com.pactcrm.connector.bitrix24.Bitrix24MemberId;
 import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
+import com.pactcrm.connector.crm.CrmEntityIds;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.ops.problem.ProblemException;
+import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -56,7 +59,7 @@ class Bitrix24SenderController {
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest("the body is not form-urlencoded");
         }
-        String memberId = form.get("auth[member_id]");
+        String memberId = Bitrix24MemberId.canonicalOrNull(form.get("auth[member_id]"));
         Installation installation = memberId == null ? null
                 : installations.findByCrmAndCrmAccountId(CrmKind.BITRIX24, memberId).filter(Installation::active).orElse(null);
         if (installation == null || !installer.sameSecret(installation, form.get("auth[application_token]"))) {
@@ -78,6 +81,9 @@ class Bitrix24SenderController {
         if (!Bitrix24Installer.SENDER_CODE.equals(form.get("code")) || messageId == null || messageId.length() > 64 || text == null) {
             throw ProblemException.badRequest("code, message_id and message_body are required");
         }
+        if (text.length() > PactWriteFirstRequest.MAX_TEXT) {
+            throw ProblemException.badRequest("message_body has more than " + PactWriteFirstRequest.MAX_TEXT + " characters");
+        }
         if (phone.length() < 10 || phone.length() > 15) {
             throw ProblemException.badRequest("message_to is not a phone number in international format");
         }
@@ -97,11 +103,11 @@ class Bitrix24SenderController {
             default -> null;
         };
         String id = form.get("bindings[0][OWNER_ID]");
-        if (type != null && id != null && id.matches("\\d{1,20}")) {
+        if (type != null && CrmEntityIds.valid(id)) {
             return new String[] {type, id};
         }
         Matcher m = DOCUMENT.matcher(String.valueOf(form.get("document_id[2]")));
-        if (m.matches()) {
+        if (m.matches() && CrmEntityIds.valid(m.group(2))) {
             return new String[] {m.group(1).toLowerCase(), m.group(2)};
         }
         throw ProblemException.badRequest("the message is bound to no lead, deal or contact");

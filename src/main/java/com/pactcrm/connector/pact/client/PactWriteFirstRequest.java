@@ -18,8 +18,21 @@ public record PactWriteFirstRequest(
     public static final String WHATSAPP = "whatsapp";
     public static final String WHATSAPP_BUSINESS = "whatsapp_business";
     public static final String TELEGRAM_PERSONAL = "telegram_personal";
+    public static final int MAX_TEXT = 4096;
+    static final int MAX_NICKNAME = 64;
+    static final int MAX_SUBSTITUTIONS = 20;
+    /** A WhatsApp template's whole body has at most 1024 characters (Meta's template guidelines). */
+    static final int MAX_SUBSTITUTION = 1024;
 
     public PactWriteFirstRequest {
+        // WhatsApp and Telegram take at most 4096 characters of text (Meta Cloud API text.body; Telegram sendMessage);
+        // the limits also keep a command far below the outbox's 64 KB payload column.
+        require(text == null || text.length() <= MAX_TEXT, "a message text has at most " + MAX_TEXT + " characters");
+        require(nickname == null || nickname.length() <= MAX_NICKNAME, "a Telegram nickname has at most "
+                + MAX_NICKNAME + " characters");
+        require(substitutions == null || (substitutions.size() <= MAX_SUBSTITUTIONS
+                && substitutions.stream().allMatch(v -> v != null && v.length() <= MAX_SUBSTITUTION)),
+                "substitutions are at most " + MAX_SUBSTITUTIONS + " texts of at most " + MAX_SUBSTITUTION + " characters");
         if (phone != null) {
             phone = phone.replaceAll("\\D", "");
         }

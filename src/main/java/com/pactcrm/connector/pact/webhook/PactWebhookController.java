@@ -78,7 +78,9 @@ class PactWebhookController {
         try {
             return PactWebhookTranslator.parse(body);
         } catch (UnprocessableEventException e) {
-            throw ProblemException.badRequest(e.getMessage());
+            // The parser's own message quotes its settings and positions: the caller gets the gist, the log the rest.
+            LOG.info("event=pact_webhook_unreadable detail=\"{}\"", e.getMessage());
+            throw ProblemException.badRequest("the body is not JSON: a Pact webhook is a JSON object");
         }
     }
 }

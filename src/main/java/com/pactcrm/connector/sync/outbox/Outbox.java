@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 
@@ -13,6 +14,9 @@ import java.time.Instant;
  */
 @Singleton
 public class Outbox {
+
+    /** {@code outbox_command.payload} is a MySQL TEXT. */
+    static final int MAX_PAYLOAD_BYTES = 65_535;
 
     private final OutboxRepository commands;
     private final ObjectMapper json;
@@ -40,6 +44,10 @@ public class Outbox {
     public boolean enqueue(long installationId, CommandKind kind, String idempotencyKey, String coalesceKey,
                            Object payload, Long sourceEventId, Instant originAt) {
         String body = toJson(payload);
+        if (body.getBytes(StandardCharsets.UTF_8).length > MAX_PAYLOAD_BYTES) {
+            // The payload column is a TEXT (64 KB): MySQL would cut it and the command would fail later, unreadable.
+            throw new IllegalArgumentException(kind + " payload of " + body.length() + " characters is over 64 KB");
+        }
         boolean changed;
         if (coalesceKey != null
                 && commands.coalescePending(installationId, coalesceKey, idempotencyKey, body, sourceEventId) > 0) {
