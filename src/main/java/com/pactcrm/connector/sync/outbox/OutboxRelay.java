@@ -282,14 +282,16 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     /** Returns claimed commands nobody started, without spending their attempt. */
     /** A batch that is not full goes back to the queue, its attempt unspent, to go out with the commands behind it. */
     private void waitForMore(List<OutboxCommand> batch) {
-        List<Long> unsent = batch.stream().map(OutboxCommand::id).filter(notStarted::remove).toList();
-        LOG.debug("event=outbox_batch_waits_for_more count={}", claims.release(unsent, owner));
+        LOG.debug("event=outbox_batch_waits_for_more count={}", release(batch));
     }
 
     private void giveBack(List<OutboxCommand> rest, String reason) {
-        List<Long> unsent = rest.stream().map(OutboxCommand::id).filter(notStarted::remove).toList();
-        int released = claims.release(unsent, owner);
-        LOG.info("event=outbox_claims_given_back count={} reason={}", released, reason);
+        LOG.info("event=outbox_claims_given_back count={} reason={}", release(rest), reason);
+    }
+
+    /** Returns claimed commands nobody started to the queue, their attempt unspent. @return how many */
+    private int release(List<OutboxCommand> commands) {
+        return claims.release(commands.stream().map(OutboxCommand::id).filter(notStarted::remove).toList(), owner);
     }
 
     private void deliverBatch(Installation installation, OutboxDeliverer deliverer, List<OutboxCommand> claimed) {
