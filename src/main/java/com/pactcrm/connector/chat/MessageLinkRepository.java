@@ -6,6 +6,7 @@ import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
 import io.micronaut.data.repository.GenericRepository;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,6 +20,10 @@ public interface MessageLinkRepository extends GenericRepository<MessageLink, Lo
 
     @Query("SELECT * FROM message_link WHERE installation_id = :installationId AND pact_message_id = :pactMessageId")
     Optional<MessageLink> find(long installationId, long pactMessageId);
+
+    /** The links of several messages in one round trip (the relay reads a whole claim's). */
+    @Query("SELECT * FROM message_link WHERE installation_id = :installationId AND pact_message_id IN (:pactMessageIds)")
+    List<MessageLink> findAll(long installationId, Collection<Long> pactMessageIds);
 
     @Query("""
             INSERT INTO message_link (installation_id, pact_message_id, pact_conversation_id, external_id, income, status,

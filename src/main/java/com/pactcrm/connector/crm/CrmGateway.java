@@ -4,6 +4,7 @@ import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.sync.outbox.CommandKind;
 import com.pactcrm.connector.sync.outbox.DeliveryResult;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -31,6 +32,15 @@ public interface CrmGateway {
      */
     default String timelineEndpoint(Installation installation, TimelineEntry entry) {
         return "timeline";
+    }
+
+    /**
+     * How long until the CRM's rate limit lets this installation's next call go (zero: now). The relay fills a
+     * call's batch at the moment it can be sent, so what queues meanwhile rides along instead of waiting for a
+     * call of its own.
+     */
+    default Duration nextCallIn(Installation installation) {
+        return Duration.ZERO;
     }
 
     /**

@@ -16,9 +16,11 @@ import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.outbox.OutboxCommand;
 import com.pactcrm.connector.sync.outbox.OutboxDeliverer;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,12 +59,17 @@ class CrmOutboxDeliverer implements OutboxDeliverer {
     }
 
     @Override
-    public String endpoint(Installation installation, OutboxCommand command) {
+    public List<String> endpoints(Installation installation, List<OutboxCommand> commands) {
         CrmGateway gateway = gateways.get(installation.crm());
-        if (gateway == null || command.kind() == CommandKind.CRM_FIND_OR_CREATE_CLIENT) {
-            return command.kind().name();
-        }
-        return gateway.timelineEndpoint(installation, entryOf(installation, command));
+        Map<Long, String> existing = existingEntries(installation, commands);
+        return commands.stream().map(c -> gateway == null || c.kind() == CommandKind.CRM_FIND_OR_CREATE_CLIENT
+                ? c.kind().name() : gateway.timelineEndpoint(installation, entryOf(c, existing))).toList();
+    }
+
+    @Override
+    public Duration nextCallIn(Installation installation) {
+        CrmGateway gateway = gateways.get(installation.crm());
+        return gateway == null ? Duration.ZERO : gateway.nextCallIn(installation);
     }
 
     @Override
@@ -75,9 +82,10 @@ class CrmOutboxDeliverer implements OutboxDeliverer {
         if (batch.get(0).kind() == CommandKind.CRM_FIND_OR_CREATE_CLIENT) {
             return batch.stream().map(c -> findOrCreate(gateway, installation, c)).toList();
         }
+        Map<Long, String> existing = existingEntries(installation, batch);
         List<TimelineEntry> entries = new ArrayList<>(batch.size());
         for (OutboxCommand c : batch) {
-            entries.add(entryOf(installation, c));
+            entries.add(entryOf(c, existing));
         }
         List<DeliveryResult> results = gateway.writeTimeline(installation, entries);
         for (int i = 0; i < batch.size() && i < results.size(); i++) {
@@ -102,12 +110,28 @@ class CrmOutboxDeliverer implements OutboxDeliverer {
         }
     }
 
-    private TimelineEntry entryOf(Installation installation, OutboxCommand c) {
+    /**
+     * The timeline entry each status command's message already has in the CRM (its next status edits it), by
+     * message id: one query for the whole claim or batch, not one per command.
+     */
+    private Map<Long, String> existingEntries(Installation installation, List<OutboxCommand> commands) {
+        List<Long> messageIds = commands.stream().filter(c -> c.kind() == CommandKind.CRM_MESSAGE_STATUS)
+                .map(c -> c.payloadAs(json, MessageStatusPayload.class).messageId()).distinct().toList();
+        if (messageIds.isEmpty()) {
+            return Map.of();
+        }
+        Map<Long, String> entries = new HashMap<>();
+        messages.findAll(installation.id(), messageIds).stream().filter(l -> l.crmEntryId() != null)
+                .forEach(l -> entries.put(l.pactMessageId(), l.crmEntryId()));
+        return entries;
+    }
+
+    private TimelineEntry entryOf(OutboxCommand c, Map<Long, String> existing) {
         return switch (c.kind()) {
             case CRM_MESSAGE_STATUS -> {
                 MessageStatusPayload p = c.payloadAs(json, MessageStatusPayload.class);
-                String existing = messages.find(installation.id(), p.messageId()).map(l -> l.crmEntryId()).orElse(null);
-                yield new TimelineEntry(p.entityType(), p.entityId(), existing, p, null, null, c.ambiguous());
+                yield new TimelineEntry(p.entityType(), p.entityId(), existing.get(p.messageId()), p, null, null,
+                        c.ambiguous());
             }
             case CRM_MESSAGE_HISTORY -> {
                 MessageHistoryPayload p = c.payloadAs(json, MessageHistoryPayload.class);

@@ -49,6 +49,8 @@ public final class FieldBenchmark {
     }
 
     private static final Duration RESTART_PATIENCE = Duration.ofSeconds(150);
+    /** The account a warm-up loads: a host of its own (127.0.0.19), clear of the accounts cases load (from 127.0.0.10). */
+    private static final int WARM_UP_ACCOUNT = 9;
 
     private final Options options;
 
@@ -107,6 +109,7 @@ public final class FieldBenchmark {
         for (String crm : FieldRig.CRMS) {
             try (FieldRig rig = new FieldRig("a" + run + "-" + crm, options.conditions('a', run), options.echo)) {
                 rig.startService("service");
+                warmUp(rig);
                 FieldTarget target = rig.target(crm, false, 10);
                 List<FieldMessage> burst = target.messages(1000);
                 rows.add(measure(rig, target, run + " burst", burst, FieldMeasurement.burst(target, burst, 0), false, true));
@@ -122,6 +125,7 @@ public final class FieldBenchmark {
         for (String crm : FieldRig.CRMS) {
             try (FieldRig rig = new FieldRig("b" + run + "-" + crm, options.conditions('b', run), options.echo)) {
                 rig.startService("service");
+                warmUp(rig);
                 FieldTarget target = rig.target(crm, true, 10);
                 List<FieldMessage> messages = target.messages("amocrm".equals(crm) ? 1000 : 500);
                 rows.add(measure(rig, target, run + " burst", messages, FieldMeasurement.burst(target, messages, 0, 1, 2), true, true));
@@ -236,6 +240,21 @@ public final class FieldBenchmark {
         }
     }
 
+    /**
+     * A customer's burst meets a service that has been running for hours, not a JVM that has yet to compile its
+     * hot paths (the first few thousand webhooks run interpreted, several times slower). Unless {@code --no-warmup},
+     * a freshly started service first drains 1,000 statuses for an amoCRM account of its own, which no figure counts.
+     */
+    private void warmUp(FieldRig rig) throws InterruptedException {
+        if (!options.warmUp) {
+            return;
+        }
+        FieldTarget warm = rig.amoAccount(WARM_UP_ACCOUNT, false, 10);
+        List<FieldMessage> messages = warm.messages(1000);
+        new FieldMeasurement(rig, warm, messages, FieldMeasurement.burst(warm, messages, 0), false, true)
+                .awaitCompletion(Duration.ofSeconds(90));
+    }
+
     /** A burst or paced load on one installation, measured until its timeline is complete or the wait runs out. */
     private FieldRow measure(FieldRig rig, FieldTarget target, String label, List<FieldMessage> messages, List<Chain> load,
                              boolean history, boolean burst) throws InterruptedException {
@@ -302,6 +321,7 @@ public final class FieldBenchmark {
         Duration[] latency;
         long seed = 20261124L;
         boolean echo = true;
+        boolean warmUp = true;
 
         /**
          * How the fakes answer in a case's run: at once, or with --latency; case c with 30 % faults and, unless
@@ -333,9 +353,10 @@ public final class FieldBenchmark {
                     }
                     case "--seed" -> o.seed = Long.parseLong(args[++i]);
                     case "--no-echo" -> o.echo = false;
+                    case "--no-warmup" -> o.warmUp = false;
                     case "--help", "-h" -> {
                         System.out.println("options: --case a|b|c|d|e|all (or a,b) --runs N --max-wait S --latency MIN-MAX "
-                                + "--seed N --no-echo");
+                                + "--seed N --no-echo --no-warmup");
                         System.exit(0);
                     }
                     default -> throw new IllegalArgumentException("unknown option " + args[i] + " (try --help)");

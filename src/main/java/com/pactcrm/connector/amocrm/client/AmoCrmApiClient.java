@@ -367,6 +367,11 @@ public class AmoCrmApiClient implements AutoCloseable {
         }
     }
 
+    /** How long until the account's rate limit lets a call go (zero: now), without taking a permit. */
+    public Duration nextCallIn(String accountHost) {
+        return rateLimiters.nextPermitIn(TARGET, AmoCrmAccount.limiterKeyOf(URI.create("//" + accountHost)), LIMITER_OPERATION);
+    }
+
     /** The answer's JSON, or empty for a 204 / empty body (amoCRM's "nothing found", amocrm.md §4.1). */
     private Optional<JsonNode> call(AmoCrmAccount account, String operation, MutableHttpRequest<?> request) {
         String key = account.limiterKey();

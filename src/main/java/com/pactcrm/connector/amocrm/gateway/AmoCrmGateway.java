@@ -76,6 +76,11 @@ public class AmoCrmGateway implements CrmGateway {
     }
 
     @Override
+    public Duration nextCallIn(Installation installation) {
+        return installation.crmHost() == null ? Duration.ZERO : api.nextCallIn(installation.crmHost());
+    }
+
+    @Override
     public int batchSize(CommandKind kind) {
         return AmoCrmApiClient.MAX_NOTES_PER_REQUEST;
     }

@@ -163,6 +163,11 @@ public class Bitrix24ApiClient implements AutoCloseable {
         }
     }
 
+    /** How long until the portal's bucket has room for a request (zero: now), without taking it. */
+    public Duration nextCallIn(String memberId) {
+        return bucket(Bitrix24Portal.keyOf(memberId)).nextRoomIn();
+    }
+
     private Bitrix24LeakyBucket bucket(String memberId) {
         return buckets.computeIfAbsent(memberId, k -> new Bitrix24LeakyBucket(config.burst(), config.drainPerSecond(), clock));
     }

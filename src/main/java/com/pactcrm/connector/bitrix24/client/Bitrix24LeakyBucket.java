@@ -40,6 +40,17 @@ final class Bitrix24LeakyBucket {
         return Duration.ofMillis((long) Math.ceil((level + 1 - capacity) / drainPerSecond * 1000));
     }
 
+    /** How long until there is room for one request, without taking it (zero: now). */
+    synchronized Duration nextRoomIn() {
+        Instant now = clock.instant();
+        if (pausedUntil != null && pausedUntil.isAfter(now)) {
+            return Duration.between(now, pausedUntil);
+        }
+        drain(now);
+        return level + 1 <= capacity ? Duration.ZERO
+                : Duration.ofMillis((long) Math.ceil((level + 1 - capacity) / drainPerSecond * 1000));
+    }
+
     /** The portal said the bucket is full: send nothing before {@code until}, and count it as full then. */
     synchronized void pauseUntil(Instant until) {
         drain(clock.instant());

@@ -13,9 +13,14 @@ import java.util.Objects;
 public record Bitrix24Portal(String memberId, String host, String accessToken) {
 
     public Bitrix24Portal {
-        memberId = Objects.requireNonNull(memberId, "memberId").strip().toLowerCase(Locale.ROOT);
+        memberId = keyOf(Objects.requireNonNull(memberId, "memberId"));
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(accessToken, "accessToken");
+    }
+
+    /** The one spelling of a member_id every in-memory key uses. */
+    public static String keyOf(String memberId) {
+        return memberId.strip().toLowerCase(Locale.ROOT);
     }
 
     @Override

@@ -25,6 +25,7 @@ import com.pactcrm.connector.sync.outbox.DeliveryResult;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -84,6 +85,11 @@ public class Bitrix24Gateway implements CrmGateway {
     @Override
     public CrmKind crm() {
         return CrmKind.BITRIX24;
+    }
+
+    @Override
+    public Duration nextCallIn(Installation installation) {
+        return api.nextCallIn(installation.crmAccountId());
     }
 
     @Override

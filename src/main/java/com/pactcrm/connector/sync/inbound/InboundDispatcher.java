@@ -96,11 +96,15 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
     /**
      * Claims what the pool can take (a few events per thread queued ahead) and hands each event to the pool
      * without waiting for the others: an event whose processing waits on a slow CRM holds one thread, not the round.
+     * While every thread is busy it claims only once half the queue ahead has room: each webhook journaled and each
+     * event finished wakes the loop, and a claim per wake (a locking transaction for one or two events) would cost
+     * the database more than the events themselves under a burst.
      */
     @Override
     protected int pollOnce() {
-        int room = Math.min(batchSize, threads * QUEUED_PER_THREAD - inHand.get());
-        if (room <= 0) {
+        int inHandNow = inHand.get();
+        int room = Math.min(batchSize, threads * QUEUED_PER_THREAD - inHandNow);
+        if (room <= 0 || inHandNow >= threads && room < threads * QUEUED_PER_THREAD / 2) {
             return 0;
         }
         List<Long> claimed = journal.claim(owner, room);

@@ -49,14 +49,15 @@ public interface InboundEventRepository extends GenericRepository<InboundEvent, 
     @Query("SELECT * FROM inbound_event WHERE id = :id AND state = 'PROCESSING' AND lease_owner = :owner FOR UPDATE")
     Optional<InboundEvent> lockOwned(long id, String owner);
 
+    /** The outcome is a summary for the admin (a batch of amoCRM note webhooks lists each note): cut to its column. */
     @Query("""
-            UPDATE inbound_event SET state = 'DONE', outcome = :outcome, processed_at = :now, lease_owner = NULL,
+            UPDATE inbound_event SET state = 'DONE', outcome = LEFT(:outcome, 255), processed_at = :now, lease_owner = NULL,
                 lease_until = NULL, last_error = NULL
             WHERE id = :id""")
     int markDone(long id, String outcome, Instant now);
 
     @Query("""
-            UPDATE inbound_event SET state = :state, last_error = :error, next_attempt_at = :nextAttemptAt,
+            UPDATE inbound_event SET state = :state, last_error = LEFT(:error, 2000), next_attempt_at = :nextAttemptAt,
                 lease_owner = NULL, lease_until = NULL
             WHERE id = :id AND state = 'PROCESSING' AND lease_owner = :owner""")
     int markFailed(long id, String owner, String state, String error, Instant nextAttemptAt);

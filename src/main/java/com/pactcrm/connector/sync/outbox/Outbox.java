@@ -3,8 +3,11 @@ package com.pactcrm.connector.sync.outbox;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micronaut.context.event.ApplicationEventPublisher;
+import io.micronaut.transaction.TransactionOperations;
+import io.micronaut.transaction.support.TransactionSynchronization;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Instant;
 
@@ -21,15 +24,17 @@ public class Outbox {
     private final OutboxRepository commands;
     private final ObjectMapper json;
     private final Clock clock;
+    private final TransactionOperations<Connection> transactions;
     private final ApplicationEventPublisher<OutboxCommandQueued> queued;
     private final ApplicationEventPublisher<OutboxHoldLifted> holdLifted;
 
-    public Outbox(OutboxRepository commands, ObjectMapper json, Clock clock,
+    public Outbox(OutboxRepository commands, ObjectMapper json, Clock clock, TransactionOperations<Connection> transactions,
                   ApplicationEventPublisher<OutboxCommandQueued> queued,
                   ApplicationEventPublisher<OutboxHoldLifted> holdLifted) {
         this.commands = commands;
         this.json = json;
         this.clock = clock;
+        this.transactions = transactions;
         this.queued = queued;
         this.holdLifted = holdLifted;
     }
@@ -57,9 +62,24 @@ public class Outbox {
                     coalesceKey, body, clock.instant(), sourceEventId, originAt == null ? clock.instant() : originAt) == 1;
         }
         if (changed) {
-            queued.publishEvent(new OutboxCommandQueued(installationId));
+            announce(new OutboxCommandQueued(installationId, kind.target()));
         }
         return changed;
+    }
+
+    /**
+     * Tells the relay once the command can be seen: after the caller's transaction commits (woken before, the
+     * relay would look, find nothing yet and sleep until its next poll), or at once outside a transaction.
+     */
+    private void announce(OutboxCommandQueued event) {
+        transactions.findTransactionStatus().ifPresentOrElse(
+                status -> status.registerSynchronization(new TransactionSynchronization() {
+                    @Override
+                    public void afterCommit() {
+                        queued.publishEvent(event);
+                    }
+                }),
+                () -> queued.publishEvent(event));
     }
 
     /**

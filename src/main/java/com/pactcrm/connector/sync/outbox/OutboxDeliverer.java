@@ -1,6 +1,7 @@
 package com.pactcrm.connector.sync.outbox;
 
 import com.pactcrm.connector.installation.Installation;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
@@ -18,9 +19,16 @@ public interface OutboxDeliverer {
     /**
      * Commands with the same endpoint may share one call, whatever their kind (amoCRM: every note added to
      * leads is one {@code POST /leads/notes}; Bitrix24: every timeline write is a command of one {@code batch}).
+     *
+     * @return one endpoint per command, in order
      */
-    default String endpoint(Installation installation, OutboxCommand command) {
-        return command.kind().name();
+    default List<String> endpoints(Installation installation, List<OutboxCommand> commands) {
+        return commands.stream().map(c -> c.kind().name()).toList();
+    }
+
+    /** How long until the target's rate limit lets this installation's next call go (zero: now). */
+    default Duration nextCallIn(Installation installation) {
+        return Duration.ZERO;
     }
 
     /**

@@ -54,6 +54,10 @@ import org.slf4j.MDC;
 public class OutboxRelay extends PollingWorker implements ApplicationEventListener<ServerStartupEvent> {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
+    /** Waits for a call longer than this are not slept through on a lane's thread (see awaitNextCall). */
+    private static final Duration LONGEST_WAIT_FOR_A_CALL = Duration.ofSeconds(1);
+    /** How many small claims in a row go back for more before one is sent anyway: the queue always moves. */
+    private static final int PARTIAL_CLAIMS_HELD_BACK = 3;
 
     private final OutboxClaims claims;
     private final InstallationLeases leases;
@@ -120,9 +124,16 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         wake();
     }
 
+    /**
+     * A lane already running at its limit claims the new command itself before it stops (it claims until none is
+     * left); only otherwise is a poll worth its query. Under a burst this spares the database a lane query for
+     * every command queued.
+     */
     @EventListener
     void onQueued(OutboxCommandQueued event) {
-        wake();
+        if (running.getOrDefault(new OutboxLane(event.installationId(), event.target()), 0) < lanesPerTarget) {
+            wake();
+        }
     }
 
     @EventListener
@@ -190,13 +201,22 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         running.computeIfPresent(lane, (k, n) -> n <= 1 ? null : n - 1);
     }
 
-    /** Claims and delivers the lane's due commands until none is left (or the lease or the process ends). */
+    /**
+     * Claims and delivers the lane's due commands until none is left (or the lease or the process ends). A claim
+     * is made when the target's rate limit lets the next call go, not before: what queues while the lane waits for
+     * it rides in that call instead of waiting for one of its own. A claim smaller than a call that finds the call
+     * taken meanwhile (by the lane's twin) goes back to the queue, up to {@link #PARTIAL_CLAIMS_HELD_BACK} times in
+     * a row, to be claimed again with what queues until the next call.
+     */
     private void runLane(OutboxLane lane) {
         MDC.put("installationId", Long.toString(lane.installationId()));
         try {
             Installation installation = installations.findById(lane.installationId()).orElse(null);
-            int limit = batchSize(lane, installation) * batchesPerClaim;
+            int batchSize = batchSize(lane, installation);
+            int limit = batchSize * batchesPerClaim;
+            int heldBack = 0;
             while (isRunning() && leases.holds(lane.installationId())) {
+                awaitNextCall(lane, installation);
                 OutboxClaims.Claimed claimed;
                 // Two lanes of one installation and target claim one after the other: a claim in progress holds
                 // its rows locked but not yet IN_FLIGHT, and the other would take a newer status of the same message.
@@ -206,9 +226,16 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
                 if (claimed.commands().isEmpty()) {
                     return;
                 }
+                claimed.commands().forEach(c -> notStarted.add(c.id()));
+                if (claimed.commands().size() < batchSize && heldBack < PARTIAL_CLAIMS_HELD_BACK
+                        && !nextCallIn(lane, installation).isZero()) {
+                    heldBack++;
+                    waitForMore(claimed.commands());
+                    continue;
+                }
+                heldBack = 0;
                 // Sends stop well before the claim lease ends: past it, another replica's reaper may hand the rows out again.
                 Instant sendUntil = clock.instant().plus(claims.lease().multipliedBy(4).dividedBy(5));
-                claimed.commands().forEach(c -> notStarted.add(c.id()));
                 deliverClaimed(installation, claimed.commands(), claimed.full(), sendUntil);
             }
         } finally {
@@ -217,6 +244,37 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
             MDC.remove("installationId");
             wake();
         }
+    }
+
+    /**
+     * Sleeps until the target's rate limit lets the lane's next call go, when that is soon. A longer wait (the
+     * target said 429, a long window) is left to the client, which turns it into a later attempt that holds no thread.
+     */
+    private void awaitNextCall(OutboxLane lane, Installation installation) {
+        Duration wait = nextCallIn(lane, installation);
+        if (wait.isZero() || wait.compareTo(LONGEST_WAIT_FOR_A_CALL) > 0) {
+            return;
+        }
+        try {
+            Thread.sleep(Math.max(1, wait.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** When the soonest of the lane's deliverers can make its next call (zero: now). */
+    private Duration nextCallIn(OutboxLane lane, Installation installation) {
+        if (installation == null) {
+            return Duration.ZERO;
+        }
+        Duration soonest = null;
+        for (Map.Entry<CommandKind, OutboxDeliverer> e : deliverers.entrySet()) {
+            if (e.getKey().target() == lane.target()) {
+                Duration wait = e.getValue().nextCallIn(installation);
+                soonest = soonest == null || wait.compareTo(soonest) < 0 ? wait : soonest;
+            }
+        }
+        return soonest == null ? Duration.ZERO : soonest;
     }
 
     /** The largest call any kind of the lane's target carries for this installation (1 when it has no deliverer). */
@@ -237,12 +295,22 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
      */
     private void deliverClaimed(Installation installation, List<OutboxCommand> claimed, boolean backlog, Instant sendUntil) {
         Map<String, List<OutboxCommand>> byEndpoint = new LinkedHashMap<>();
+        Map<OutboxDeliverer, List<OutboxCommand>> byDeliverer = new LinkedHashMap<>();
         for (OutboxCommand c : claimed) {
             OutboxDeliverer deliverer = deliverers.get(c.kind());
-            String endpoint = deliverer == null || installation == null ? "none:" + c.id()
-                    : deliverer.getClass().getName() + "|" + deliverer.endpoint(installation, c);
-            byEndpoint.computeIfAbsent(endpoint, k -> new ArrayList<>()).add(c);
+            if (deliverer == null || installation == null) {
+                byEndpoint.put("none:" + c.id(), new ArrayList<>(List.of(c)));
+            } else {
+                byDeliverer.computeIfAbsent(deliverer, k -> new ArrayList<>()).add(c);
+            }
         }
+        byDeliverer.forEach((deliverer, commands) -> {
+            List<String> endpoints = deliverer.endpoints(installation, commands);
+            for (int i = 0; i < commands.size(); i++) {
+                byEndpoint.computeIfAbsent(deliverer.getClass().getName() + "|" + endpoints.get(i),
+                        k -> new ArrayList<>()).add(commands.get(i));
+            }
+        });
         List<List<OutboxCommand>> full = new ArrayList<>();
         List<List<OutboxCommand>> partial = new ArrayList<>();
         for (List<OutboxCommand> group : byEndpoint.values()) {
@@ -279,7 +347,6 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         }
     }
 
-    /** Returns claimed commands nobody started, without spending their attempt. */
     /** A batch that is not full goes back to the queue, its attempt unspent, to go out with the commands behind it. */
     private void waitForMore(List<OutboxCommand> batch) {
         LOG.debug("event=outbox_batch_waits_for_more count={}", release(batch));

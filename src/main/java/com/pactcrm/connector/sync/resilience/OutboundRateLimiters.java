@@ -62,6 +62,11 @@ public class OutboundRateLimiters {
         }
     }
 
+    /** How long until {@link #acquire} would grant a permit at once, without taking one. */
+    public Duration nextPermitIn(String target, String account, String operation) {
+        return limiter(target, account, operation).nextPermitIn();
+    }
+
     /** The target answered 429: hold every caller of this operation for {@code wait}. */
     public void pause(String target, String account, String operation, Duration wait) {
         limiter(target, account, operation).pauseUntil(clock.instant().plus(wait));

@@ -72,8 +72,24 @@ public final class SlidingWindowRateLimiter {
 
     public synchronized Attempt tryAcquire() {
         Instant now = clock.instant();
+        Duration wait = waitAt(now);
+        if (!wait.isZero()) {
+            return new Attempt(null, wait);
+        }
+        Permit permit = new Permit(now);
+        recent.addLast(permit);
+        trimCompleted();
+        return new Attempt(permit, Duration.ZERO);
+    }
+
+    /** How long until a permit may be free, without taking one (zero: now). */
+    public synchronized Duration nextPermitIn() {
+        return waitAt(clock.instant());
+    }
+
+    private Duration waitAt(Instant now) {
         if (now.isBefore(pausedUntil)) {
-            return new Attempt(null, Duration.between(now, pausedUntil));
+            return Duration.between(now, pausedUntil);
         }
         forgetOlderThan(now.minus(longest));
         Duration wait = Duration.ZERO;
@@ -83,13 +99,7 @@ public final class SlidingWindowRateLimiter {
                 wait = w;
             }
         }
-        if (!wait.isZero()) {
-            return new Attempt(null, wait);
-        }
-        Permit permit = new Permit(now);
-        recent.addLast(permit);
-        trimCompleted();
-        return new Attempt(permit, Duration.ZERO);
+        return wait;
     }
 
     /** The target said "too many requests": nobody gets a permit before {@code until}. */

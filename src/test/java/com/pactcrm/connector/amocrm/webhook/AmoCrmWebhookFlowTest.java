@@ -116,6 +116,26 @@ class AmoCrmWebhookFlowTest implements TestPropertyProvider {
     }
 
     @Test
+    void anEchoOfFiftyOfOurNotesInOneWebhookIsDoneOnceWithItsSummaryCutToTheColumn() throws Exception {
+        Installation installation = installations.create(CrmKind.AMOCRM, "pact-token-" + UUID.randomUUID(), 1L, null);
+        String oneNote = fixture("note-contact-service", installation).split("&contacts%5Bnote%5D%5B1%5D")[0];
+        StringBuilder form = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            form.append(oneNote.replace("%5B0%5D", "%5B" + i + "%5D").replace("188231102", Long.toString(188232000L + i)))
+                    .append('&');
+        }
+        form.append("account%5Bsubdomain%5D=acme&account%5Bid%5D=").append(installation.crmAccountId());
+
+        assertEquals(200, post(installation.hookKey(), form.toString()).statusCode());
+        await().atMost(Duration.ofSeconds(20)).until(() -> sql.count(
+                "SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? AND state = 'DONE'", installation.id()) == 1);
+        Map<String, Object> event = sql.queryOne("SELECT outcome, attempts FROM inbound_event WHERE installation_id = ?",
+                installation.id());
+        assertEquals(255, event.get("outcome").toString().length(), event.get("outcome").toString());
+        assertEquals(1, ((Number) event.get("attempts")).intValue());
+    }
+
+    @Test
     void anotherAccountsBodyOrAnUnknownKeyIs404AndDuplicatesAreAcknowledgedOnce() throws Exception {
         Installation installation = installations.amoCrm(null);
         assertEquals(404, post(installation.hookKey(), fixture("responsible-lead", installations.amoCrm(null))).statusCode());

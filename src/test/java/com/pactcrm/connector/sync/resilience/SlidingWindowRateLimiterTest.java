@@ -42,6 +42,22 @@ class SlidingWindowRateLimiterTest {
     }
 
     @Test
+    void askingWhenTheNextPermitIsFreeTakesNone() {
+        ManualClock clock = new ManualClock(Instant.parse("2026-11-24T00:00:00Z"));
+        SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(RateLimit.parseAll("2/1s"), clock);
+        assertEquals(Duration.ZERO, limiter.nextPermitIn());
+        assertEquals(Duration.ZERO, limiter.nextPermitIn(), "looking twice took nothing");
+        limiter.tryAcquire().permit().complete();
+        clock.advance(Duration.ofMillis(200));
+        limiter.tryAcquire().permit().complete();
+        assertEquals(Duration.ofMillis(801), limiter.nextPermitIn(), "the first call leaves the window 1 s (+1 ms) after it");
+        assertFalse(limiter.tryAcquire().granted());
+        clock.advance(Duration.ofMillis(801));
+        assertEquals(Duration.ZERO, limiter.nextPermitIn());
+        assertTrue(limiter.tryAcquire().granted());
+    }
+
+    @Test
     void aCallInFlightCountsAsHappeningNowUntilItCompletes() {
         ManualClock clock = new ManualClock(Instant.parse("2026-11-24T00:00:00Z"));
         SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(RateLimit.parseAll("1/1s"), clock);
