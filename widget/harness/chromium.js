@@ -16,14 +16,17 @@ const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 // The same flags whichever Chromium is found. As root (CI, this machine) Chromium only starts without its
 // sandbox; without the networking flags it keeps trying to reach Google's hosts, which this closed network
 // refuses, many connections at a time. The packaged Chromium's own recommended flags (its `args`) are left out on
-// purpose: they are for AWS Lambda and switch off what the tests prove the pages rely on (--disable-web-security,
-// --disable-site-isolation-trials, --allow-running-insecure-content); it starts without them (measured here).
+// purpose: they are made for AWS Lambda, and some switch off what the tests prove the pages rely on
+// (--disable-web-security, --disable-site-isolation-trials, --allow-running-insecure-content) or run every page
+// in one process (--single-process), unlike a user's browser. It runs the browser tests without them.
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** @returns {Promise<{executablePath: string, args: string[], headless: true}>} to spread into playwright-core's launch options */
 async function chromiumForTests() {
-  return { executablePath: await executablePath(), args: ARGS, headless: true };
+  const found = await executablePath();
+  console.log('# chromium: ' + found); // in the test output, so a failure says which browser it was
+  return { executablePath: found, args: ARGS, headless: true };
 }
 
 async function executablePath() {
