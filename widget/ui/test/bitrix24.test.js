@@ -1,15 +1,17 @@
 'use strict';
-// The connector UI inside Bitrix24's frames, in headless Debian Chromium (playwright-core), against the RUNNING
-// connector that Bitrix24BrowserTest starts with its Bitrix24 portal fake and Pact fake. A harness page plays the
-// portal on the fake's own origin: it POSTs the frame form into an iframe as Bitrix24 does, so the placement's
-// AUTH_ID check, the redirect to /ui and the page's frame-ancestors are the real ones. Without that JUnit test's
-// environment (e.g. when WidgetBrowserTest runs this directory) the suite is skipped. Waits are for conditions.
+// The connector UI inside Bitrix24's frames, in headless Chromium (playwright-core; which Chromium:
+// harness/chromium.js), against the RUNNING connector that Bitrix24BrowserTest starts with its Bitrix24 portal fake
+// and Pact fake. A harness page plays the portal on the fake's own origin: it POSTs the frame form into an iframe as
+// Bitrix24 does, so the placement's AUTH_ID check, the redirect to /ui and the page's frame-ancestors are the real
+// ones. Without that JUnit test's environment (e.g. when WidgetBrowserTest runs this directory) the suite is skipped.
+// Waits are for conditions.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const { chromiumForTests } = require('../../harness/chromium');
 
 const SKIP = process.env.B24_PORTAL ? false : 'runs from Bitrix24BrowserTest (./mvnw -B test)';
 const BASE = process.env.CONNECTOR_URL;
@@ -26,10 +28,7 @@ test.before(async () => {
   }
   fs.mkdirSync(SHOTS, { recursive: true });
   context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'pact-chromium-b24-')), {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    ...(await chromiumForTests()),
     viewport: { width: 1280, height: 1000 }
   });
   context.setDefaultTimeout(20000);

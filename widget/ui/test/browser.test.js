@@ -1,6 +1,6 @@
 'use strict';
-// The card and settings pages in headless Debian Chromium (playwright-core, no browser download), against the
-// RUNNING connector that WidgetBrowserTest starts with the Pact fake and the recording CRM behind it. That JUnit
+// The card and settings pages in headless Chromium (playwright-core; which Chromium: harness/chromium.js), against
+// the RUNNING connector that WidgetBrowserTest starts with the Pact fake and the recording CRM behind it. That JUnit
 // test passes what it set up in the environment and checks the Pact fake afterwards; run alone it has nothing to
 // talk to. Every wait is for a condition on the page, never a fixed sleep.
 const test = require('node:test');
@@ -9,6 +9,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const { chromiumForTests } = require('../../harness/chromium');
 
 const env = (name) => {
   const value = process.env[name];
@@ -34,10 +35,7 @@ let context;
 test.before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'pact-chromium-')), {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    ...(await chromiumForTests()),
     viewport: { width: 1280, height: 860 }
   });
   context.setDefaultTimeout(TIMEOUT);

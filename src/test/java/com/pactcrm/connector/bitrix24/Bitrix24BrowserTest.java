@@ -23,10 +23,11 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The Bitrix24 frames in a real browser: the connector runs with its Bitrix24 portal fake and Pact fake, the
- * portal is installed, and {@code widget/ui/test/bitrix24.test.js} (headless Debian Chromium through
- * playwright-core) opens a harness page on the portal fake's origin that POSTs the frame form into an iframe as
- * Bitrix24 does. Afterwards the Pact fake and the portal are checked. Screenshots land in {@code target/screenshots/}.
- * Skipped only with {@code -Dwidget.test.skip=true}, like the widget's other Node tests.
+ * portal is installed, and {@code widget/ui/test/bitrix24.test.js} (headless Chromium through playwright-core,
+ * found by {@code widget/harness/chromium.js}) opens a harness page on the portal fake's origin that POSTs the
+ * frame form into an iframe as Bitrix24 does. Afterwards the Pact fake and the portal are checked. Screenshots land
+ * in {@code target/screenshots/}. Skipped only with {@code -Dwidget.test.skip=true}, like the widget's other Node
+ * tests; Maven installs their npm packages.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -45,8 +46,6 @@ class Bitrix24BrowserTest extends Bitrix24TestBase {
     @Test
     void theDealTabAndTheAppPageShowTheConnectorUiInsideThePortal() throws Exception {
         Assumptions.assumeFalse(Boolean.getBoolean("widget.test.skip"), "widget tests skipped (-Dwidget.test.skip=true)");
-        assertTrue(Files.isDirectory(Path.of("widget/node_modules/playwright-core")),
-                "run 'npm ci' in widget/ first (and 'apt-get install chromium'): .ci/run does both");
         Installation installation = installWithPact();
         b24.putDeal(DEAL, "9001", "7");
         b24.putContact("9001", "+55 11 98765-4321");

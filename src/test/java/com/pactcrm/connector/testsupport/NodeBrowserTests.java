@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs browser tests written for Node's test runner (playwright-core driving Debian's Chromium) from
+ * Runs browser tests written for Node's test runner (playwright-core driving headless Chromium) from
  * {@code widget/}, with the running service's addresses in the environment, and hands back what they said.
  */
 public final class NodeBrowserTests {

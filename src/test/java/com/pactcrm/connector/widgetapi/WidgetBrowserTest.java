@@ -38,9 +38,10 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The UI in a real browser: starts the connector (Pact fake and recording CRM behind it), sets up an amoCRM
- * installation, then runs {@code widget/ui/test/browser.test.js} (Node's test runner driving headless Debian
- * Chromium through playwright-core) against it, and finally checks what the Pact fake received. Screenshots land
- * in {@code target/screenshots/}. Skipped only with {@code -Dwidget.test.skip=true}, like the widget's Node tests.
+ * installation, then runs {@code widget/ui/test/browser.test.js} (Node's test runner driving headless Chromium
+ * through playwright-core; {@code widget/harness/chromium.js} finds the Chromium) against it, and finally checks
+ * what the Pact fake received. Screenshots land in {@code target/screenshots/}. Skipped only with
+ * {@code -Dwidget.test.skip=true}, like the widget's Node tests; Maven installs their npm packages.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -86,10 +87,6 @@ class WidgetBrowserTest implements TestPropertyProvider {
     @Test
     void theCardAndSettingsWorkInChromiumAgainstTheRunningService() throws Exception {
         Assumptions.assumeFalse(Boolean.getBoolean("widget.test.skip"), "widget tests skipped (-Dwidget.test.skip=true)");
-        assertTrue(Files.isDirectory(Path.of("widget/node_modules/playwright-core")),
-                "run 'npm ci' in widget/ first (and 'apt-get install chromium'): .ci/run does both");
-        assertTrue(Files.isExecutable(Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"))),
-                "Debian's chromium is needed: apt-get install -y chromium (.ci/run does it)");
         Installation installation = installations.amoCrm(null);
         users.save(installation.id(), "8123456", "Ana Souza", null, null, "MANUAL");
         quickReplies.save(new QuickReplyTemplate(null, installation.id(), "Saudação",
