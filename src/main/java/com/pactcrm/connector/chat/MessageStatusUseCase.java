@@ -80,10 +80,15 @@ public class MessageStatusUseCase {
         for (ConversationLink link : links) {
             if (stale == null && !m.income() && settings.statusesOn()) {
                 String key = "status:" + m.messageId() + ":" + link.crmEntityType() + ":" + link.crmEntityId();
-                outbox.enqueue(inst, CommandKind.CRM_MESSAGE_STATUS, key + ":" + m.status(), key,
-                        new MessageStatusPayload(m.messageId(), m.conversationId(), link.crmEntityType(),
-                                link.crmEntityId(), m.status().name(), m.status().icon(), m.statusDetails(), m.text(), m.at()),
-                        eventId, m.at());
+                MessageStatusPayload payload = new MessageStatusPayload(m.messageId(), m.conversationId(),
+                        link.crmEntityType(), link.crmEntityId(), m.status().name(), m.status().icon(), m.statusDetails(),
+                        m.text(), m.at());
+                // The message was just inserted under its row lock: no earlier status of it can be queued.
+                if (firstSeen) {
+                    outbox.enqueueFirst(inst, CommandKind.CRM_MESSAGE_STATUS, key + ":" + m.status(), key, payload, eventId, m.at());
+                } else {
+                    outbox.enqueue(inst, CommandKind.CRM_MESSAGE_STATUS, key + ":" + m.status(), key, payload, eventId, m.at());
+                }
                 queued++;
             }
             // Pact's events come in any order (its retries overtake): the message's history is queued by whichever

@@ -48,13 +48,27 @@ public class Outbox {
      */
     public boolean enqueue(long installationId, CommandKind kind, String idempotencyKey, String coalesceKey,
                            Object payload, Long sourceEventId, Instant originAt) {
+        return enqueue(installationId, kind, idempotencyKey, coalesceKey, true, payload, sourceEventId, originAt);
+    }
+
+    /**
+     * As {@link #enqueue}, for the first command of its coalesce key (the first status of a message just seen):
+     * nothing can be waiting to take its payload, so no statement looks for it.
+     */
+    public boolean enqueueFirst(long installationId, CommandKind kind, String idempotencyKey, String coalesceKey,
+                                Object payload, Long sourceEventId, Instant originAt) {
+        return enqueue(installationId, kind, idempotencyKey, coalesceKey, false, payload, sourceEventId, originAt);
+    }
+
+    private boolean enqueue(long installationId, CommandKind kind, String idempotencyKey, String coalesceKey,
+                            boolean mayCoalesce, Object payload, Long sourceEventId, Instant originAt) {
         String body = toJson(payload);
         if (body.getBytes(StandardCharsets.UTF_8).length > MAX_PAYLOAD_BYTES) {
             // The payload column is a TEXT (64 KB): MySQL would cut it and the command would fail later, unreadable.
             throw new IllegalArgumentException(kind + " payload of " + body.length() + " characters is over 64 KB");
         }
         boolean changed;
-        if (coalesceKey != null
+        if (coalesceKey != null && mayCoalesce
                 && commands.coalescePending(installationId, coalesceKey, idempotencyKey, body, sourceEventId) > 0) {
             changed = true;
         } else {
