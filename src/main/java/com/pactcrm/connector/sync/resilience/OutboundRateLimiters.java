@@ -8,6 +8,7 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
  * One limiter per (target, account, operation), with limits from
@@ -31,14 +32,17 @@ public class OutboundRateLimiters {
     private static final Duration IDLE = Duration.ofHours(1);
     private static final int MAX_LIMITERS = 50_000;
 
-    private final Cache<String, SlidingWindowRateLimiter> limiters = Caffeine.newBuilder()
-            .expireAfterAccess(IDLE)
-            .maximumSize(MAX_LIMITERS)
-            .build();
+    private final Cache<String, SlidingWindowRateLimiter> limiters;
 
     public OutboundRateLimiters(Environment environment, @Named(MONOTONIC) Clock clock) {
         this.environment = environment;
         this.clock = clock;
+        this.limiters = Caffeine.newBuilder()
+                // Idle time on the limiters' own clock.
+                .ticker(() -> ChronoUnit.NANOS.between(Instant.EPOCH, clock.instant()))
+                .expireAfterAccess(IDLE)
+                .maximumSize(MAX_LIMITERS)
+                .build();
     }
 
     public SlidingWindowRateLimiter limiter(String target, String account, String operation) {
