@@ -1,5 +1,7 @@
 package com.pactcrm.connector.chat;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.pactcrm.connector.chat.ChatEvent.MessageObserved;
 import com.pactcrm.connector.crm.CrmPayloads.MessageHistoryPayload;
 import com.pactcrm.connector.crm.CrmPayloads.MessageStatusPayload;
@@ -11,11 +13,8 @@ import com.pactcrm.connector.sync.outbox.Outbox;
 import io.micronaut.transaction.annotation.Transactional;
 import jakarta.inject.Singleton;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Pact message was created or changed: keep its status monotonic (a late "delivered" never
@@ -31,7 +30,14 @@ public class MessageStatusUseCase {
     private final ConversationLinkRepository conversations;
     private final PactOperatorRepository operators;
     private final Outbox outbox;
-    private final Map<String, Instant> recentlyRecorded = new ConcurrentHashMap<>();
+    /**
+     * Operators written within the last {@link #OPERATOR_WRITE_EVERY}, by installation, operator and name: the names
+     * come in webhook bodies, so the entries expire and their number is bounded.
+     */
+    private final Cache<String, Boolean> recentlyRecorded = Caffeine.newBuilder()
+            .expireAfterWrite(OPERATOR_WRITE_EVERY)
+            .maximumSize(10_000)
+            .build();
 
     public MessageStatusUseCase(MessageLinkRepository messages, ConversationLinkRepository conversations,
                                 PactOperatorRepository operators, Outbox outbox) {
@@ -112,16 +118,7 @@ public class MessageStatusUseCase {
      * needs no more than one write per operator and name an hour, from one thread.
      */
     private boolean firstSightingInAWhile(long installationId, long operatorId, String name) {
-        Instant now = Instant.now();
-        boolean[] first = {false};
-        recentlyRecorded.compute(installationId + "|" + operatorId + "|" + name, (key, at) -> {
-            if (at == null || at.isBefore(now.minus(OPERATOR_WRITE_EVERY))) {
-                first[0] = true;
-                return now;
-            }
-            return at;
-        });
-        return first[0];
+        return recentlyRecorded.asMap().putIfAbsent(installationId + "|" + operatorId + "|" + name, Boolean.TRUE) == null;
     }
 
     private String unlinked(Installation installation, InstallationSettings settings, MessageObserved m, Long eventId,

@@ -12,9 +12,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * Webhook URL key → active installation id, for Pact's and the CRM's hook keys, cached for a short time: the lookup cost as much as the
- * journal insert itself on every webhook (see README, Benchmark). On another replica, a deactivated
- * installation's webhooks may still be journaled for up to the TTL; the dispatcher ignores them.
+ * Webhook URL key → active installation id, for Pact's and the CRM's hook keys, cached for a short time: the lookup
+ * cost as much as the journal insert itself on every webhook (see README, Benchmark). On another replica, a
+ * deactivated installation's webhooks may still be journaled for up to the TTL; the dispatcher ignores them.
+ * Only the exact key finds its installation: the key columns compare byte for byte but, like every binary collation
+ * MySQL 8 and MariaDB share, ignore trailing spaces (V7), so the row found must carry the very key of the URL.
  */
 @Singleton
 public class InstallationHookKeys {
@@ -48,12 +50,13 @@ public class InstallationHookKeys {
 
     /** The active installation whose Pact webhook URL has this key; empty for unknown keys and inactive installations. */
     public Optional<ActiveInstallation> byPactHookKey(String hookKey) {
-        return lookup("pact:" + hookKey, () -> installations.findByPactHookKey(hookKey));
+        return lookup("pact:" + hookKey, () -> installations.findByPactHookKey(hookKey)
+                .filter(i -> hookKey.equals(i.pactHookKey())));
     }
 
     /** The active installation whose CRM webhook URL has this key. */
     public Optional<ActiveInstallation> byCrmHookKey(String hookKey) {
-        return lookup("crm:" + hookKey, () -> installations.findByHookKey(hookKey));
+        return lookup("crm:" + hookKey, () -> installations.findByHookKey(hookKey).filter(i -> hookKey.equals(i.hookKey())));
     }
 
     private Optional<ActiveInstallation> lookup(String cacheKey, Supplier<Optional<Installation>> load) {

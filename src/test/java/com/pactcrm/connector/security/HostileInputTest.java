@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.installation.InstallationHookKeys;
 import com.pactcrm.connector.sync.outbox.CommandKind;
 import com.pactcrm.connector.sync.outbox.Outbox;
+import com.pactcrm.connector.testsupport.PactWebhooks;
 import com.pactcrm.connector.testsupport.TestInstallations;
 import com.pactcrm.connector.testsupport.TestSql;
 import io.micronaut.context.annotation.Property;
@@ -64,6 +66,8 @@ class HostileInputTest {
     Outbox outbox;
     @Inject
     TestSql sql;
+    @Inject
+    InstallationHookKeys hookKeys;
 
     @Test
     void malformedJsonOnEveryJsonEndpointIsAPlainClientError() {
@@ -129,6 +133,40 @@ class HostileInputTest {
         assertTrue(refused.getMessage().contains("64 KB"), refused.getMessage());
         assertEquals(0, sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ?", installation.id()),
                 "nothing is stored cut short");
+    }
+
+    @Test
+    void aHookKeyOpensItsWebhookUrlOnlyInItsExactSpelling() {
+        Installation installation = installations.create(CrmKind.AMOCRM, "pact-token-" + UUID.randomUUID(), 1L, null);
+        String pactKey = installation.pactHookKey();
+        String crmKey = installation.hookKey();
+        String webhook = PactWebhooks.fixture("message-create-incoming");
+        assertEquals(0, sql.count("SELECT COUNT(*) FROM installation WHERE pact_hook_key = ? OR hook_key = ?",
+                swapCase(pactKey), swapCase(crmKey)), "the database compares the keys byte for byte");
+        assertEquals(1, sql.count("SELECT COUNT(*) FROM installation WHERE pact_hook_key = ?", pactKey + " "),
+                "but pads trailing spaces (PAD SPACE, V7): the receivers compare the key found with the URL's");
+
+        for (String path : List.of("/pact/webhooks/" + swapCase(pactKey), "/pact/webhooks/" + pactKey + "%20",
+                "/pact/webhooks/" + pactKey.toUpperCase(), "/amocrm/webhooks/" + swapCase(crmKey),
+                "/amocrm/webhooks/" + crmKey + "%20")) {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(server.getURL() + path))
+                    .header("Content-Type", path.startsWith("/pact") ? "application/json" : "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(path.startsWith("/pact") ? webhook
+                            : "leads[status][0][id]=1&account[id]=" + installation.crmAccountId())).build());
+            assertEquals(404, r.statusCode(), path + " → " + r.body());
+            assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
+        }
+        assertEquals(0, sql.count("SELECT COUNT(*) FROM inbound_event WHERE installation_id = ?", installation.id()),
+                "a webhook was stored for a key in another spelling");
+        assertTrue(hookKeys.byPactHookKey(pactKey).isPresent() && hookKeys.byCrmHookKey(crmKey).isPresent(),
+                "the exact keys still find their installation");
+    }
+
+    private static String swapCase(String key) {
+        StringBuilder swapped = new StringBuilder(key.length());
+        key.chars().forEach(c -> swapped.append((char) (Character.isUpperCase(c) ? Character.toLowerCase(c)
+                : Character.toUpperCase(c))));
+        return swapped.toString();
     }
 
     /** A route that fails the way a bug would, with something private in its message. */

@@ -1,6 +1,7 @@
 package com.pactcrm.connector.widgetapi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,7 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.security.SessionTokens;
 import com.pactcrm.connector.testsupport.AmoCrmDisposableTokens;
+import com.pactcrm.connector.testsupport.ServiceProcess;
 import com.pactcrm.connector.testsupport.TestInstallations;
+import com.pactcrm.connector.testsupport.TestSql;
+import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.annotation.Property;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
@@ -39,6 +43,8 @@ class AmoCrmSessionTest {
     TestInstallations installations;
     @Inject
     SessionTokens sessions;
+    @Inject
+    TestSql sql;
 
     static String jwt(String alg, String secret, Map<String, Object> claims) {
         return AmoCrmDisposableTokens.jwt(alg, secret, claims);
@@ -66,7 +72,11 @@ class AmoCrmSessionTest {
     }
 
     private HttpResponse<String> open(String token, String origin) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.getURL() + "/api/v1/sessions/amocrm"))
+        return open(server, token, origin);
+    }
+
+    private static HttpResponse<String> open(EmbeddedServer replica, String token, String origin) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(replica.getURL() + "/api/v1/sessions/amocrm"))
                 .POST(HttpRequest.BodyPublishers.noBody());
         if (origin != null) {
             request.header("Origin", origin);
@@ -115,6 +125,33 @@ class AmoCrmSessionTest {
             HttpResponse<String> response = open(token);
             assertEquals(401, response.statusCode(), String.valueOf(token));
             assertEquals("application/problem+json", response.headers().firstValue("Content-Type").orElse(""));
+        }
+    }
+
+    @Test
+    void aTokenUsedAtOneReplicaIsRefusedAtAnotherOnTheSameDatabase() throws Exception {
+        Installation installation = installations.amoCrm(null);
+        Map<String, String> replicaB = ServiceProcess.onDatabase(sql.jdbcUrl(), Map.of(
+                "connector.amocrm.client-id", CLIENT_ID,
+                "connector.amocrm.client-secret", CLIENT_SECRET,
+                "connector.amocrm.redirect-uri", "https://connector.example.com/amocrm/oauth/callback",
+                "connector.dispatcher.enabled", "false",
+                "connector.relay.enabled", "false",
+                "connector.lease.enabled", "false"));
+        try (EmbeddedServer other = ApplicationContext.run(EmbeddedServer.class, new LinkedHashMap<>(replicaB), "test")) {
+            String token = jwt("HS256", CLIENT_SECRET, claims(installation));
+            long usedBefore = sql.count("SELECT COUNT(*) FROM used_token_id");
+
+            assertEquals(200, open(token).statusCode(), "replica A opens the session");
+            HttpResponse<String> replay = open(other, token, null);
+
+            assertEquals(401, replay.statusCode(), replay.body());
+            assertEquals("application/problem+json", replay.headers().firstValue("Content-Type").orElse(""));
+            assertFalse(replay.body().contains("\"token\""), "a session was issued: " + replay.body());
+            assertEquals(usedBefore + 1, sql.count("SELECT COUNT(*) FROM used_token_id"), "one row per token, not per replica");
+            assertEquals(401, open(token).statusCode(), "nor again at replica A");
+            assertEquals(200, open(other, jwt("HS256", CLIENT_SECRET, claims(installation)), null).statusCode(),
+                    "replica B opens sessions for tokens it has not seen");
         }
     }
 

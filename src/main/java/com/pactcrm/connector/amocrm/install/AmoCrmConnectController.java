@@ -2,6 +2,8 @@ package com.pactcrm.connector.amocrm.install;
 
 import com.pactcrm.connector.amocrm.AmoCrmConfiguration;
 import com.pactcrm.connector.ops.problem.ProblemException;
+import com.pactcrm.connector.security.InboundCallLimiter;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
@@ -23,17 +25,21 @@ class AmoCrmConnectController {
 
     private final AmoCrmConfiguration amocrm;
     private final AmoCrmOAuthStates states;
+    private final InboundCallLimiter limiter;
 
-    AmoCrmConnectController(AmoCrmConfiguration amocrm, AmoCrmOAuthStates states) {
+    AmoCrmConnectController(AmoCrmConfiguration amocrm, AmoCrmOAuthStates states, InboundCallLimiter limiter) {
         this.amocrm = amocrm;
         this.states = states;
+        this.limiter = limiter;
     }
 
     @Get
-    HttpResponse<?> start() {
+    HttpResponse<?> start(HttpRequest<?> request) {
         if (!amocrm.configured()) {
             throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable", "the amoCRM integration is not configured");
         }
+        // Anyone may open this link, and each opening stores a state row for 20 minutes.
+        limiter.admit(InboundCallLimiter.Kind.INSTALL, request, null);
         URI authorize = UriBuilder.of(amocrm.authorizeUrl())
                 .queryParam("client_id", amocrm.clientId())
                 .queryParam("state", states.issue())

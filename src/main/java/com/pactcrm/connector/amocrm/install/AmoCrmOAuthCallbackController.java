@@ -5,8 +5,10 @@ import com.pactcrm.connector.amocrm.oauth.AmoCrmHostNotAllowedException;
 import com.pactcrm.connector.amocrm.oauth.AmoCrmOAuthException;
 import com.pactcrm.connector.amocrm.oauth.AmoCrmTokenRevokedException;
 import com.pactcrm.connector.ops.problem.ProblemException;
+import com.pactcrm.connector.security.InboundCallLimiter;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -32,22 +34,27 @@ import org.slf4j.LoggerFactory;
 class AmoCrmOAuthCallbackController {
 
     private static final Logger LOG = LoggerFactory.getLogger(AmoCrmOAuthCallbackController.class);
+    /** The longest host name DNS allows. */
+    private static final int MAX_HOST_LENGTH = 253;
 
     private final AmoCrmInstallation installer;
     private final AmoCrmConfiguration amocrm;
     private final AmoCrmOAuthStates states;
+    private final InboundCallLimiter limiter;
 
-    AmoCrmOAuthCallbackController(AmoCrmInstallation installer, AmoCrmConfiguration amocrm, AmoCrmOAuthStates states) {
+    AmoCrmOAuthCallbackController(AmoCrmInstallation installer, AmoCrmConfiguration amocrm, AmoCrmOAuthStates states,
+                                  InboundCallLimiter limiter) {
         this.installer = installer;
         this.amocrm = amocrm;
         this.states = states;
+        this.limiter = limiter;
     }
 
     @Get(produces = MediaType.TEXT_HTML)
     HttpResponse<String> callback(@Nullable @QueryValue String code, @Nullable @QueryValue String referer,
                                   @Nullable @QueryValue("from_widget") String fromWidget,
                                   @Nullable @QueryValue("client_id") String clientId,
-                                  @Nullable @QueryValue String state) {
+                                  @Nullable @QueryValue String state, HttpRequest<?> request) {
         if (!amocrm.configured()) {
             throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable", "the amoCRM integration is not configured");
         }
@@ -63,6 +70,12 @@ class AmoCrmOAuthCallbackController {
             throw ProblemException.badRequest("state is missing, expired or already used: start again from the connect link");
         }
         String host = referer.strip().toLowerCase(Locale.ROOT);
+        if (host.length() > MAX_HOST_LENGTH) {
+            throw ProblemException.badRequest("referer is not an amoCRM account host");
+        }
+        // Whoever calls this makes us send our client secret and their code to the account's token endpoint, whose
+        // requests count against the account's limit (amocrm.md §4.5): bounded per address and account host.
+        limiter.admit(InboundCallLimiter.Kind.INSTALL, request, host);
         try {
             installer.install(host, code);
         } catch (AmoCrmHostNotAllowedException e) {

@@ -13,8 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -23,7 +21,8 @@ import javax.crypto.spec.SecretKeySpec;
  * JWT signed HS256 with the integration's client secret (amocrm.md §3.6; amoCRM docs "One-time
  * tokens for integrations"). Only HS256 is accepted, then signature, time window, audience (scheme
  * and host of our redirect URI) and {@code client_uuid} are checked, and each {@code jti} is
- * accepted once per replica while it is valid (nothing shows amoCRM enforcing single use).
+ * accepted once, by whichever replica sees it first ({@link AmoCrmUsedTokens}; nothing shows amoCRM enforcing single
+ * use).
  */
 @Singleton
 public class AmoCrmDisposableTokenVerifier {
@@ -37,14 +36,16 @@ public class AmoCrmDisposableTokenVerifier {
     private final AmoCrmConfiguration amocrm;
     private final Clock clock;
     private final Duration leeway;
+    private final AmoCrmUsedTokens usedTokens;
     private final ObjectMapper json = new ObjectMapper();
-    private final Map<String, Instant> seenJti = new ConcurrentHashMap<>();
 
-    public AmoCrmDisposableTokenVerifier(AmoCrmConfiguration amocrm, Clock clock,
-                                         @Value("${connector.amocrm.token-leeway:60s}") Duration leeway) {
+    AmoCrmDisposableTokenVerifier(AmoCrmConfiguration amocrm, Clock clock,
+                                  @Value("${connector.amocrm.token-leeway:60s}") Duration leeway,
+                                  AmoCrmUsedTokens usedTokens) {
         this.amocrm = amocrm;
         this.clock = clock;
         this.leeway = leeway;
+        this.usedTokens = usedTokens;
     }
 
     /** @throws AmoCrmTokenRejectedException saying why, for the log (the caller answers a plain 401) */
@@ -84,16 +85,19 @@ public class AmoCrmDisposableTokenVerifier {
         if (!amocrm.clientId().equals(claims.path("client_uuid").asText())) {
             throw new AmoCrmTokenRejectedException("issued for another integration");
         }
-        String jti = claims.path("jti").asText(null);
-        Instant expiresAt = Instant.ofEpochSecond(claims.path("exp").asLong()).plus(leeway);
-        seenJti.values().removeIf(until -> until.isBefore(now));
-        if (jti == null || seenJti.putIfAbsent(jti, expiresAt) != null) {
-            throw new AmoCrmTokenRejectedException("token already used");
-        }
         String accountId = claims.path("account_id").asText(null);
         String userId = claims.path("user_id").asText(null);
         if (accountId == null || userId == null) {
             throw new AmoCrmTokenRejectedException("account_id or user_id missing");
+        }
+        // Last: only a token that passed every other check uses up its jti.
+        String jti = claims.path("jti").asText(null);
+        Instant expiresAt = Instant.ofEpochSecond(claims.path("exp").asLong()).plus(leeway);
+        if (jti == null || jti.isEmpty()) {
+            throw new AmoCrmTokenRejectedException("jti missing");
+        }
+        if (!usedTokens.firstUse(jti, expiresAt)) {
+            throw new AmoCrmTokenRejectedException("token already used");
         }
         return new WidgetUser(accountId, claims.path("subdomain").asText(null), userId, claims.path("is_admin").asBoolean(false),
                 claims.path("iss").asText(null));

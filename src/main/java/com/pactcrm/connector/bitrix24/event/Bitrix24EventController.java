@@ -13,13 +13,14 @@ import com.pactcrm.connector.installation.InstallationDeactivated;
 import com.pactcrm.connector.installation.InstallationHealthRepository;
 import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.ops.problem.ProblemException;
+import com.pactcrm.connector.security.InboundCallLimiter;
 import com.pactcrm.connector.sync.EventSource;
 import com.pactcrm.connector.sync.inbound.WebhookIntake;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.core.annotation.Nullable;
-import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
@@ -69,11 +70,13 @@ class Bitrix24EventController {
     private final WebhookIntake intake;
     private final ApplicationEventPublisher<InstallationDeactivated> deactivated;
     private final MeterRegistry meters;
+    private final InboundCallLimiter limiter;
 
     Bitrix24EventController(InstallationRepository installations, Bitrix24InstallationRepository bitrix24Installations,
                             Bitrix24Installer installer, Bitrix24TokenVerifier tokens,
                             InstallationHealthRepository health, WebhookIntake intake,
-                            ApplicationEventPublisher<InstallationDeactivated> deactivated, MeterRegistry meters) {
+                            ApplicationEventPublisher<InstallationDeactivated> deactivated, MeterRegistry meters,
+                            InboundCallLimiter limiter) {
         this.installations = installations;
         this.bitrix24Installations = bitrix24Installations;
         this.installer = installer;
@@ -82,20 +85,21 @@ class Bitrix24EventController {
         this.intake = intake;
         this.deactivated = deactivated;
         this.meters = meters;
+        this.limiter = limiter;
     }
 
     @Post(consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
-    Map<String, String> receive(@Nullable @Body byte[] body, HttpHeaders headers) {
+    Map<String, String> receive(@Nullable @Body byte[] body, HttpRequest<?> request) {
         long start = System.nanoTime();
         try {
-            return handle(parse(body), headers);
+            return handle(parse(body), request);
         } finally {
             meters.timer("connector.inbound.ack.latency", "source", "bitrix24").record(Duration.ofNanos(System.nanoTime() - start));
             MDC.remove("installationId");
         }
     }
 
-    private Map<String, String> handle(Bitrix24Form form, HttpHeaders headers) {
+    private Map<String, String> handle(Bitrix24Form form, HttpRequest<?> request) {
         String event = form.get("event");
         String memberId = Bitrix24MemberId.canonicalOrNull(form.get("auth[member_id]"));
         String applicationToken = form.get("auth[application_token]");
@@ -106,13 +110,13 @@ class Bitrix24EventController {
         }
         String name = event.toUpperCase(Locale.ROOT);
         if ("ONAPPINSTALL".equals(name)) {
-            return install(form, memberId, applicationToken);
+            return install(form, memberId, applicationToken, request);
         }
         Installation installation = installations.findByCrmAndCrmAccountId(CrmKind.BITRIX24, memberId)
                 .orElseThrow(() -> refused(memberId, name, "unknown_portal"));
         MDC.put("installationId", Long.toString(installation.id()));
         if ("ONAPPUPDATE".equals(name)) {
-            return update(form, installation, applicationToken);
+            return update(form, installation, applicationToken, request);
         }
         if (!installer.sameSecret(installation, applicationToken)) {
             throw refused(memberId, name, "application_token_mismatch");
@@ -128,16 +132,18 @@ class Bitrix24EventController {
             intake.count(EventSource.BITRIX24, "not_followed");
             return Map.of("status", "ignored");
         }
-        boolean stored = intake.accept(installation.id(), EventSource.BITRIX24, form.withoutSecrets(), headers);
+        boolean stored = intake.accept(installation.id(), EventSource.BITRIX24, form.withoutSecrets(), request.getHeaders());
         LOG.debug("event=bitrix24_event_journaled installationId={} name={} stored={}", installation.id(), name, stored);
         return Map.of("status", stored ? "accepted" : "duplicate");
     }
 
-    private Map<String, String> install(Bitrix24Form form, String memberId, String applicationToken) {
+    private Map<String, String> install(Bitrix24Form form, String memberId, String applicationToken,
+                                        HttpRequest<?> request) {
         String refreshToken = form.get("auth[refresh_token]");
         if (refreshToken == null) {
             throw ProblemException.badRequest("ONAPPINSTALL without auth[refresh_token]");
         }
+        limiter.admit(InboundCallLimiter.Kind.INSTALL, request, memberId);
         try {
             installer.install(memberId, refreshToken, applicationToken);
         } catch (Bitrix24Installer.InstallRefusedException e) {
@@ -150,12 +156,15 @@ class Bitrix24EventController {
         return Map.of("status", "installed");
     }
 
-    private Map<String, String> update(Bitrix24Form form, Installation installation, String applicationToken) {
+    private Map<String, String> update(Bitrix24Form form, Installation installation, String applicationToken,
+                                       HttpRequest<?> request) {
         if (!installation.active()) {
             throw refused(installation.crmAccountId(), "ONAPPUPDATE", "installation_inactive");
         }
         boolean fromBitrix24 = installer.sameSecret(installation, applicationToken);
         if (!fromBitrix24) {
+            // Only a token check at the portal can tell an administrator from anyone else posting this.
+            limiter.admit(InboundCallLimiter.Kind.VERIFY, request, installation.crmAccountId());
             String reason = whyNotAnAdministratorOfOurApplication(installation, form.get("auth[access_token]"));
             if (reason != null) {
                 throw refused(installation.crmAccountId(), "ONAPPUPDATE", reason);

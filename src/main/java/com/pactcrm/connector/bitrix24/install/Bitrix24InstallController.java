@@ -6,8 +6,10 @@ import com.pactcrm.connector.bitrix24.Bitrix24MemberId;
 import com.pactcrm.connector.bitrix24.placement.Bitrix24Frames;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.ops.problem.ProblemException;
+import com.pactcrm.connector.security.InboundCallLimiter;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -40,14 +42,17 @@ class Bitrix24InstallController {
 
     private final Bitrix24Installer installer;
     private final Bitrix24Configuration config;
+    private final InboundCallLimiter limiter;
 
-    Bitrix24InstallController(Bitrix24Installer installer, Bitrix24Configuration config) {
+    Bitrix24InstallController(Bitrix24Installer installer, Bitrix24Configuration config, InboundCallLimiter limiter) {
         this.installer = installer;
         this.config = config;
+        this.limiter = limiter;
     }
 
     @Post(consumes = MediaType.ALL, produces = {MediaType.TEXT_HTML, MediaType.APPLICATION_JSON})
-    HttpResponse<?> install(@Nullable @QueryValue("DOMAIN") String domain, @Nullable @Body byte[] body) {
+    HttpResponse<?> install(@Nullable @QueryValue("DOMAIN") String domain, @Nullable @Body byte[] body,
+                            HttpRequest<?> request) {
         if (!config.configured()) {
             throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable",
                     "the Bitrix24 application is not configured");
@@ -61,6 +66,8 @@ class Bitrix24InstallController {
             throw ProblemException.badRequest("member_id (32 hexadecimal characters), the refresh token and the "
                     + "application token are required");
         }
+        // Whoever posts this makes us trade the refresh token at the OAuth server: bounded per address and portal.
+        limiter.admit(InboundCallLimiter.Kind.INSTALL, request, memberId);
         Installation installation;
         try {
             installation = installer.install(memberId, refreshToken, applicationToken);

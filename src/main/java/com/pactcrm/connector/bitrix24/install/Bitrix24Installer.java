@@ -178,7 +178,8 @@ public class Bitrix24Installer {
                         verified.memberId());
                 throw new InstallRefusedException(HttpStatus.UNAUTHORIZED, "the tokens belong to another portal");
             }
-            Bitrix24Portal portal = new Bitrix24Portal(verified.memberId(), verified.portalHost(), verified.accessToken());
+            // Stored and keyed from here on in the edge's canonical spelling, which lookups compare byte for byte.
+            Bitrix24Portal portal = new Bitrix24Portal(memberId, verified.portalHost(), verified.accessToken());
             requireAdministrator(portal);
             Bindings bindings = bindMissing(portal);
             if (bindings.refused() != null) {
@@ -187,7 +188,7 @@ public class Bitrix24Installer {
             Installation saved = tx.executeWrite(status -> {
                 // Locked and read again: the relay may have refreshed the stored tokens while the portal was bound.
                 Installation current = existing == null ? null : installations.lockById(existing.id()).orElseThrow();
-                Installation stored = store(current, verified, applicationToken);
+                Installation stored = store(current, memberId, verified, applicationToken);
                 health.record(stored.id(), Bitrix24OAuthException.HEALTH_COMPONENT_TOKEN, "OK", "installed");
                 bindings.health().forEach(h -> health.record(stored.id(), h.component(), h.state(), h.detail()));
                 if (existing != null) {
@@ -333,14 +334,14 @@ public class Bitrix24Installer {
         return false;
     }
 
-    private Installation store(Installation existing, Bitrix24Tokens t, String applicationToken) {
+    private Installation store(Installation existing, String memberId, Bitrix24Tokens t, String applicationToken) {
         String appTokenEnc = cipher.encrypt(applicationToken);
         if (existing == null) {
-            return installations.save(new Installation(null, CrmKind.BITRIX24, t.memberId(), t.portalHost(),
+            return installations.save(new Installation(null, CrmKind.BITRIX24, memberId, t.portalHost(),
                     InstallationStatus.ACTIVE, HookKeys.newKey(), HookKeys.newKey(), cipher.encrypt(t.accessToken()),
                     cipher.encrypt(t.refreshToken()), t.expiresAt(), appTokenEnc, null, null, null, null, null, null, null));
         }
-        return installations.update(new Installation(existing.id(), CrmKind.BITRIX24, t.memberId(), t.portalHost(),
+        return installations.update(new Installation(existing.id(), CrmKind.BITRIX24, memberId, t.portalHost(),
                 InstallationStatus.ACTIVE, existing.hookKey(), existing.pactHookKey(), cipher.encrypt(t.accessToken()),
                 cipher.encrypt(t.refreshToken()), t.expiresAt(), appTokenEnc, existing.pactCompanyId(),
                 existing.pactTokenEnc(), existing.pactWebhookId(), existing.settings(), existing.version(),

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pactcrm.connector.bitrix24.Bitrix24Configuration;
 import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
+import com.pactcrm.connector.sync.resilience.OutboundFailures;
 import io.micronaut.core.type.Argument;
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
@@ -93,6 +95,14 @@ public class Bitrix24OAuthClient {
             // error's text, which may quote it, is kept out of messages that reach logs and the outbox.
             throw Bitrix24OAuthException.of("Bitrix24 OAuth server unreachable (" + e.getClass().getSimpleName() + ")", 0,
                     null, null);
+        }
+        if (response.code() >= 300) {
+            // Not followed (see the constructor): the secret and the refresh token went to the OAuth server only.
+            metrics.record(TARGET, "refresh", "rejected", start);
+            String target = OutboundFailures.hostOf(response.header(HttpHeaders.LOCATION));
+            LOG.warn("event=bitrix24_oauth_redirect_not_followed status={} location_host={}", response.code(), target);
+            throw Bitrix24OAuthException.of("Bitrix24 OAuth server answered " + response.code() + ", a redirect to " + target
+                    + ", not followed: is connector.bitrix24.oauth-url the OAuth server's address?", response.code(), null, null);
         }
         metrics.record(TARGET, "refresh", "ok", start);
         JsonNode body = parse(response.getBody().orElse(""));

@@ -8,8 +8,10 @@ import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.ops.problem.ProblemException;
+import com.pactcrm.connector.security.InboundCallLimiter;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
 import java.util.Locale;
@@ -31,14 +33,19 @@ class Bitrix24FrameVerifier {
 
     private final InstallationRepository installations;
     private final Bitrix24TokenVerifier tokens;
+    private final InboundCallLimiter limiter;
 
-    Bitrix24FrameVerifier(InstallationRepository installations, Bitrix24TokenVerifier tokens) {
+    Bitrix24FrameVerifier(InstallationRepository installations, Bitrix24TokenVerifier tokens, InboundCallLimiter limiter) {
         this.installations = installations;
         this.tokens = tokens;
+        this.limiter = limiter;
     }
 
-    /** @throws ProblemException 400 for missing fields, 401 for a token the portal refuses, 403 for an unknown portal */
-    Bitrix24FrameUser verify(String authId, String domain, String memberId) {
+    /**
+     * @throws ProblemException 400 for missing fields, 401 for a token the portal refuses, 403 for an unknown portal,
+     *                          429 when this address or portal asked too often
+     */
+    Bitrix24FrameUser verify(String authId, String domain, String memberId, HttpRequest<?> request) {
         if (authId == null || memberId == null || domain == null) {
             throw ProblemException.badRequest("AUTH_ID, DOMAIN and member_id are required");
         }
@@ -50,6 +57,7 @@ class Bitrix24FrameVerifier {
             LOG.info("event=bitrix24_frame_refused installationId={} reason=domain_mismatch", installation.id());
             throw new ProblemException(HttpStatus.FORBIDDEN, "Forbidden", "DOMAIN is not this portal's domain");
         }
+        limiter.admit(InboundCallLimiter.Kind.VERIFY, request, installation.crmAccountId());
         TokenOwner owner;
         try {
             owner = tokens.owner(new Bitrix24Portal(installation.crmAccountId(), installation.crmHost(), authId))

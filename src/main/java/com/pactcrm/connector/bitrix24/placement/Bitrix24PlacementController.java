@@ -7,6 +7,7 @@ import com.pactcrm.connector.crm.CrmEntityIds;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.security.SessionTokens;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -58,7 +59,7 @@ class Bitrix24PlacementController {
 
     @Post(uri = "/placement", consumes = MediaType.ALL)
     HttpResponse<?> placement(@Nullable @QueryValue("DOMAIN") String domain, @Nullable @QueryValue("LANG") String lang,
-                              @Nullable @Body byte[] body) {
+                              @Nullable @Body byte[] body, HttpRequest<?> request) {
         Bitrix24Form form = parse(body);
         String placement = form.get("PLACEMENT");
         Matcher m = placement == null ? null : PLACEMENT.matcher(placement);
@@ -67,17 +68,17 @@ class Bitrix24PlacementController {
         }
         String entityType = m.group(1).toLowerCase(Locale.ROOT);
         String entityId = entityId(form.get("PLACEMENT_OPTIONS"));
-        return open(form, domain, lang, "/ui/card?entityType=" + entityType + "&entityId=" + entityId + "&");
+        return open(form, domain, lang, "/ui/card?entityType=" + entityType + "&entityId=" + entityId + "&", request);
     }
 
     @Post(uri = "/app", consumes = MediaType.ALL)
     HttpResponse<?> app(@Nullable @QueryValue("DOMAIN") String domain, @Nullable @QueryValue("LANG") String lang,
-                        @Nullable @Body byte[] body) {
-        return open(parse(body), domain, lang, "/ui/settings?");
+                        @Nullable @Body byte[] body, HttpRequest<?> request) {
+        return open(parse(body), domain, lang, "/ui/settings?", request);
     }
 
-    private HttpResponse<?> open(Bitrix24Form form, String domain, String lang, String page) {
-        Bitrix24FrameUser user = verifier.verify(form.get("AUTH_ID"), domain, form.get("member_id"));
+    private HttpResponse<?> open(Bitrix24Form form, String domain, String lang, String page, HttpRequest<?> request) {
+        Bitrix24FrameUser user = verifier.verify(form.get("AUTH_ID"), domain, form.get("member_id"), request);
         String token = sessions.issue(user.installation().id(), user.userId(), user.name(), user.admin());
         LOG.info("event=bitrix24_frame_opened installationId={} crmUser={} page=\"{}\"", user.installation().id(),
                 user.userId(), page);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.pactcrm.connector.security.SessionTokens;
 import com.pactcrm.connector.security.SessionTokens.Session;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Post;
@@ -44,8 +45,8 @@ class Bitrix24SessionController {
     }
 
     @Post
-    SessionResponse open(@Body SessionRequest request) {
-        Bitrix24FrameUser user = verifier.verify(request.authId(), request.domain(), request.memberId());
+    SessionResponse open(@Body SessionRequest request, HttpRequest<?> http) {
+        Bitrix24FrameUser user = verifier.verify(request.authId(), request.domain(), request.memberId(), http);
         String token = sessions.issue(user.installation().id(), user.userId(), user.name(), user.admin());
         Session session = sessions.verify(token).orElseThrow();
         LOG.info("event=session_opened installationId={} crm=bitrix24 crmUser={} admin={}", user.installation().id(),

@@ -1,5 +1,6 @@
 package com.pactcrm.connector.ops.problem;
 
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MutableHttpResponse;
@@ -20,7 +21,10 @@ public class ProblemExceptionHandler implements ExceptionHandler<ProblemExceptio
     public HttpResponse<Problem> handle(HttpRequest request, ProblemException e) {
         LOG.info("event=request_rejected method={} path={} status={} detail={}",
                 request.getMethodName(), Problems.safePath(request), e.status().getCode(), e.detail());
-        return Problems.response(e.status().getCode(), e.title(), e.detail(), request);
+        MutableHttpResponse<Problem> response = Problems.response(e.status().getCode(), e.title(), e.detail(), request);
+        e.retryAfter().ifPresent(wait -> response.header(HttpHeaders.RETRY_AFTER,
+                Long.toString(Math.max(1, (wait.toMillis() + 999) / 1000))));
+        return response;
     }
 
     /** Shared shaping of problem responses. */

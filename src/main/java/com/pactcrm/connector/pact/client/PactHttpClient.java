@@ -12,6 +12,7 @@ import com.pactcrm.connector.sync.resilience.OutboundFailures;
 import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpMethod;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -309,6 +310,9 @@ public class PactHttpClient implements PactGateway {
         long start = System.nanoTime();
         try {
             HttpResponse<String> response = httpClient.toBlocking().exchange(request, String.class);
+            if (response.code() >= 300) {
+                throw redirected(request, response);
+            }
             JsonNode body = parseSuccess(request, response);
             long millis = callMetrics.record(TARGET, operation.limiterName, "ok", start);
             LOG.debug("event=pact_call_ok operation={} method={} status={} durationMs={}",
@@ -321,6 +325,17 @@ public class PactHttpClient implements PactGateway {
         } catch (PactApiException e) {
             throw failed(operation, start, e);
         }
+    }
+
+    /**
+     * The client follows no redirect (the request carries the API token, application.yml), so a 3xx comes back as an
+     * answer: Pact did not do what was asked, and the token went nowhere else. Retried along the ladder, as a
+     * maintenance redirect passes; one that stays means {@code connector.pact.api-url} is wrong.
+     */
+    private static PactApiException redirected(HttpRequest<?> request, HttpResponse<String> response) {
+        return new PactApiException(describe(request) + " answered " + response.code() + ", a redirect to "
+                + OutboundFailures.hostOf(response.header(HttpHeaders.LOCATION)) + ", not followed: is connector.pact.api-url "
+                + "Pact's API address?", Disposition.RETRY, response.code(), null, null, null, null, null);
     }
 
     private JsonNode parseSuccess(HttpRequest<?> request, HttpResponse<String> response) {

@@ -1,6 +1,7 @@
 package com.pactcrm.connector.sync.resilience;
 
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.NoRouteToHostException;
 import io.micronaut.http.client.exceptions.ReadTimeoutException;
 import java.net.UnknownHostException;
@@ -8,7 +9,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Reads transport failures the same way for every client: a failure to connect (the request never
- * left) versus one after the request was written, and a timeout waiting for the answer.
+ * left) versus one after the request was written, a timeout waiting for the answer, and where a
+ * redirect that no client follows pointed.
  */
 public final class OutboundFailures {
 
@@ -23,6 +25,19 @@ public final class OutboundFailures {
             }
         }
         return false;
+    }
+
+    /** The host a redirect's {@code Location} names, for messages: never its path or query, which may carry anything. */
+    public static String hostOf(String location) {
+        if (location == null) {
+            return "nowhere (no Location)";
+        }
+        try {
+            String host = URI.create(location.strip()).getHost();
+            return host == null ? "a relative or unreadable Location" : host;
+        } catch (IllegalArgumentException e) {
+            return "a relative or unreadable Location";
+        }
     }
 
     public static boolean neverSent(Throwable e) {

@@ -1,19 +1,25 @@
 package com.pactcrm.connector.sync.resilience;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micronaut.context.env.Environment;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.time.temporal.ChronoUnit;
 
 /**
  * One limiter per (target, account, operation), with limits from
  * {@code connector.rate-limits.<target>.<operation>} (falling back to {@code <target>.default}).
  * The account is whatever the target counts by: Pact counts per API token, amoCRM per account,
  * Bitrix24 per portal.
+ *
+ * <p>An account can come from a caller before anyone verified it (the amoCRM install callback's {@code referer} names
+ * the token endpoint's host), so the limiters are bounded: an idle one is dropped after {@link #IDLE}, far longer than
+ * any window or pause, and at most {@link #MAX_LIMITERS} are kept, about five per installation (Caffeine's admission
+ * policy keeps the busy ones when one-off keys flood in).
  */
 @Singleton
 public class OutboundRateLimiters {
@@ -23,15 +29,24 @@ public class OutboundRateLimiters {
 
     private final Environment environment;
     private final Clock clock;
-    private final Map<String, SlidingWindowRateLimiter> limiters = new ConcurrentHashMap<>();
+    private static final Duration IDLE = Duration.ofHours(1);
+    private static final int MAX_LIMITERS = 50_000;
+
+    private final Cache<String, SlidingWindowRateLimiter> limiters;
 
     public OutboundRateLimiters(Environment environment, @Named(MONOTONIC) Clock clock) {
         this.environment = environment;
         this.clock = clock;
+        this.limiters = Caffeine.newBuilder()
+                // Idle time on the limiters' own clock.
+                .ticker(() -> ChronoUnit.NANOS.between(Instant.EPOCH, clock.instant()))
+                .expireAfterAccess(IDLE)
+                .maximumSize(MAX_LIMITERS)
+                .build();
     }
 
     public SlidingWindowRateLimiter limiter(String target, String account, String operation) {
-        return limiters.computeIfAbsent(target + '|' + account + '|' + operation,
+        return limiters.get(target + '|' + account + '|' + operation,
                 key -> new SlidingWindowRateLimiter(RateLimit.parseAll(spec(target, operation)), clock));
     }
 
