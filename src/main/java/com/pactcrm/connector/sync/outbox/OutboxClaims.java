@@ -92,6 +92,12 @@ public class OutboxClaims {
     public record Claimed(List<OutboxCommand> commands, boolean full) {
     }
 
+    /** Whether more commands of the lane are on their way: webhooks that queue them are still being processed. */
+    public boolean moreOnTheWay(OutboxLane lane) {
+        return commands.eventsAwaitProcessing(lane.installationId(), lane.target() == CommandKind.Target.CRM,
+                clock.instant());
+    }
+
     public Duration lease() {
         return lease;
     }

@@ -34,6 +34,19 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
                         @Nullable Long sourceEventId);
 
     /**
+     * Whether webhooks of the installation are journaled and due but not processed yet: each may queue commands
+     * that would share a call with those already waiting. Pact's webhooks queue the CRM's commands and the CRM's
+     * queue Pact's ({@code fromPact} says which side). Read here (not through the journal's classes) to keep the
+     * outbox free of a dependency on the inbound side.
+     */
+    @Query("""
+            SELECT EXISTS (SELECT 1 FROM inbound_event
+                           WHERE state IN ('NEW', 'PROCESSING') AND installation_id = :installationId
+                             AND (source = 'PACT') = :fromPact
+                             AND (state = 'PROCESSING' OR next_attempt_at <= :now))""")
+    boolean eventsAwaitProcessing(long installationId, boolean fromPact, Instant now);
+
+    /**
      * The lanes (installation and target) that have due commands. With leases ({@code leased}) only
      * installations {@code owner} holds and is not handing over, and only targets it need not keep quiet for
      * after a takeover. A plain read: the lane claims its rows itself.
