@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** The outbox's own rules, with the relay stopped so each step can be looked at. */
@@ -61,6 +62,34 @@ class OutboxCoalescingTest {
         assertEquals(List.of("status:5:SENT", "status:5:READ"), sql.query(
                 "SELECT idempotency_key FROM outbox_command WHERE installation_id = ? ORDER BY id", installation.id())
                 .stream().map(r -> r.get("idempotency_key").toString()).toList());
+    }
+
+    @Test
+    void moreCommandsAreOnTheirWayOnlyWhileWebhooksThatQueueThemAreDue() {
+        Installation installation = installations.amoCrm(null);
+        OutboxLane crm = new OutboxLane(installation.id(), Target.CRM);
+        OutboxLane pact = new OutboxLane(installation.id(), Target.PACT);
+        assertFalse(claims.moreOnTheWay(crm));
+
+        long pactEvent = journal(installation, "PACT", "NOW(3)");
+        assertTrue(claims.moreOnTheWay(crm), "a Pact webhook not processed yet may queue CRM timeline entries");
+        assertFalse(claims.moreOnTheWay(pact), "Pact's webhooks queue nothing for Pact");
+
+        sql.update("UPDATE inbound_event SET state = 'DONE' WHERE id = ?", pactEvent);
+        assertFalse(claims.moreOnTheWay(crm));
+        journal(installation, "PACT", "NOW(3) + INTERVAL 1 MINUTE");
+        assertFalse(claims.moreOnTheWay(crm), "an event waiting for its retry a minute from now is not on its way");
+
+        journal(installation, "AMOCRM", "NOW(3)");
+        assertTrue(claims.moreOnTheWay(pact), "the CRM's webhooks queue Pact's commands");
+    }
+
+    private long journal(Installation installation, String source, String nextAttemptAt) {
+        sql.update("INSERT INTO inbound_event (installation_id, source, dedupe_key, body, state, next_attempt_at, received_at) "
+                + "VALUES (?, ?, ?, '{}', 'NEW', " + nextAttemptAt + ", NOW(3))", installation.id(), source,
+                UUID.randomUUID().toString());
+        return ((Number) sql.queryOne("SELECT MAX(id) AS id FROM inbound_event WHERE installation_id = ?", installation.id())
+                .get("id")).longValue();
     }
 
     @Test
