@@ -46,7 +46,7 @@ class ManifestsTest {
                 rendered.objects().stream().map(o -> (String) o.get("kind")).collect(Collectors.toSet()));
         for (Map<String, Object> object : rendered.objects()) {
             KubernetesSchema.validate(object);
-            assertEquals("pact-crm-connector", at(object, "metadata.name"), Kustomize.id(object));
+            assertEquals("pact-crm-connector", at(object, "metadata.name"), KubernetesSchema.id(object));
         }
     }
 
@@ -118,7 +118,7 @@ class ManifestsTest {
 
         List<Map<String, Object>> envFrom = at(rendered.containers().get(0), "envFrom");
         assertEquals((Object) at(rendered.one("ConfigMap"), "metadata.name"), at(envFrom.get(0), "configMapRef.name"));
-        Map<String, Object> secretExample = Kustomize.loadAll(Rendered.MANIFESTS.resolve("secret.example.yaml")).get(0);
+        Map<String, Object> secretExample = YamlDocuments.load(Rendered.MANIFESTS.resolve("secret.example.yaml")).get(0);
         assertEquals((Object) at(secretExample, "metadata.name"), at(envFrom.get(1), "secretRef.name"));
     }
 
@@ -214,7 +214,7 @@ class ManifestsTest {
 
     @Test
     void theSecretIsAnExampleWithPlaceholdersOnlyAndNoKustomizationAppliesIt() {
-        Map<String, Object> secret = Kustomize.loadAll(Rendered.MANIFESTS.resolve("secret.example.yaml")).get(0);
+        Map<String, Object> secret = YamlDocuments.load(Rendered.MANIFESTS.resolve("secret.example.yaml")).get(0);
         KubernetesSchema.validate(secret);
         assertFalse(secret.containsKey("data"), "placeholders in stringData only");
         Map<String, Object> values = at(secret, "stringData");
