@@ -1,10 +1,12 @@
 package com.pactcrm.connector.deploy;
 
+import static com.pactcrm.connector.deploy.Rendered.MANIFESTS;
 import static com.pactcrm.connector.deploy.Rendered.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.http.annotation.Controller;
@@ -226,6 +228,21 @@ class ManifestsTest {
         // Secret-looking keys never sit in the ConfigMap, where anyone with read access to the namespace sees them.
         Map<String, Object> config = at(Rendered.of("base").one("ConfigMap"), "data");
         assertTrue(config.keySet().stream().noneMatch(k -> k.matches(".*(PASSWORD|SECRET|ENCRYPTION_KEY|TOKEN).*")), config.keySet().toString());
+    }
+
+    /** {@code kubectl apply -k manifests/monitoring}: the alert rules as they are, and the dashboard in a ConfigMap Grafana's sidecar loads. */
+    @Test
+    void theMonitoringKitRendersToTheRulesAndADashboardConfigMap() throws IOException {
+        assumeTrue(KubectlKustomize.available(), "kubectl not found: manifests/monitoring cannot be rendered");
+        Path kit = MANIFESTS.resolve("monitoring");
+        List<Map<String, Object>> objects = YamlDocuments.parse(KubectlKustomize.render(kit), "monitoring");
+        assertEquals(List.of("ConfigMap", "PrometheusRule"), objects.stream().map(o -> (String) o.get("kind")).sorted().toList());
+        Map<String, Object> dashboard = objects.stream().filter(o -> "ConfigMap".equals(o.get("kind"))).findFirst().orElseThrow();
+        KubernetesSchema.validate(dashboard);
+        assertEquals("1", at(dashboard, "metadata.labels.grafana_dashboard"));
+        assertEquals(Files.readString(kit.resolve("grafana-dashboard.json")), ((Map<String, Object>) at(dashboard, "data")).get("grafana-dashboard.json"));
+        Map<String, Object> rules = objects.stream().filter(o -> "PrometheusRule".equals(o.get("kind"))).findFirst().orElseThrow();
+        assertEquals(YamlDocuments.load(kit.resolve("prometheus-rules.yaml")).get(0), rules);
     }
 
     private static long peakConnections(Rendered rendered) {
