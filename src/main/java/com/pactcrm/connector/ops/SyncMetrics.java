@@ -62,7 +62,7 @@ public class SyncMetrics {
                     .map(u -> MultiGauge.Row.of(Tags.of("component", u.component(), "state", u.state()), u.installations()))
                     .toList(), true);
         } catch (RuntimeException e) {
-            LOG.warn("event=metrics_refresh_failed error={}", e.toString());
+            LOG.warn("event=metrics_refresh_failed error=\"{}\"", e.toString());
         }
     }
 }

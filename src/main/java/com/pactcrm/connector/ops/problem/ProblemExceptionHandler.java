@@ -18,7 +18,7 @@ public class ProblemExceptionHandler implements ExceptionHandler<ProblemExceptio
 
     @Override
     public HttpResponse<Problem> handle(HttpRequest request, ProblemException e) {
-        LOG.info("event=request_rejected method={} path={} status={} detail={}",
+        LOG.info("event=request_rejected method={} path={} status={} detail=\"{}\"",
                 request.getMethodName(), Problems.safePath(request), e.status().getCode(), e.detail());
         return Problems.response(e.status().getCode(), e.title(), e.detail(), request);
     }

@@ -273,7 +273,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         if (leases.takeOver(lease.installationId(), from, owner, now, until, crmQuietUntil, pactQuietUntil) != 1) {
             return false;
         }
-        LOG.info("event=lease_taken_over installation={} owner={} from={} resumed={} crmQuietUntil={} pactQuietUntil={}",
+        LOG.info("event=lease_taken_over installationId={} owner={} from={} resumed={} crmQuietUntil={} pactQuietUntil={}",
                 lease.installationId(), owner, lease.owner(), !from.isEmpty(), crmQuietUntil, pactQuietUntil);
         return true;
     }
