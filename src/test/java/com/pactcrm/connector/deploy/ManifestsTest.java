@@ -146,7 +146,10 @@ class ManifestsTest {
                 Controller controller = type.getAnnotation(Controller.class);
                 Requires requires = type.getAnnotation(Requires.class);
                 boolean benchmarkOnly = requires != null && Arrays.asList(requires.env()).contains("benchmark");
-                if (controller != null && !benchmarkOnly) {
+                // The landing page ("/") is for whoever reaches the service itself (mn:run, a port-forward): it says
+                // what is not configured yet, which the internet need not know.
+                boolean landingPage = controller != null && "/".equals(controller.value());
+                if (controller != null && !benchmarkOnly && !landingPage) {
                     controllers.add(controller.value());
                 }
             }
