@@ -12,6 +12,7 @@ public final class Application {
     public static void main(String[] args) {
         // DATETIME columns hold UTC; the JDBC driver converts with the JVM's zone.
         TimeZone.setDefault(TimeZone.getTimeZone("UTC"));
-        Micronaut.run(Application.class, args);
+        // No ASCII-art banner: with LOG_FORMAT=json every line on stdout must be a JSON object.
+        Micronaut.build(args).mainClass(Application.class).banner(false).start();
     }
 }

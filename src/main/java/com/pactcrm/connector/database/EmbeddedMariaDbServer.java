@@ -118,7 +118,7 @@ public final class EmbeddedMariaDbServer {
             db.stop();
             LOG.info("event=embedded_db_stopped port={}", port);
         } catch (ManagedProcessException e) {
-            LOG.warn("event=embedded_db_stop_failed port={} error={}", port, e.getMessage());
+            LOG.warn("event=embedded_db_stop_failed port={} error=\"{}\"", port, e.getMessage());
         }
     }
 

@@ -22,4 +22,11 @@ public interface InstallationHealthRepository extends GenericRepository<Installa
 
     @Query("SELECT COUNT(*) FROM installation_health WHERE state NOT IN ('OK', 'ENABLED')")
     long countUnhealthy();
+
+    /** Grouped by component kind, so a channel id ({@code PACT_CHANNEL:<auth id>}) never becomes a metric label. */
+    @Query("""
+            SELECT SUBSTRING_INDEX(component, ':', 1) AS component, state, COUNT(DISTINCT installation_id) AS installations
+            FROM installation_health WHERE state NOT IN ('OK', 'ENABLED')
+            GROUP BY SUBSTRING_INDEX(component, ':', 1), state""")
+    List<UnhealthyComponents> unhealthyByComponent();
 }

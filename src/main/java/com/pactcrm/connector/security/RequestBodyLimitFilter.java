@@ -58,7 +58,7 @@ class RequestBodyLimitFilter {
 
     /** Answered before the body is read; the rest of it is not read, and the connection ends after this answer. */
     private static HttpResponse<Problem> refused(HttpRequest<?> request, HttpStatus status, String detail) {
-        LOG.info("event=request_rejected method={} path={} status={} detail={}", request.getMethodName(),
+        LOG.info("event=request_rejected method={} path={} status={} detail=\"{}\"", request.getMethodName(),
                 request.getPath().startsWith("/pact/webhooks/") || request.getPath().startsWith("/amocrm/webhooks/")
                         ? "{webhook}" : request.getPath(), status.getCode(), detail);
         return HttpResponse.<Problem>status(status).contentType(Problem.MEDIA_TYPE)

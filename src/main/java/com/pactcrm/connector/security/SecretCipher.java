@@ -33,17 +33,24 @@ public class SecretCipher {
     private static final int TAG_BITS = 128;
 
     private final SecretKeySpec key;
+    private final boolean developmentKey;
     private final SecureRandom random = new SecureRandom();
 
     public SecretCipher(@Nullable @Value("${connector.encryption-key:}") String configuredKey,
                         @Value("${connector.dev-key-file:./data/encryption.key}") String devKeyFile) {
-        byte[] raw = configuredKey == null || configuredKey.isBlank()
+        this.developmentKey = configuredKey == null || configuredKey.isBlank();
+        byte[] raw = developmentKey
                 ? developmentKey(Path.of(devKeyFile))
                 : Base64.getDecoder().decode(configuredKey.strip());
         if (raw.length != 16 && raw.length != 24 && raw.length != 32) {
             throw new IllegalStateException("connector.encryption-key must be base64 of 16, 24 or 32 bytes");
         }
         this.key = new SecretKeySpec(raw, "AES");
+    }
+
+    /** True when no {@code connector.encryption-key} is set and the generated development key is in use. */
+    public boolean usesDevelopmentKey() {
+        return developmentKey;
     }
 
     public String encrypt(String plaintext) {

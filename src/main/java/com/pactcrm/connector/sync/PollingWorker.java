@@ -59,7 +59,7 @@ public abstract class PollingWorker {
             try {
                 task.run();
             } catch (RuntimeException e) {
-                LOG.error("event=worker_task_failed worker={} error={}", name, e.toString(), e);
+                LOG.error("event=worker_task_failed worker={} error=\"{}\"", name, e.toString(), e);
             }
         });
     }
@@ -86,7 +86,7 @@ public abstract class PollingWorker {
                 round();
                 pollOnce();
             } catch (RuntimeException e) {
-                LOG.error("event=worker_first_round_failed worker={} error={}", name, e.toString(), e);
+                LOG.error("event=worker_first_round_failed worker={} error=\"{}\"", name, e.toString(), e);
             }
             thread = new Thread(this::loop, name);
             thread.setDaemon(true);
@@ -133,7 +133,7 @@ public abstract class PollingWorker {
                 round();
                 handled = pollOnce();
             } catch (RuntimeException e) {
-                LOG.error("event=worker_round_failed worker={} error={}", name, e.toString(), e);
+                LOG.error("event=worker_round_failed worker={} error=\"{}\"", name, e.toString(), e);
                 handled = 0;
             }
             if (handled == 0 && running.get()) {

@@ -118,7 +118,7 @@ class ContextController {
                             .orElseThrow(() -> new ProblemException(HttpStatus.NOT_FOUND, "Not Found",
                                     "the CRM has no " + entityType + " " + entityId));
         } catch (OutboundCallException e) {
-            LOG.warn("event=context_crm_unavailable entity={}:{} error={}", entityType, entityId, e.getMessage());
+            LOG.warn("event=context_crm_unavailable entity={}:{} error=\"{}\"", entityType, entityId, e.getMessage());
             return new Entity(entityType, entityId, null, List.of(), false);
         }
     }

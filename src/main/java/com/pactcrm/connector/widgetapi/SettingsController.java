@@ -223,7 +223,7 @@ class SettingsController {
         try {
             return gateway == null ? Optional.empty() : Optional.of(gateway.users(installation));
         } catch (OutboundCallException e) {
-            LOG.warn("event=settings_crm_users_unavailable installationId={} error={}", installation.id(), e.getMessage());
+            LOG.warn("event=settings_crm_users_unavailable installationId={} error=\"{}\"", installation.id(), e.getMessage());
             return Optional.empty();
         }
     }

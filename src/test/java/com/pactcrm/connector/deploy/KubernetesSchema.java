@@ -39,21 +39,28 @@ final class KubernetesSchema {
     private KubernetesSchema() {
     }
 
+    /** {@code apps/v1 Deployment pact-crm-connector}: how messages name an object. */
+    static String id(Map<String, Object> object) {
+        Object metadata = object.get("metadata");
+        Object name = metadata instanceof Map<?, ?> m ? m.get("name") : null;
+        return object.get("apiVersion") + " " + object.get("kind") + " " + name;
+    }
+
     /** Throws {@link InvalidManifestException} naming the object and what is wrong with it. */
     static Object validate(Map<String, Object> object) {
         String type = object.get("apiVersion") + " " + object.get("kind");
         Parser parser = PARSERS.get(type);
         if (parser == null) {
-            throw new InvalidManifestException(Kustomize.id(object) + ": no schema for " + type
+            throw new InvalidManifestException(id(object) + ": no schema for " + type
                     + " (a removed API version, a typo, or a kind this check does not know yet)");
         }
-        requireStringValues(object, Kustomize.id(object));
+        requireStringValues(object, id(object));
         try {
             // The models' adapters validate while parsing: unknown and missing required fields, types,
             // quantities (resources) and int-or-string values (ports).
             return parser.parse(GSON.toJson(object));
         } catch (IOException | RuntimeException e) {
-            throw new InvalidManifestException(Kustomize.id(object) + ": " + e.getMessage(), e);
+            throw new InvalidManifestException(id(object) + ": " + e.getMessage(), e);
         }
     }
 

@@ -3,6 +3,7 @@ package com.pactcrm.connector.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -18,7 +19,7 @@ class KubernetesSchemaTest {
 
     @Test
     void acceptsAValidDeployment() {
-        List<Map<String, Object>> objects = Kustomize.loadAll(FIXTURES.resolve("valid-deployment.yaml"));
+        List<Map<String, Object>> objects = YamlDocuments.load(FIXTURES.resolve("valid-deployment.yaml"));
         assertEquals(1, objects.size());
         KubernetesSchema.validate(objects.get(0));
     }
@@ -32,7 +33,7 @@ class KubernetesSchemaTest {
             "removed-api-version.yaml  | no schema for extensions/v1beta1 Ingress",
             "unquoted-number.yaml      | data.POOL_SIZE: expected a string, got 20"})
     void refusesABrokenManifestAndSaysWhy(String fixture, String expectedInMessage) {
-        Map<String, Object> object = Kustomize.loadAll(FIXTURES.resolve("invalid").resolve(fixture)).get(0);
+        Map<String, Object> object = YamlDocuments.load(FIXTURES.resolve("invalid").resolve(fixture)).get(0);
         KubernetesSchema.InvalidManifestException e =
                 assertThrows(KubernetesSchema.InvalidManifestException.class, () -> KubernetesSchema.validate(object));
         assertTrue(e.getMessage().contains(expectedInMessage), e.getMessage());
@@ -41,7 +42,8 @@ class KubernetesSchemaTest {
 
     @Test
     void aTypoInAnOverlayPatchRendersButFailsTheSchemaCheck() {
-        List<Map<String, Object>> rendered = Kustomize.build(FIXTURES.resolve("overlay-with-typo"));
+        assumeTrue(KubectlKustomize.available(), "kubectl not found: the overlay cannot be rendered");
+        List<Map<String, Object>> rendered = YamlDocuments.parse(KubectlKustomize.render(FIXTURES.resolve("overlay-with-typo")), "overlay-with-typo");
         Map<String, Object> deployment = rendered.stream().filter(o -> "Deployment".equals(o.get("kind"))).findFirst().orElseThrow();
         KubernetesSchema.InvalidManifestException e =
                 assertThrows(KubernetesSchema.InvalidManifestException.class, () -> KubernetesSchema.validate(deployment));

@@ -1,10 +1,12 @@
 package com.pactcrm.connector.deploy;
 
+import static com.pactcrm.connector.deploy.Rendered.MANIFESTS;
 import static com.pactcrm.connector.deploy.Rendered.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.http.annotation.Controller;
@@ -46,7 +48,7 @@ class ManifestsTest {
                 rendered.objects().stream().map(o -> (String) o.get("kind")).collect(Collectors.toSet()));
         for (Map<String, Object> object : rendered.objects()) {
             KubernetesSchema.validate(object);
-            assertEquals("pact-crm-connector", at(object, "metadata.name"), Kustomize.id(object));
+            assertEquals("pact-crm-connector", at(object, "metadata.name"), KubernetesSchema.id(object));
         }
     }
 
@@ -118,7 +120,7 @@ class ManifestsTest {
 
         List<Map<String, Object>> envFrom = at(rendered.containers().get(0), "envFrom");
         assertEquals((Object) at(rendered.one("ConfigMap"), "metadata.name"), at(envFrom.get(0), "configMapRef.name"));
-        Map<String, Object> secretExample = Kustomize.loadAll(Rendered.MANIFESTS.resolve("secret.example.yaml")).get(0);
+        Map<String, Object> secretExample = YamlDocuments.load(Rendered.MANIFESTS.resolve("secret.example.yaml")).get(0);
         assertEquals((Object) at(secretExample, "metadata.name"), at(envFrom.get(1), "secretRef.name"));
     }
 
@@ -144,7 +146,10 @@ class ManifestsTest {
                 Controller controller = type.getAnnotation(Controller.class);
                 Requires requires = type.getAnnotation(Requires.class);
                 boolean benchmarkOnly = requires != null && Arrays.asList(requires.env()).contains("benchmark");
-                if (controller != null && !benchmarkOnly) {
+                // The landing page ("/") is for whoever reaches the service itself (mn:run, a port-forward): it says
+                // what is not configured yet, which the internet need not know.
+                boolean landingPage = controller != null && "/".equals(controller.value());
+                if (controller != null && !benchmarkOnly && !landingPage) {
                     controllers.add(controller.value());
                 }
             }
@@ -214,7 +219,7 @@ class ManifestsTest {
 
     @Test
     void theSecretIsAnExampleWithPlaceholdersOnlyAndNoKustomizationAppliesIt() {
-        Map<String, Object> secret = Kustomize.loadAll(Rendered.MANIFESTS.resolve("secret.example.yaml")).get(0);
+        Map<String, Object> secret = YamlDocuments.load(Rendered.MANIFESTS.resolve("secret.example.yaml")).get(0);
         KubernetesSchema.validate(secret);
         assertFalse(secret.containsKey("data"), "placeholders in stringData only");
         Map<String, Object> values = at(secret, "stringData");
@@ -226,6 +231,21 @@ class ManifestsTest {
         // Secret-looking keys never sit in the ConfigMap, where anyone with read access to the namespace sees them.
         Map<String, Object> config = at(Rendered.of("base").one("ConfigMap"), "data");
         assertTrue(config.keySet().stream().noneMatch(k -> k.matches(".*(PASSWORD|SECRET|ENCRYPTION_KEY|TOKEN).*")), config.keySet().toString());
+    }
+
+    /** {@code kubectl apply -k manifests/monitoring}: the alert rules as they are, and the dashboard in a ConfigMap Grafana's sidecar loads. */
+    @Test
+    void theMonitoringKitRendersToTheRulesAndADashboardConfigMap() throws IOException {
+        assumeTrue(KubectlKustomize.available(), "kubectl not found: manifests/monitoring cannot be rendered");
+        Path kit = MANIFESTS.resolve("monitoring");
+        List<Map<String, Object>> objects = YamlDocuments.parse(KubectlKustomize.render(kit), "monitoring");
+        assertEquals(List.of("ConfigMap", "PrometheusRule"), objects.stream().map(o -> (String) o.get("kind")).sorted().toList());
+        Map<String, Object> dashboard = objects.stream().filter(o -> "ConfigMap".equals(o.get("kind"))).findFirst().orElseThrow();
+        KubernetesSchema.validate(dashboard);
+        assertEquals("1", at(dashboard, "metadata.labels.grafana_dashboard"));
+        assertEquals(Files.readString(kit.resolve("grafana-dashboard.json")), ((Map<String, Object>) at(dashboard, "data")).get("grafana-dashboard.json"));
+        Map<String, Object> rules = objects.stream().filter(o -> "PrometheusRule".equals(o.get("kind"))).findFirst().orElseThrow();
+        assertEquals(YamlDocuments.load(kit.resolve("prometheus-rules.yaml")).get(0), rules);
     }
 
     private static long peakConnections(Rendered rendered) {

@@ -6,12 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.Encoder;
 import com.pactcrm.connector.chat.StartChatUseCase;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.ops.logging.LogbackLayouts;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
 import com.pactcrm.connector.testsupport.Http;
 import com.pactcrm.connector.testsupport.PactFake;
@@ -63,7 +64,7 @@ class NoPlaintextSecretsTest implements TestPropertyProvider {
     @Test
     void noTokenInTheDatabaseOrTheLogs() {
         ByteArrayOutputStream logged = new ByteArrayOutputStream();
-        OutputStreamAppender<ILoggingEvent> appender = captureLogs(logged);
+        List<OutputStreamAppender<ILoggingEvent>> appenders = List.of(captureLogs(logged, "text"), captureLogs(logged, "json"));
         try {
             Installation good = installations.create(CrmKind.AMOCRM, GOOD_TOKEN, 1L, null);
             Installation revoked = installations.create(CrmKind.AMOCRM, REVOKED_TOKEN, 1L, null);
@@ -78,8 +79,10 @@ class NoPlaintextSecretsTest implements TestPropertyProvider {
                     "SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? AND state = 'DONE'", good.id()) == 1);
             assertTrue(PACT.callCount("write-first") >= 2, "both tokens were really used");
         } finally {
-            ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(appender);
-            appender.stop();
+            for (OutputStreamAppender<ILoggingEvent> appender : appenders) {
+                ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(appender);
+                appender.stop();
+            }
         }
         String logs = logged.toString(StandardCharsets.UTF_8);
         assertTrue(logs.contains("UNAUTHORIZED") || logs.contains("401"), "the refusal was logged: " + logs);
@@ -105,13 +108,10 @@ class NoPlaintextSecretsTest implements TestPropertyProvider {
         return false;
     }
 
-    /** The same layout as logback.xml, masking converter included, writing into memory. */
-    private static OutputStreamAppender<ILoggingEvent> captureLogs(ByteArrayOutputStream out) {
+    /** Both of logback.xml's layouts (LOG_FORMAT text and json), masking included, writing into memory. */
+    private static OutputStreamAppender<ILoggingEvent> captureLogs(ByteArrayOutputStream out, String logFormat) {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(context);
-        encoder.setPattern("%-5level %logger{0} installation=%X{installationId:--} event=%X{eventId:--} %masked%n%ex{short}");
-        encoder.start();
+        Encoder<ILoggingEvent> encoder = LogbackLayouts.encoder(logFormat);
         OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
         appender.setContext(context);
         appender.setEncoder(encoder);

@@ -538,7 +538,7 @@ public class AmoCrmApiClient implements AutoCloseable {
 
     private AmoCrmApiException failed(String operation, long start, AmoCrmApiException e) {
         long millis = callMetrics.record(TARGET, operation, OutboundCallMetrics.outcomeOf(e, OutboundFailures.isTimeout(e)), start);
-        LOG.warn("event=amocrm_call_failed operation={} status={} durationMs={} detail={}",
+        LOG.warn("event=amocrm_call_failed operation={} status={} durationMs={} detail=\"{}\"",
                 operation, e.status(), millis, e.getMessage());
         return e;
     }

@@ -260,7 +260,7 @@ public class AmoCrmGateway implements CrmGateway {
         } catch (OutboundCallException e) {
             // The contact exists now: a retry of the whole command could create it a second time (search may
             // not see it yet), so the conversation is linked to the contact and the missing lead reported.
-            LOG.warn("event=amocrm_lead_not_created contact={} error={}", contactId, e.getMessage());
+            LOG.warn("event=amocrm_lead_not_created contact={} error=\"{}\"", contactId, e.getMessage());
             return new CrmEntityRef("contact", Long.toString(contactId));
         }
     }

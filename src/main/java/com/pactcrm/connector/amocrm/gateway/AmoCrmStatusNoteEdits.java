@@ -46,7 +46,7 @@ class AmoCrmStatusNoteEdits {
 
     void refused(long installationId, String reason) {
         int refusals = refusalsInARow.merge(installationId, 1, Integer::sum);
-        LOG.warn("event=amocrm_note_edit_refused installation={} refusalsInARow={} reason=\"{}\"", installationId,
+        LOG.warn("event=amocrm_note_edit_refused installationId={} refusalsInARow={} reason=\"{}\"", installationId,
                 refusals, reason);
         if (refusals == REFUSALS_BEFORE_APPENDING) {
             health.record(installationId, HEALTH_COMPONENT, "APPENDING",

@@ -64,7 +64,7 @@ public class AmoCrmMaintenance {
             try {
                 checkWebhook(installation);
             } catch (OutboundCallException e) {
-                LOG.warn("event=amocrm_webhook_check_failed installationId={} error={}", installation.id(), e.getMessage());
+                LOG.warn("event=amocrm_webhook_check_failed installationId={} error=\"{}\"", installation.id(), e.getMessage());
             }
         }
     }

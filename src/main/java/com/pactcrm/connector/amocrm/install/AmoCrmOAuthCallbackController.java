@@ -98,7 +98,7 @@ class AmoCrmOAuthCallbackController {
     }
 
     private static ProblemException installFailed(String host, String fromWidget, OutboundCallException e) {
-        LOG.error("event=amocrm_install_failed host={} flow={} error={}", host, fromWidget != null ? "widget" : "button",
+        LOG.error("event=amocrm_install_failed host={} flow={} error=\"{}\"", host, fromWidget != null ? "widget" : "button",
                 e.getMessage());
         return new ProblemException(HttpStatus.BAD_GATEWAY, "Bad Gateway", "amoCRM did not complete the installation");
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.pactcrm.connector.amocrm.client.AmoCrmAccount;
+import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import com.pactcrm.connector.sync.resilience.RateLimitWaitTooLongException;
 import io.micronaut.context.annotation.Value;
@@ -48,6 +49,7 @@ import org.slf4j.LoggerFactory;
 public class AmoCrmOAuthClient {
 
     private static final Logger LOG = LoggerFactory.getLogger(AmoCrmOAuthClient.class);
+    private static final String TARGET = "amocrm-oauth";
     static final String TOKEN_PATH = "/oauth2/access_token";
     static final String SUBDOMAIN_PATH = "/oauth2/account/current/subdomain";
     /** An account's subdomain: one DNS label. */
@@ -57,6 +59,7 @@ public class AmoCrmOAuthClient {
 
     private final HttpClient http;
     private final OutboundRateLimiters rateLimiters;
+    private final OutboundCallMetrics metrics;
     private final ObjectMapper json;
     private final Clock clock;
     private final String scheme;
@@ -67,6 +70,7 @@ public class AmoCrmOAuthClient {
 
     public AmoCrmOAuthClient(ObjectMapper json,
                              OutboundRateLimiters rateLimiters,
+                             OutboundCallMetrics metrics,
                              Clock clock,
                              @Value("${connector.amocrm.scheme:https}") String scheme,
                              @Value("${connector.amocrm.client-id:}") String clientId,
@@ -79,6 +83,7 @@ public class AmoCrmOAuthClient {
         }
         this.json = json;
         this.rateLimiters = rateLimiters;
+        this.metrics = metrics;
         this.clock = clock;
         this.scheme = scheme;
         this.clientId = clientId;
@@ -231,6 +236,9 @@ public class AmoCrmOAuthClient {
         URI endpoint = tokenEndpoint(accountHost);
         String grantType = body.path("grant_type").asText();
         Instant sentAt = clock.instant();
+        // "refresh" as Bitrix24OAuthClient names it: one alert watches both CRMs' refreshes.
+        String operation = "refresh_token".equals(grantType) ? "refresh" : "exchange";
+        long start = System.nanoTime();
         HttpResponse<String> response;
         // amoCRM counts every request to the account's host, its token endpoint included (§4.5): one limiter for both.
         try (var permit = rateLimiters.acquire("amocrm", AmoCrmAccount.limiterKeyOf(endpoint), "default", OAUTH_LIMITER_WAIT)) {
@@ -240,8 +248,10 @@ public class AmoCrmOAuthClient {
                             .accept(MediaType.APPLICATION_JSON_TYPE),
                     String.class);
         } catch (HttpClientResponseException e) {
+            metrics.record(TARGET, operation, "rejected", start);
             throw classify(endpoint, grantType, e);
         } catch (HttpClientException e) {
+            metrics.record(TARGET, operation, "io_error", start);
             LOG.warn("event=amocrm_oauth_failed host={} grant={} error=\"{}\"", endpoint.getHost(), grantType, e.getMessage());
             throw new AmoCrmOAuthException("amoCRM token endpoint unreachable: " + e.getMessage(), 0, e);
         } catch (RateLimitWaitTooLongException e) {
@@ -249,6 +259,7 @@ public class AmoCrmOAuthClient {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        metrics.record(TARGET, operation, "ok", start);
         return tokens(response.getBody().orElse(""), sentAt, response.getStatus().getCode());
     }
 

@@ -143,7 +143,7 @@ public class AmoCrmTokenService {
                     refreshed++;
                 }
             } catch (OutboundCallException e) {
-                LOG.warn("event=amocrm_idle_refresh_failed installation={} disposition={} error=\"{}\"", id,
+                LOG.warn("event=amocrm_idle_refresh_failed installationId={} disposition={} error=\"{}\"", id,
                         e.disposition(), e.getMessage());
             }
         }
@@ -173,7 +173,7 @@ public class AmoCrmTokenService {
             // The old refresh token is dead from here on: the new pair must reach the database before use.
             installations.updateTokens(id, cipher.encrypt(tokens.accessToken()), cipher.encrypt(tokens.refreshToken()),
                     tokens.expiresAt());
-            LOG.info("event=amocrm_token_refreshed installation={} expires_at={}", id, tokens.expiresAt());
+            LOG.info("event=amocrm_token_refreshed installationId={} expires_at={}", id, tokens.expiresAt());
             return new Outcome(tokens.accessToken(), true, null, null, null);
         });
         if (outcome.revoked() == null) {
@@ -198,14 +198,14 @@ public class AmoCrmTokenService {
                     failed.failedRefreshTokenEnc()) == 1) {
                 health.record(id, AmoCrmTokenRevokedException.HEALTH_COMPONENT, AmoCrmTokenRevokedException.HEALTH_STATE,
                         failed.revoked().getMessage());
-                LOG.warn("event=amocrm_reauth_required installation={} reason=\"{}\"", id, failed.revoked().getMessage());
+                LOG.warn("event=amocrm_reauth_required installationId={} reason=\"{}\"", id, failed.revoked().getMessage());
             }
             return null;
         });
         if (newer == null) {
             throw failed.revoked();
         }
-        LOG.info("event=amocrm_token_newer_pair_found installation={}", id);
+        LOG.info("event=amocrm_token_newer_pair_found installationId={}", id);
         if (!stillNeeded.test(newer)) {
             return new Outcome(cipher.decrypt(newer.accessTokenEnc()), false, null, null, null);
         }
@@ -235,7 +235,7 @@ public class AmoCrmTokenService {
             }
             AmoCrmTokens tokens = oauth.refresh(moved.get(), refreshToken);
             installations.updateCrmHost(locked.id(), moved.get());
-            LOG.warn("event=amocrm_account_moved installation={} from={} to={}", locked.id(), locked.crmHost(), moved.get());
+            LOG.warn("event=amocrm_account_moved installationId={} from={} to={}", locked.id(), locked.crmHost(), moved.get());
             return tokens;
         }
     }

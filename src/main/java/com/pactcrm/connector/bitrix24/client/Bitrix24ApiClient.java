@@ -300,7 +300,7 @@ public class Bitrix24ApiClient implements AutoCloseable {
 
     private Bitrix24ApiException failed(String method, long start, Bitrix24ApiException e) {
         long millis = callMetrics.record(TARGET, method, OutboundCallMetrics.outcomeOf(e, OutboundFailures.isTimeout(e)), start);
-        LOG.warn("event=bitrix24_call_failed method={} status={} error={} durationMs={} detail=\"{}\"",
+        LOG.warn("event=bitrix24_call_failed method={} status={} error=\"{}\" durationMs={} detail=\"{}\"",
                 method, e.status(), e.error(), millis, e.getMessage());
         return e;
     }

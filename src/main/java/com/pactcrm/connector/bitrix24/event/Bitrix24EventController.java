@@ -217,7 +217,7 @@ class Bitrix24EventController {
 
     private ProblemException refused(String memberId, String event, String reason) {
         intake.count(EventSource.BITRIX24, "unauthorized");
-        LOG.warn("event=bitrix24_event_refused memberId={} name={} reason={}", memberId, event, reason);
+        LOG.warn("event=bitrix24_event_refused memberId={} name={} reason=\"{}\"", memberId, event, reason);
         return new ProblemException(HttpStatus.UNAUTHORIZED, "Unauthorized", "the event is not authenticated");
     }
 

@@ -85,7 +85,7 @@ public class Bitrix24OAuthClient {
             String error = body == null ? null : body.path("error").asText(null);
             String description = body == null ? null : body.path("error_description").asText(null);
             metrics.record(TARGET, "refresh", "rejected", start);
-            LOG.warn("event=bitrix24_oauth_rejected status={} error={} description=\"{}\"", e.getStatus().getCode(), error,
+            LOG.warn("event=bitrix24_oauth_rejected status={} error=\"{}\" description=\"{}\"", e.getStatus().getCode(), error,
                     description);
             throw Bitrix24OAuthException.of("Bitrix24 OAuth server answered " + e.getStatus().getCode() + " " + error
                     + (description == null ? "" : ": " + description), e.getStatus().getCode(), error, e);

@@ -166,7 +166,7 @@ public class Bitrix24TokenService {
                     locked.refreshTokenEnc());
             health.record(locked.id(), Bitrix24OAuthException.HEALTH_COMPONENT_TOKEN, Bitrix24OAuthException.REAUTH_REQUIRED,
                     e.getMessage());
-            LOG.warn("event=bitrix24_reauth_required installationId={} error={}", locked.id(), e.error());
+            LOG.warn("event=bitrix24_reauth_required installationId={} error=\"{}\"", locked.id(), e.error());
         } else if (e.paymentRequired()) {
             health.record(locked.id(), Bitrix24OAuthException.HEALTH_COMPONENT_BILLING, Bitrix24OAuthException.PAYMENT_REQUIRED,
                     "the Bitrix24 application's subscription or trial has expired");

@@ -19,7 +19,7 @@ public class ProblemExceptionHandler implements ExceptionHandler<ProblemExceptio
 
     @Override
     public HttpResponse<Problem> handle(HttpRequest request, ProblemException e) {
-        LOG.info("event=request_rejected method={} path={} status={} detail={}",
+        LOG.info("event=request_rejected method={} path={} status={} detail=\"{}\"",
                 request.getMethodName(), Problems.safePath(request), e.status().getCode(), e.detail());
         MutableHttpResponse<Problem> response = Problems.response(e.status().getCode(), e.title(), e.detail(), request);
         e.retryAfter().ifPresent(wait -> response.header(HttpHeaders.RETRY_AFTER,

@@ -424,7 +424,7 @@ public class PactHttpClient implements PactGateway {
 
     private PactApiException failed(Operation operation, long start, PactApiException e) {
         long millis = callMetrics.record(TARGET, operation.limiterName, OutboundCallMetrics.outcomeOf(e, OutboundFailures.isTimeout(e)), start);
-        LOG.warn("event=pact_call_failed operation={} status={} durationMs={} detail={}",
+        LOG.warn("event=pact_call_failed operation={} status={} durationMs={} detail=\"{}\"",
                 operation.limiterName, e.status(), millis, e.getMessage());
         return e;
     }

@@ -135,7 +135,7 @@ class PactOutboxDeliverer implements OutboxDeliverer {
                     sent.externalId(), sent.message(), Instant.now(), null, null, null,
                     new ConversationSnapshot(conversationId, provider, null, null, recipient, null, null)), null);
         } catch (RuntimeException e) {
-            LOG.error("event=pact_sent_bookkeeping_failed message={} error={}", sent.id(), e.toString());
+            LOG.error("event=pact_sent_bookkeeping_failed messageId={} error=\"{}\"", sent.id(), e.toString());
         }
     }
 

@@ -133,7 +133,7 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
             if (outcome == null) {
                 LOG.warn("event=inbound_lease_lost");
             } else {
-                LOG.debug("event=inbound_processed outcome={}", outcome);
+                LOG.debug("event=inbound_processed outcome=\"{}\"", outcome);
                 meters.counter("connector.inbound.processed", "outcome", "done").increment();
             }
         } catch (RuntimeException e) {
@@ -141,6 +141,7 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
         } finally {
             meters.timer("connector.inbound.processing").record(Duration.ofNanos(System.nanoTime() - start));
             MDC.remove("eventId");
+            MDC.remove("installationId");
         }
     }
 
@@ -151,9 +152,9 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
         boolean parked = journal.recordFailure(id, owner, attempts, maxAttempts, e.toString(), retryable, backoff);
         meters.counter("connector.inbound.processed", "outcome", parked ? "parked" : "retry").increment();
         if (parked) {
-            LOG.error("event=inbound_parked attempts={} error={}", attempts, e.toString());
+            LOG.error("event=inbound_parked attempts={} error=\"{}\"", attempts, e.toString());
         } else {
-            LOG.warn("event=inbound_retry_scheduled attempts={} inMs={} error={}", attempts, backoff.toMillis(), e.toString());
+            LOG.warn("event=inbound_retry_scheduled attempts={} inMs={} error=\"{}\"", attempts, backoff.toMillis(), e.toString());
         }
     }
 

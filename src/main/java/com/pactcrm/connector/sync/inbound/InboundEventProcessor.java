@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.MDC;
 
 /** Processes one claimed event in one transaction: the handler's writes and DONE commit together. */
 @Singleton
@@ -37,6 +38,8 @@ public class InboundEventProcessor {
         if (event == null) {
             return null;
         }
+        // The dispatcher set eventId; from here on its log lines also name the installation (removed there too).
+        MDC.put("installationId", Long.toString(event.installationId()));
         Installation installation = installations.findById(event.installationId())
                 .orElseThrow(() -> new UnprocessableEventException("installation is gone"));
         InboundEventHandler handler = handlers.get(event.source());

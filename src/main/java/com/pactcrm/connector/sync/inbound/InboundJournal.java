@@ -50,7 +50,7 @@ public class InboundJournal {
                 if (attempt >= APPEND_ATTEMPTS || !isTransientLockFailure(e)) {
                     throw e;
                 }
-                LOG.warn("event=journal_insert_retried attempt={} error={}", attempt, e.getMessage());
+                LOG.warn("event=journal_insert_retried attempt={} error=\"{}\"", attempt, e.getMessage());
             }
         }
     }

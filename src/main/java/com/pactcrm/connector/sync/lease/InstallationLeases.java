@@ -2,6 +2,8 @@ package com.pactcrm.connector.sync.lease;
 
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.sync.InstanceIdentity;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.context.event.ApplicationEventListener;
@@ -52,6 +54,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
     private final Duration ttl;
     private final Duration renewEvery;
     private final TakeoverQuiet quiet;
+    private final Counter takeovers;
     private final String name;
     private final Instant startedAt;
     private final AtomicReference<Set<Long>> owned = new AtomicReference<>(Set.of());
@@ -69,7 +72,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
                               @Value("${connector.relay.enabled:true}") boolean relaying,
                               @Value("${connector.lease.ttl:20s}") Duration ttl,
                               @Value("${connector.lease.renew-every:2s}") Duration renewEvery,
-                              TakeoverQuiet quiet) {
+                              TakeoverQuiet quiet, MeterRegistry meters) {
         if (renewEvery.multipliedBy(3).compareTo(ttl) > 0) {
             throw new IllegalStateException("connector.lease.ttl must be at least three renew-every periods");
         }
@@ -89,6 +92,10 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         this.ttl = ttl;
         this.renewEvery = renewEvery;
         this.quiet = quiet;
+        // Registered at zero, so the first takeover already shows as an increase.
+        this.takeovers = Counter.builder("connector.lease.takeovers")
+                .description("leases taken over from a replica that stopped renewing them (died, stalled, or restarted)")
+                .register(meters);
     }
 
     /** False: one process works every installation (no lease rows are read or written). */
@@ -139,6 +146,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         Instant now = clock.instant();
         Set<Long> takenOver = new HashSet<>();
         boolean changed = tx.executeWrite(status -> round(now, takenOver));
+        takeovers.increment(takenOver.size());
         // Renewed up to now + ttl; stop a renewal period early, so a replica that can no longer renew stops
         // sending before another may take its installations over.
         validUntil = now.plus(ttl).minus(renewEvery);
@@ -265,7 +273,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         if (leases.takeOver(lease.installationId(), from, owner, now, until, crmQuietUntil, pactQuietUntil) != 1) {
             return false;
         }
-        LOG.info("event=lease_taken_over installation={} owner={} from={} resumed={} crmQuietUntil={} pactQuietUntil={}",
+        LOG.info("event=lease_taken_over installationId={} owner={} from={} resumed={} crmQuietUntil={} pactQuietUntil={}",
                 lease.installationId(), owner, lease.owner(), !from.isEmpty(), crmQuietUntil, pactQuietUntil);
         return true;
     }

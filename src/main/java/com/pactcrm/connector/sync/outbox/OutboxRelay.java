@@ -380,7 +380,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     }
 
     private void giveBack(List<OutboxCommand> rest, String reason) {
-        LOG.info("event=outbox_claims_given_back count={} reason={}", release(rest), reason);
+        LOG.info("event=outbox_claims_given_back count={} reason=\"{}\"", release(rest), reason);
     }
 
     /** Returns claimed commands nobody started to the queue, their attempt unspent. @return how many */
@@ -415,7 +415,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         } catch (OutboundCallException e) {
             results = batch.stream().map(c -> DeliveryResult.failed(e)).toList();
         } catch (RuntimeException e) {
-            LOG.error("event=deliverer_crashed kind={} error={}", batch.get(0).kind(), e.toString(), e);
+            LOG.error("event=deliverer_crashed kind={} error=\"{}\"", batch.get(0).kind(), e.toString(), e);
             OutboundCallException wrapped = new OutboundCallException(e.toString(), Disposition.RETRY, 0, null,
                     null, null, e);
             results = batch.stream().map(c -> DeliveryResult.failed(wrapped)).toList();
@@ -464,7 +464,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
                 commands.markFailed(c.id(), owner, OutboxState.PENDING.name(), now.plus(wait), e.getMessage(), 0,
                         e.disposition() == Disposition.RETRY_AMBIGUOUS);
                 meters.counter("connector.outbox.commands", "kind", c.kind().name(), "outcome", "retry").increment();
-                LOG.warn("event=command_retry_scheduled command={} kind={} attempts={} inMs={} ambiguous={} error={}",
+                LOG.warn("event=command_retry_scheduled command={} kind={} attempts={} inMs={} ambiguous={} error=\"{}\"",
                         c.id(), c.kind(), c.attempts(), wait.toMillis(), e.disposition() == Disposition.RETRY_AMBIGUOUS,
                         e.getMessage());
             }
@@ -495,7 +495,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         commands.markFailed(c.id(), owner, OutboxState.DEAD.name(), clock.instant(), reason, 0, false);
         syncLog.record(c.installationId(), c.kind().name(), c.sourceEventId(), c.id(), null, null, "DEAD", reason);
         meters.counter("connector.outbox.commands", "kind", c.kind().name(), "outcome", "dead").increment();
-        LOG.error("event=command_dead command={} kind={} attempts={} reason={}", c.id(), c.kind(), c.attempts(), reason);
+        LOG.error("event=command_dead command={} kind={} attempts={} reason=\"{}\"", c.id(), c.kind(), c.attempts(), reason);
     }
 
 }

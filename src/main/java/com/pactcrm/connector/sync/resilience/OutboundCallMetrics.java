@@ -43,7 +43,8 @@ public class OutboundCallMetrics {
         if (e.disposition() == Disposition.HEALTH) {
             return "health";
         }
-        if (e.status() == 429) {
+        // Bitrix24 throttles with 503 QUERY_LIMIT_EXCEEDED or OPERATION_TIME_LIMIT: a slow-down, not an outage.
+        if (e.status() == 429 || e.disposition() == Disposition.RATE_LIMITED) {
             return "rate_limited";
         }
         if (e.status() >= 500) {

@@ -10,6 +10,7 @@ import com.pactcrm.connector.sync.outbox.OutboxRepository;
 import com.pactcrm.connector.testsupport.ManualClock;
 import com.pactcrm.connector.testsupport.TestInstallations;
 import com.pactcrm.connector.testsupport.TestSql;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.context.annotation.Property;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
@@ -74,7 +75,7 @@ class InstallationLeasesTest {
 
     private InstallationLeases replica(InstanceIdentity identity, ApplicationEventPublisher<LeasesChanged> events) {
         return new InstallationLeases(repository, tx, events, identity, clock, true, true, true, TTL, RENEW,
-                new TakeoverQuiet(QUIET, QUIET, PACT_QUIET));
+                new TakeoverQuiet(QUIET, QUIET, PACT_QUIET), new SimpleMeterRegistry());
     }
 
     private List<Long> createInstallations(int n) {
