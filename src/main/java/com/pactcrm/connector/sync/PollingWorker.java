@@ -1,5 +1,6 @@
 package com.pactcrm.connector.sync;
 
+import com.pactcrm.connector.database.LockConflicts;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -133,6 +134,11 @@ public abstract class PollingWorker {
                 round();
                 handled = pollOnce();
             } catch (RuntimeException e) {
+                if (LockConflicts.isDeadlockVictim(e)) {
+                    // A claim that lost a deadlock wrote nothing: claim again at once rather than after a poll.
+                    LOG.info("event=worker_round_deadlocked worker={}", name);
+                    continue;
+                }
                 LOG.error("event=worker_round_failed worker={} error=\"{}\"", name, e.toString(), e);
                 handled = 0;
             }

@@ -140,6 +140,7 @@ public final class FieldBenchmark {
         try (FieldRig rig = new FieldRig("c" + run, conditions, options.echo)) {
             rig.startService("service");
             List<FieldTarget> targets = List.of(rig.target("amocrm", true, 10), rig.target("bitrix24", true, 10));
+            rig.injectFaults();
             List<FieldMeasurement> loads = new ArrayList<>();
             for (FieldTarget target : targets) {
                 List<FieldMessage> messages = target.messages(40);

@@ -112,8 +112,6 @@ final class FieldRig implements AutoCloseable {
         if (conditions.faultRate() > 0) {
             faults.put("amoCRM", new FaultInjection(conditions.faultRate(), conditions.seed() + 2));
             faults.put("Bitrix24", new FaultInjection(conditions.faultRate(), conditions.seed() + 3));
-            amo.withFaults(faults.get("amoCRM"));
-            b24.withFaults(faults.get("Bitrix24"));
         }
         if (echo) {
             amo.onNotesAdded(this::echo);
@@ -217,6 +215,17 @@ final class FieldRig implements AutoCloseable {
             dealIds.add(deal);
         }
         return new FieldTarget.Bitrix24Portal(repository.findById(installation.id()).orElseThrow(), conversations, b24, dealIds);
+    }
+
+    /**
+     * From now on the fakes fail their share of calls. Called once the accounts are set up: the case measures
+     * delivery under faults, and an installer frame that meets a 502 is one the admin simply opens again.
+     */
+    void injectFaults() {
+        if (!faults.isEmpty()) {
+            amo.withFaults(faults.get("amoCRM"));
+            b24.withFaults(faults.get("Bitrix24"));
+        }
     }
 
     /** Outbox commands of the installation still pending or in flight; -1 when the outbox cannot be read. */

@@ -1,5 +1,6 @@
 package com.pactcrm.connector.sync.inbound;
 
+import com.pactcrm.connector.database.LockConflicts;
 import com.pactcrm.connector.sync.InstanceIdentity;
 import com.pactcrm.connector.sync.PollingWorker;
 import com.pactcrm.connector.sync.lease.LeasesChanged;
@@ -34,6 +35,8 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
     private final InboundJournal journal;
     private final InboundEventProcessor processor;
     private static final int QUEUED_PER_THREAD = 4;
+    /** How many times in a row an event's transaction runs while InnoDB keeps choosing it as a deadlock victim. */
+    private static final int RUNS_PER_DEADLOCK = 4;
 
     private final String owner;
     private final int threads;
@@ -129,7 +132,7 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
         MDC.put("eventId", Long.toString(id));
         long start = System.nanoTime();
         try {
-            String outcome = processor.process(id, owner);
+            String outcome = processUnlessDeadlocked(id);
             if (outcome == null) {
                 LOG.warn("event=inbound_lease_lost");
             } else {
@@ -142,6 +145,26 @@ public class InboundDispatcher extends PollingWorker implements ApplicationEvent
             meters.timer("connector.inbound.processing").record(Duration.ofNanos(System.nanoTime() - start));
             MDC.remove("eventId");
             MDC.remove("installationId");
+        }
+    }
+
+    /**
+     * Runs the event's transaction again at once when InnoDB chose it as a deadlock's victim: nothing of it was
+     * written, and the create and the status updates of one message (journaled back to back, so claimed together
+     * and processed on different threads) lock the same rows. A backoff of seconds would hold those updates back
+     * for nothing, and spend one of the event's attempts.
+     */
+    private String processUnlessDeadlocked(long id) {
+        for (int run = 1; ; run++) {
+            try {
+                return processor.process(id, owner);
+            } catch (RuntimeException e) {
+                if (run >= RUNS_PER_DEADLOCK || !LockConflicts.isDeadlockVictim(e)) {
+                    throw e;
+                }
+                meters.counter("connector.inbound.deadlock_reruns").increment();
+                LOG.info("event=inbound_deadlock_rerun run={}", run);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package com.pactcrm.connector.sync.inbound;
 
+import com.pactcrm.connector.database.LockConflicts;
 import com.pactcrm.connector.sync.EventSource;
 import com.pactcrm.connector.sync.lease.InstallationLeases;
 import io.micronaut.context.annotation.Value;
@@ -9,7 +10,6 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.sql.SQLException;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +20,8 @@ public class InboundJournal {
 
     private static final Logger LOG = LoggerFactory.getLogger(InboundJournal.class);
     private static final int APPEND_ATTEMPTS = 3;
+    /** Expired leases returned per reaper round; the next round (seconds later) takes the rest. */
+    private static final int REAPED_PER_ROUND = 1000;
 
     private final InboundEventRepository events;
     private final InstallationLeases leases;
@@ -47,22 +49,12 @@ public class InboundJournal {
                 return events.insertIgnore(installationId, source.name(), dedupeKey, contentType, headers, body,
                         clock.instant()) == 1;
             } catch (DataAccessException e) {
-                if (attempt >= APPEND_ATTEMPTS || !isTransientLockFailure(e)) {
+                if (attempt >= APPEND_ATTEMPTS || !LockConflicts.isDeadlockVictim(e)) {
                     throw e;
                 }
                 LOG.warn("event=journal_insert_retried attempt={} error=\"{}\"", attempt, e.getMessage());
             }
         }
-    }
-
-    /** SQLSTATE 40001 is a deadlock victim or serialization failure; the statement can simply run again. */
-    private static boolean isTransientLockFailure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && "40001".equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Claims up to {@code limit} due events for {@code owner} in one short transaction. */
@@ -78,7 +70,9 @@ public class InboundJournal {
 
     @Transactional
     public int reapExpiredLeases() {
-        return events.reapExpired(clock.instant());
+        Instant now = clock.instant();
+        List<Long> expired = events.findExpired(now, REAPED_PER_ROUND);
+        return expired.isEmpty() ? 0 : events.reapExpired(expired, now);
     }
 
     /** An installation just taken over: its events another owner was processing are due again now, not at their lease's end. */

@@ -68,8 +68,8 @@ public class Outbox {
             throw new IllegalArgumentException(kind + " payload of " + body.length() + " characters is over 64 KB");
         }
         boolean changed;
-        if (coalesceKey != null && mayCoalesce
-                && commands.coalescePending(installationId, coalesceKey, idempotencyKey, body, sourceEventId) > 0) {
+        if (coalesceKey != null && mayCoalesce && commands.findNewestPending(installationId, coalesceKey)
+                .filter(id -> commands.coalesceInto(id, idempotencyKey, body, sourceEventId) > 0).isPresent()) {
             changed = true;
         } else {
             changed = commands.insertIgnore(installationId, kind.target().name(), kind.name(), idempotencyKey,

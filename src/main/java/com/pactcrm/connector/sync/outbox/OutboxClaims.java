@@ -18,6 +18,9 @@ import java.util.Set;
 @Singleton
 public class OutboxClaims {
 
+    /** Expired claims returned per reaper round; the next round (seconds later) takes the rest. */
+    private static final int REAPED_PER_ROUND = 1000;
+
     private final OutboxRepository commands;
     private final InstallationLeases leases;
     private final Clock clock;
@@ -114,7 +117,9 @@ public class OutboxClaims {
 
     @Transactional
     public int reapExpiredLeases() {
-        return commands.reapExpired(clock.instant());
+        Instant now = clock.instant();
+        List<Long> expired = commands.findExpired(now, REAPED_PER_ROUND);
+        return expired.isEmpty() ? 0 : commands.reapExpired(expired, now);
     }
 
     @Transactional

@@ -23,15 +23,26 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
                      String payload, Instant now, @Nullable Long sourceEventId, Instant originAt);
 
     /**
-     * Latest wins: the newest command still waiting takes the newer payload instead of a second command
-     * being queued (only one row: two waiting rows must never end up with the same idempotency key).
+     * The newest command of a coalesce key still waiting, read without locks. The command then takes the newer
+     * payload by primary key ({@link #coalesceInto}): an UPDATE that found it through the coalesce index would lock
+     * that index before the row, the opposite order to the relay marking the rows it claimed in flight, and InnoDB
+     * broke the cycle by failing one of them (seen in the field benchmark).
+     */
+    @Query("""
+            SELECT id FROM outbox_command
+            WHERE installation_id = :installationId AND coalesce_key = :coalesceKey AND state = 'PENDING'
+            ORDER BY id DESC LIMIT 1""")
+    Optional<Long> findNewestPending(long installationId, String coalesceKey);
+
+    /**
+     * Latest wins: the newest command still waiting takes the newer payload instead of a second command being
+     * queued (only one row: two waiting rows must never end up with the same idempotency key). Zero when the relay
+     * claimed it meanwhile.
      */
     @Query("""
             UPDATE outbox_command SET payload = :payload, idempotency_key = :idempotencyKey, source_event_id = :sourceEventId
-            WHERE installation_id = :installationId AND coalesce_key = :coalesceKey AND state = 'PENDING'
-            ORDER BY id DESC LIMIT 1""")
-    int coalescePending(long installationId, String coalesceKey, String idempotencyKey, String payload,
-                        @Nullable Long sourceEventId);
+            WHERE id = :id AND state = 'PENDING'""")
+    int coalesceInto(long id, String idempotencyKey, String payload, @Nullable Long sourceEventId);
 
     /**
      * Whether webhooks of the installation are journaled and due but not processed yet: each may queue commands
@@ -127,11 +138,15 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
     @Query("UPDATE outbox_command SET state = 'SUPERSEDED', done_at = :now, lease_owner = NULL, lease_until = NULL WHERE id IN (:ids)")
     int markSuperseded(List<Long> ids, Instant now);
 
+    /** Commands whose claim lease ran out, read without locks; reaped by primary key, for the reason given at {@link #findNewestPending}. */
+    @Query("SELECT id FROM outbox_command WHERE state = 'IN_FLIGHT' AND lease_until < :now ORDER BY id LIMIT :limit")
+    List<Long> findExpired(Instant now, int limit);
+
     @Query("""
             UPDATE outbox_command SET state = 'PENDING', lease_owner = NULL, lease_until = NULL,
                 ambiguous = (ambiguous OR first_sent_at IS NOT NULL)
-            WHERE state = 'IN_FLIGHT' AND lease_until < :now""")
-    int reapExpired(Instant now);
+            WHERE id IN (:ids) AND state = 'IN_FLIGHT' AND lease_until < :now""")
+    int reapExpired(List<Long> ids, Instant now);
 
     @Query("""
             UPDATE outbox_command SET state = 'PENDING', lease_owner = NULL, lease_until = NULL, next_attempt_at = :now,
