@@ -25,12 +25,16 @@ public interface MessageLinkRepository extends GenericRepository<MessageLink, Lo
     @Query("SELECT * FROM message_link WHERE installation_id = :installationId AND pact_message_id IN (:pactMessageIds)")
     List<MessageLink> findAll(long installationId, Collection<Long> pactMessageIds);
 
+    /**
+     * @return 1 when inserted, 0 when another event of the same message inserted it first (its create and its
+     * status updates arrive back to back and are processed at once; the row lock taken before found nothing to lock)
+     */
     @Query("""
-            INSERT INTO message_link (installation_id, pact_message_id, pact_conversation_id, external_id, income, status,
+            INSERT IGNORE INTO message_link (installation_id, pact_message_id, pact_conversation_id, external_id, income, status,
                 status_details, text_preview, pact_created_at)
             VALUES (:installationId, :pactMessageId, :pactConversationId, :externalId, :income, :status, :statusDetails,
                 LEFT(:textPreview, 500), :pactCreatedAt)""")
-    void insert(long installationId, long pactMessageId, long pactConversationId, @Nullable String externalId, boolean income,
+    int insert(long installationId, long pactMessageId, long pactConversationId, @Nullable String externalId, boolean income,
                 String status, @Nullable String statusDetails, @Nullable String textPreview, @Nullable Instant pactCreatedAt);
 
 

@@ -61,12 +61,13 @@ public class MessageStatusUseCase {
             operators.seen(inst, m.operatorId(), m.senderName());
         }
         Optional<MessageLink> existing = messages.lock(inst, m.messageId());
+        if (existing.isEmpty() && messages.insert(inst, m.messageId(), m.conversationId(), m.externalId(), m.income(),
+                m.status().name(), m.statusDetails(), m.text(), m.at()) == 0) {
+            existing = messages.lock(inst, m.messageId());
+        }
         boolean firstSeen = existing.isEmpty();
         String stale = null;
-        if (firstSeen) {
-            messages.insert(inst, m.messageId(), m.conversationId(), m.externalId(), m.income(), m.status().name(),
-                    m.statusDetails(), m.text(), m.at());
-        } else {
+        if (!firstSeen) {
             MessageStatus current = existing.get().status();
             if (current.canAdvanceTo(m.status())) {
                 messages.updateStatus(inst, m.messageId(), m.status().name(), m.statusDetails(), m.externalId());
