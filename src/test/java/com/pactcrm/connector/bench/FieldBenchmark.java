@@ -159,7 +159,8 @@ public final class FieldBenchmark {
     private CaseRun caseD(int run) throws Exception {
         List<String> notes = new ArrayList<>();
         try (FieldRig rig = new FieldRig("d" + run, options.conditions('d', run), options.echo)) {
-            ServiceProcess life = rig.startService("life1");
+            // One replica restarted in place: the same name each time, as a container restarted in its pod.
+            ServiceProcess life = rig.startService("service", "life1");
             FieldTarget.AmoCrmAccount amo = rig.amoAccount(0, false, 10);
             List<FieldMessage> messages = amo.messages(1000);
             FieldMeasurement load = new FieldMeasurement(rig, amo, messages, FieldMeasurement.paced(amo, messages, 60), false, false);
@@ -174,7 +175,7 @@ public final class FieldBenchmark {
                 }
                 rig.kill(life);
                 long restartedAt = System.nanoTime();
-                life = rig.startService("life" + (kill + 1));
+                life = rig.startService("service", "life" + (kill + 1));
                 long healthyAt = System.nanoTime();
                 long firstCall = firstArrivalAfter(amo, restartedAt, RESTART_PATIENCE);
                 lastRestartServed = firstCall != Long.MIN_VALUE;

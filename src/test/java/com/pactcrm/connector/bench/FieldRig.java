@@ -125,6 +125,14 @@ final class FieldRig implements AutoCloseable {
      * serve none of its endpoints.
      */
     ServiceProcess startService(String replica) {
+        return startService(replica, replica);
+    }
+
+    /**
+     * As {@link #startService(String)}, one start ({@code start}, which names its log) of a replica that keeps its
+     * name across restarts, as a pod's container restarted after a crash keeps its host name.
+     */
+    ServiceProcess startService(String replica, String start) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("connector.instance-id", instanceId(replica));
         c.put("test.crm-double", "false");
@@ -141,7 +149,7 @@ final class FieldRig implements AutoCloseable {
         c.put("connector.bitrix24.oauth-url", b24.oauthUrl());
         c.put("connector.bitrix24.scheme", "http");
         c.put("connector.bitrix24.maintenance.enabled", "false");
-        ServiceProcess service = ServiceProcess.start("field-bench-" + name + "-" + replica,
+        ServiceProcess service = ServiceProcess.start("field-bench-" + name + "-" + start,
                 ServiceProcess.onDatabaseWithProductionTimings(sql.jdbcUrl(), c));
         started.add(service);
         live.add(service.baseUrl());
