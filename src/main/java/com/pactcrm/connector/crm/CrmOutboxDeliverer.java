@@ -2,6 +2,7 @@ package com.pactcrm.connector.crm;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pactcrm.connector.chat.ConversationLinkRepository;
+import com.pactcrm.connector.chat.MessageLink;
 import com.pactcrm.connector.chat.MessageLinkRepository;
 import com.pactcrm.connector.crm.CrmPayloads.ConversationStatePayload;
 import com.pactcrm.connector.crm.CrmPayloads.MessageHistoryPayload;
@@ -14,10 +15,12 @@ import com.pactcrm.connector.sync.outbox.DeliveryResult;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.outbox.OutboxCommand;
+import com.pactcrm.connector.sync.outbox.Outbox;
 import com.pactcrm.connector.sync.outbox.OutboxDeliverer;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -33,17 +36,22 @@ import java.util.Set;
 @Singleton
 class CrmOutboxDeliverer implements OutboxDeliverer {
 
+    /** How many of a new client's first messages go into the new lead's timeline. */
+    private static final int TRIGGERING_MESSAGES = 20;
+
     private final Map<CrmKind, CrmGateway> gateways = new EnumMap<>(CrmKind.class);
     private final MessageLinkRepository messages;
     private final ConversationLinkRepository conversations;
     private final ObjectMapper json;
+    private final Outbox outbox;
 
     CrmOutboxDeliverer(List<CrmGateway> gateways, MessageLinkRepository messages,
-                       ConversationLinkRepository conversations, ObjectMapper json) {
+                       ConversationLinkRepository conversations, ObjectMapper json, Outbox outbox) {
         gateways.forEach(g -> this.gateways.put(g.crm(), g));
         this.messages = messages;
         this.conversations = conversations;
         this.json = json;
+        this.outbox = outbox;
     }
 
     @Override
@@ -103,11 +111,34 @@ class CrmOutboxDeliverer implements OutboxDeliverer {
             CrmEntityRef ref = gateway.findOrCreateClient(installation, client);
             conversations.link(installation.id(), client.conversationId(), ref.type(), ref.id(), client.provider(),
                     client.publicId(), client.name());
+            int written = ref.created() ? writeTriggeringMessages(installation, client, ref) : 0;
             return DeliveryResult.delivered(ref.type() + ":" + ref.id(),
-                    "conversation " + client.conversationId() + " linked to " + ref.type() + " " + ref.id());
+                    "conversation " + client.conversationId() + " linked to " + (ref.created() ? "new " : "")
+                            + ref.type() + " " + ref.id() + (written > 0 ? "; " + written + " message(s) queued for its timeline" : ""));
         } catch (OutboundCallException e) {
             return DeliveryResult.failed(e);
         }
+    }
+
+    /**
+     * The client's messages that made the connector create the lead or deal (the first one, and any that came while it
+     * was being created), queued as its first timeline entries whether or not history is on: a new lead should say why
+     * it exists. Their idempotency keys are the history's own, so a message history would copy anyway is written once.
+     */
+    private int writeTriggeringMessages(Installation installation, NewClientPayload client, CrmEntityRef ref) {
+        List<MessageLink> known = new ArrayList<>(messages.latestInConversation(installation.id(), client.conversationId(),
+                TRIGGERING_MESSAGES));
+        Collections.reverse(known);
+        int queued = 0;
+        for (MessageLink m : known) {
+            if (m.income() && outbox.enqueue(installation.id(), CommandKind.CRM_MESSAGE_HISTORY,
+                    "history:" + m.pactMessageId() + ":" + ref.type() + ":" + ref.id(), null,
+                    new MessageHistoryPayload(m.pactMessageId(), client.conversationId(), ref.type(), ref.id(), true,
+                            client.name(), m.textPreview(), m.pactCreatedAt()), null, m.pactCreatedAt())) {
+                queued++;
+            }
+        }
+        return queued;
     }
 
     /**

@@ -103,6 +103,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     private final Map<Long, Comment> comments = new LinkedHashMap<>();
     private final Map<String, ObjectNode> items = new LinkedHashMap<>();
     private final Map<String, Long> contactsByPhone = new LinkedHashMap<>();
+    private final Map<String, Long> leadsByPhone = new LinkedHashMap<>();
     private final Map<Long, ObjectNode> users = new TreeMap<>();
     private final Deque<Fault> faults = new ArrayDeque<>();
     private final List<String> senders = new ArrayList<>();
@@ -157,6 +158,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             comments.clear();
             items.clear();
             contactsByPhone.clear();
+            leadsByPhone.clear();
             users.clear();
             faults.clear();
             senders.clear();
@@ -302,8 +304,14 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     }
 
     public void putContact(String id, String phone) {
+        putContact(id, phone, 1);
+    }
+
+    /** A contact with its phone and responsible user. */
+    public void putContact(String id, String phone, long assignedById) {
         synchronized (lock) {
-            ObjectNode contact = (ObjectNode) read(fixture("crm-item-contact.json").replace("{{ID}}", id));
+            ObjectNode contact = ((ObjectNode) read(fixture("crm-item-contact.json").replace("{{ID}}", id)))
+                    .put("assignedById", assignedById);
             ((ObjectNode) contact.path("fm").get(0)).put("value", phone);
             items.put("3:" + id, contact);
             contactsByPhone.put(phone.replaceAll("\\D", ""), Long.parseLong(id));
@@ -331,11 +339,30 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
         }
     }
 
+    /** A deal that is closed (won or lost). */
+    public void closeDeal(String id) {
+        synchronized (lock) {
+            items.get("2:" + id).put("closed", "Y").put("stageId", "WON");
+        }
+    }
+
+    /** A lead holding the phone itself; {@code semantic}: P in progress, S converted, F junk (STATUS_SEMANTIC_ID). */
+    public void putLead(String id, String phone, String semantic) {
+        synchronized (lock) {
+            ObjectNode lead = JSON.createObjectNode().put("ID", id).put("TITLE", "Lead " + id).put("STATUS_ID", "NEW")
+                    .put("STATUS_SEMANTIC_ID", semantic);
+            lead.putArray("PHONE").addObject().put("VALUE", phone).put("VALUE_TYPE", "WORK");
+            items.put("1:" + id, lead);
+            leadsByPhone.put(phone.replaceAll("\\D", ""), Long.parseLong(id));
+        }
+    }
+
     /** The portal's CRM is empty again (no contact knows any phone). */
     public void clearItems() {
         synchronized (lock) {
             items.clear();
             contactsByPhone.clear();
+            leadsByPhone.clear();
         }
     }
 
@@ -772,8 +799,9 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             case "crm.duplicate.findbycomm": {
                 ObjectNode r = JSON.createObjectNode();
                 ArrayNode found = JSON.createArrayNode();
+                boolean leads = "LEAD".equals(p.path("entity_type").asText());
                 p.path("values").forEach(v -> {
-                    Long id = contactsByPhone.get(v.asText().replaceAll("\\D", ""));
+                    Long id = (leads ? leadsByPhone : contactsByPhone).get(v.asText().replaceAll("\\D", ""));
                     if (id != null) {
                         found.add(id);
                     }
@@ -781,8 +809,41 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                 if (found.isEmpty()) {
                     return JSON.createArrayNode();
                 }
-                r.set("CONTACT", found);
+                r.set(leads ? "LEAD" : "CONTACT", found);
                 return r;
+            }
+            case "crm.deal.list": {
+                // The classic list's filter on the primary contact and CLOSED (Y/N), newest first, ids only.
+                JsonNode filter = p.path("filter");
+                ArrayNode page = JSON.createArrayNode();
+                items.entrySet().stream().filter(e -> e.getKey().startsWith("2:")).map(Map.Entry::getValue)
+                        .filter(d -> !filter.has("CONTACT_ID") || containsText(d.path("contactIds"), filter.path("CONTACT_ID").asText()))
+                        .filter(d -> !filter.has("CLOSED") || d.path("closed").asText("N").equals(filter.path("CLOSED").asText()))
+                        .sorted(Comparator.comparingLong((ObjectNode d) -> d.path("id").asLong()).reversed())
+                        .forEach(d -> page.addObject().put("ID", d.path("id").asText()));
+                return new Listed(page, page.size(), null);
+            }
+            case "crm.lead.list": {
+                JsonNode filter = p.path("filter");
+                ArrayNode page = JSON.createArrayNode();
+                items.entrySet().stream().filter(e -> e.getKey().startsWith("1:")).map(Map.Entry::getValue)
+                        .filter(l -> !filter.has("ID") || containsText(filter.path("ID"), l.path("ID").asText()))
+                        .filter(l -> !filter.has("STATUS_SEMANTIC_ID")
+                                || l.path("STATUS_SEMANTIC_ID").asText().equals(filter.path("STATUS_SEMANTIC_ID").asText()))
+                        .sorted(Comparator.comparingLong((ObjectNode l) -> l.path("ID").asLong()).reversed())
+                        .forEach(l -> page.addObject().put("ID", l.path("ID").asText()));
+                return new Listed(page, page.size(), null);
+            }
+            case "crm.lead.add": {
+                long id = ids.incrementAndGet();
+                ObjectNode lead = ((ObjectNode) p.path("fields").deepCopy()).put("ID", Long.toString(id))
+                        .put("STATUS_SEMANTIC_ID", "P");
+                if (!lead.has("STATUS_ID")) {
+                    lead.put("STATUS_ID", "NEW");
+                }
+                items.put("1:" + id, lead);
+                lead.path("PHONE").forEach(f -> leadsByPhone.put(f.path("VALUE").asText().replaceAll("\\D", ""), id));
+                return JSON.getNodeFactory().numberNode(id);
             }
             case "crm.timeline.comment.add": {
                 JsonNode f = p.path("fields");
@@ -948,5 +1009,14 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static boolean containsText(JsonNode list, String value) {
+        for (JsonNode item : list) {
+            if (value.equals(item.asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 }

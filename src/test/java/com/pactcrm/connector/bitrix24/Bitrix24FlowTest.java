@@ -337,8 +337,9 @@ class Bitrix24FlowTest extends Bitrix24TestBase {
     }
 
     @Test
-    void aFirstMessageFromAKnownPhoneIsLinkedToThatContact() {
+    void aFirstMessageFromAKnownPhoneIsLinkedToThatContactsOpenDeal() {
         autoCreateClientsIn(3);
+        b24.putDeal("9001", "9001", "7");
 
         Http.postJson(server.getURL() + "/pact/webhooks/" + installation.pactHookKey(), PactWebhooks.fixture("message-create-incoming"));
 
@@ -346,8 +347,10 @@ class Bitrix24FlowTest extends Bitrix24TestBase {
                 + "AND pact_conversation_id = 2073572213", installation.id()) == 1);
         assertEquals("9001", sql.queryOne("SELECT crm_entity_id FROM conversation_link WHERE installation_id = ? "
                 + "AND pact_conversation_id = 2073572213", installation.id()).get("crm_entity_id"));
+        assertEquals("deal", sql.queryOne("SELECT crm_entity_type FROM conversation_link WHERE installation_id = ? "
+                + "AND pact_conversation_id = 2073572213", installation.id()).get("crm_entity_type"));
         assertEquals(1, b24.items(3).size(), "no duplicate contact");
-        assertTrue(b24.items(2).isEmpty());
+        assertEquals(1, b24.items(2).size(), "no new deal while one is open");
         assertTrue(b24.calls("crm.item.add").isEmpty());
     }
 
@@ -371,6 +374,8 @@ class Bitrix24FlowTest extends Bitrix24TestBase {
         assertEquals(contacts.get(0).path("id").asLong(), deals.get(0).at("/contactIds/0").asLong());
         assertEquals("deal", sql.queryOne("SELECT crm_entity_type FROM conversation_link WHERE installation_id = ? "
                 + "AND pact_conversation_id = 2073572213", installation.id()).get("crm_entity_type"));
-        assertEquals(1, b24.calls("crm.duplicate.findbycomm").size());
+        assertEquals(List.of("CONTACT", "LEAD"), b24.calls("batch").stream().flatMap(c -> c.cmds().stream())
+                .filter(c -> c.startsWith("crm.duplicate.findbycomm")).map(c -> c.replaceAll(".*entity_type=(\\w+).*", "$1"))
+                .toList(), "contacts and leads holding the phone, looked up once");
     }
 }

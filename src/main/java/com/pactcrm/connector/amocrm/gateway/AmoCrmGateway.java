@@ -5,6 +5,7 @@ import com.pactcrm.connector.amocrm.client.AmoCrmApiClient;
 import com.pactcrm.connector.amocrm.client.AmoCrmApiException;
 import com.pactcrm.connector.amocrm.client.AmoCrmBatchException;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmContact;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmLead;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNewNote;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNote;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteType;
@@ -31,10 +32,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +53,8 @@ import org.slf4j.LoggerFactory;
 public class AmoCrmGateway implements CrmGateway {
 
     static final String SERVICE = "Pact";
+    /** A lead in stage 142 (won) or 143 (lost) is closed, in every pipeline (Kommo reference "Pipelines and stages"). */
+    static final Set<Long> CLOSED_STATUSES = Set.of(142L, 143L);
     private static final int MAX_CONTACTS_READ = 3;
     /** How far back an unanswered note write is looked for; the relay retries within minutes, not days. */
     private static final Duration NOTE_LOOKUP_WINDOW = Duration.ofDays(2);
@@ -237,32 +242,70 @@ public class AmoCrmGateway implements CrmGateway {
         return phones.stream().map(p -> p.replaceAll("\\D", "")).filter(p -> !p.isEmpty()).toList();
     }
 
+    /**
+     * The client's contact by phone; then the lead to link: the contact's newest open lead, else a new one (a
+     * returning client whose leads are all closed, won 142 or lost 143, gets new work), in the mapped pipeline and
+     * stage ("Incoming" through the unsorted API when the stage is {@code unsorted}). An unknown phone becomes a
+     * contact and a lead.
+     */
     @Override
     public CrmEntityRef findOrCreateClient(Installation installation, NewClientPayload client) {
-        InstallationSettings.Stage stage = InstallationSettings.of(installation.settings()).newClientStage(client.provider())
+        InstallationSettings settings = InstallationSettings.of(installation.settings());
+        InstallationSettings.Stage stage = settings.newClientStage(client.provider())
                 .orElse(new InstallationSettings.Stage(null, null));
-        return withFreshToken(installation, account -> findOrCreateClient(account, client, stage));
+        return withFreshToken(installation, account -> findOrCreateClient(account, client, stage,
+                settings.newClientResponsible()));
     }
 
-    private CrmEntityRef findOrCreateClient(AmoCrmAccount account, NewClientPayload client, InstallationSettings.Stage stage) {
+    private CrmEntityRef findOrCreateClient(AmoCrmAccount account, NewClientPayload client, InstallationSettings.Stage stage,
+                                            String rule) {
         String phone = client.phone() == null ? null : client.phone().replaceAll("\\D", "");
+        String name = client.name() != null && !client.name().isBlank() ? client.name() : "+" + phone;
+        Long assigned = userId(client.responsibleUserId());
         if (phone != null && !phone.isEmpty()) {
             List<AmoCrmContact> found = api.searchContacts(account, phone);
             if (!found.isEmpty()) {
-                return new CrmEntityRef("contact", Long.toString(found.get(0).id()));
+                AmoCrmContact contact = found.get(0);
+                // A search answer carries no leads: the contact is read again with them.
+                List<Long> leadIds = api.contact(account, contact.id()).map(AmoCrmContact::leadIds).orElse(List.of());
+                Optional<AmoCrmLead> open = api.leadsByIds(account, leadIds).stream()
+                        .filter(l -> l.statusId() == null || !CLOSED_STATUSES.contains(l.statusId()))
+                        .max(Comparator.comparingLong(AmoCrmLead::id));
+                if (open.isPresent()) {
+                    return new CrmEntityRef("lead", Long.toString(open.get().id()));
+                }
+                Long responsible = "contactOwner".equals(rule) ? contact.responsibleUserId() : assigned;
+                return newLead(account, client, stage, name, phone, contact.id(), responsible);
             }
         }
-        String name = client.name() != null && !client.name().isBlank() ? client.name() : "+" + phone;
-        long contactId = api.createContact(account, name, phone, null);
+        if (stage.unsorted()) {
+            return newLead(account, client, stage, name, phone, null, assigned);
+        }
+        long contactId = api.createContact(account, name, phone, assigned);
+        return newLead(account, client, stage, name, phone, contactId, assigned);
+    }
+
+    private CrmEntityRef newLead(AmoCrmAccount account, NewClientPayload client, InstallationSettings.Stage stage,
+                                 String name, String phone, Long contactId, Long responsible) {
         try {
-            long leadId = api.createLead(account, name + " — Pact", stage.pipelineId(), stage.statusId(), contactId, null);
-            return new CrmEntityRef("lead", Long.toString(leadId));
+            long leadId = stage.unsorted()
+                    ? api.createUnsortedLead(account, "pact-" + client.conversationId(), name, stage.pipelineId(),
+                            contactId, phone)
+                    : api.createLead(account, name + " — Pact", stage.pipelineId(), stage.statusId(), contactId, responsible);
+            return new CrmEntityRef("lead", Long.toString(leadId), true);
         } catch (OutboundCallException e) {
+            if (contactId == null) {
+                throw e;
+            }
             // The contact exists now: a retry of the whole command could create it a second time (search may
             // not see it yet), so the conversation is linked to the contact and the missing lead reported.
             LOG.warn("event=amocrm_lead_not_created contact={} error=\"{}\"", contactId, e.getMessage());
             return new CrmEntityRef("contact", Long.toString(contactId));
         }
+    }
+
+    private static Long userId(String crmUserId) {
+        return crmUserId != null && crmUserId.matches("\\d{1,18}") ? Long.parseLong(crmUserId) : null;
     }
 
     @Override

@@ -18,6 +18,7 @@ import com.pactcrm.connector.installation.HookKeys;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationHealthRepository;
 import com.pactcrm.connector.installation.InstallationRepository;
+import com.pactcrm.connector.installation.InstallationSettings;
 import com.pactcrm.connector.installation.InstallationStatus;
 import com.pactcrm.connector.security.SecretCipher;
 import com.pactcrm.connector.sync.outbox.CommandKind;
@@ -339,7 +340,8 @@ public class Bitrix24Installer {
         if (existing == null) {
             return installations.save(new Installation(null, CrmKind.BITRIX24, memberId, t.portalHost(),
                     InstallationStatus.ACTIVE, HookKeys.newKey(), HookKeys.newKey(), cipher.encrypt(t.accessToken()),
-                    cipher.encrypt(t.refreshToken()), t.expiresAt(), appTokenEnc, null, null, null, null, null, null, null));
+                    cipher.encrypt(t.refreshToken()), t.expiresAt(), appTokenEnc, null, null, null,
+                    InstallationSettings.NEW_INSTALLATION, null, null, null));
         }
         return installations.update(new Installation(existing.id(), CrmKind.BITRIX24, memberId, t.portalHost(),
                 InstallationStatus.ACTIVE, existing.hookKey(), existing.pactHookKey(), cipher.encrypt(t.accessToken()),

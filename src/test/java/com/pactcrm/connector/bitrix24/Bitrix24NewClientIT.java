@@ -1,0 +1,125 @@
+package com.pactcrm.connector.bitrix24;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.testsupport.Http;
+import com.pactcrm.connector.testsupport.PactWebhooks;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Issue 15, incoming clients become Bitrix24 work: a portal installed through the installer frame, Pact webhooks in over
+ * HTTP, contacts, leads and deals kept by the stateful {@link Bitrix24Fake}.
+ */
+@MicronautTest(transactional = false)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class Bitrix24NewClientIT extends Bitrix24TestBase {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicLong IDS = new AtomicLong(2_096_000_000L);
+
+    Installation installation;
+
+    @BeforeEach
+    void installedPortal() {
+        b24.reset();
+        b24.clearItems();
+        pact.reset();
+        sql.update("DELETE FROM installation WHERE crm = 'BITRIX24'");
+        installation = installWithPact();
+    }
+
+    @Test
+    void aNewPortalCreatesClientsAndTasksUntilTheAdminSaysOtherwise() throws Exception {
+        JsonNode settings = JSON.readTree(installation.settings());
+        assertTrue(settings.path("autoCreateClients").asBoolean(), settings.toString());
+        assertTrue(settings.path("unansweredTasks").asBoolean(), settings.toString());
+    }
+
+    @Test
+    void anUnknownPhoneBecomesALeadInTheMappedStatusForTheNextUserInTurnWithItsMessage() {
+        settings("""
+                {"autoCreateClients":true,"newClientResponsible":"roundRobin","roundRobinUsers":["5","6"],
+                 "newClientStages":{"whatsapp":{"entity":"lead","stageId":"IN_PROCESS"}}}""");
+        long conversation = IDS.incrementAndGet();
+        post(PactWebhooks.incoming(IDS.incrementAndGet(), conversation, "Quero um orçamento", "5511944441111", false));
+        String lead = awaitLink(conversation, "lead");
+
+        ObjectNode created = b24.items(1).stream().filter(l -> l.path("ID").asText().equals(lead)).findFirst().orElseThrow();
+        assertEquals("IN_PROCESS", created.path("STATUS_ID").asText());
+        assertEquals("5", created.path("ASSIGNED_BY_ID").asText(), "the round robin's first user");
+        assertEquals("+5511944441111", created.at("/PHONE/0/VALUE").asText(), "the lead holds the phone");
+        assertTrue(b24.items(3).isEmpty(), "a lead needs no contact");
+        assertTrue(b24.items(2).isEmpty());
+        await().atMost(Duration.ofSeconds(20)).until(() -> b24.comments("lead", lead).stream()
+                .anyMatch(c -> c.text().contains("Quero um orçamento")));
+
+        // The same phone again, in another conversation: the lead is in progress, so it is reused.
+        long again = IDS.incrementAndGet();
+        post(PactWebhooks.incoming(IDS.incrementAndGet(), again, "Oi de novo", "5511944441111", false));
+        assertEquals(lead, awaitLink(again, "lead"));
+        assertEquals(1, b24.items(1).size(), "no second lead");
+        assertEquals(1, b24.comments("lead", lead).stream().filter(c -> c.text().contains("Quero um orçamento")).count());
+    }
+
+    @Test
+    void aContactWhoseDealsAreAllClosedGetsANewDealInTheMappedStageForItsOwner() {
+        settings("""
+                {"autoCreateClients":true,"newClientStages":{"default":{"entity":"deal","pipelineId":3,"stageId":"C3:NEW"}}}""");
+        b24.putContact("9101", "+55 11 93333-2222", 42);
+        b24.putDeal("9201", "9101", "42");
+        b24.closeDeal("9201");
+        long conversation = IDS.incrementAndGet();
+        post(PactWebhooks.incoming(IDS.incrementAndGet(), conversation, "Preciso de mais", "5511933332222", false));
+        String deal = awaitLink(conversation, "deal");
+
+        assertTrue(!deal.equals("9201"), "a new deal, not the closed one");
+        ObjectNode created = b24.items(2).stream().filter(d -> d.path("id").asText().equals(deal)).findFirst().orElseThrow();
+        assertEquals(3, created.path("categoryId").asInt());
+        assertEquals("C3:NEW", created.path("stageId").asText());
+        assertEquals("42", created.path("assignedById").asText(), "the contact's owner");
+        assertEquals(9101, created.at("/contactIds/0").asLong());
+        assertEquals(1, b24.items(3).size(), "no second contact");
+    }
+
+    @Test
+    void aGroupChatCreatesNothing() {
+        settings("{\"autoCreateClients\":true}");
+        long group = IDS.incrementAndGet();
+        int callsBefore = b24.calls().size();
+        post(PactWebhooks.incoming(IDS.incrementAndGet(), group, "Bom dia, grupo", "5511922220000", true));
+        await().atMost(Duration.ofSeconds(20)).until(() -> sql.count("SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? "
+                + "AND source = 'PACT' AND state = 'DONE'", installation.id()) == 1);
+        assertEquals(0, sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ?", installation.id()));
+        assertEquals(callsBefore, b24.calls().size(), "the portal is never asked");
+    }
+
+    private void settings(String json) {
+        sql.update("UPDATE installation SET settings = ? WHERE id = ?", json, installation.id());
+    }
+
+    private void post(String body) {
+        assertEquals(200, Http.postJson(server.getURL() + "/pact/webhooks/" + installation.pactHookKey(), body).statusCode());
+    }
+
+    private String awaitLink(long conversation, String type) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> sql.count("SELECT COUNT(*) FROM conversation_link "
+                + "WHERE installation_id = ? AND pact_conversation_id = ?", installation.id(), conversation) == 1);
+        Map<String, Object> link = sql.queryOne("SELECT crm_entity_type, crm_entity_id FROM conversation_link "
+                + "WHERE installation_id = ? AND pact_conversation_id = ?", installation.id(), conversation);
+        assertEquals(type, link.get("crm_entity_type"));
+        return (String) link.get("crm_entity_id");
+    }
+}
