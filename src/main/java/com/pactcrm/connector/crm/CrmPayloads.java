@@ -37,4 +37,12 @@ public final class CrmPayloads {
             this(conversationId, messageId, provider, phone, name, publicId, null);
         }
     }
+
+    /**
+     * A task for the entity's responsible: the conversation is unanswered ({@code taskId} is the connector's
+     * {@code crm_task} row, which also keeps the CRM's task id once it exists).
+     */
+    public record TaskPayload(long taskId, long conversationId, String entityType, String entityId, Instant dueAt,
+                              String clientName) {
+    }
 }

@@ -30,6 +30,8 @@ import java.util.Optional;
  *                           installations store it on
  * @param unansweredTaskMinutes the task's due time, minutes after Pact marked the conversation unanswered (60)
  * @param firstRunDone       the admin went through the settings' first-run step
+ * @param language           the installation's language: pages without a CRM language, timeline entries, tasks
+ *                           (pt, the default for this market; en, ru, es)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record InstallationSettings(
@@ -44,10 +46,13 @@ public record InstallationSettings(
         List<String> roundRobinUsers,
         Boolean unansweredTasks,
         Integer unansweredTaskMinutes,
-        Boolean firstRunDone) {
+        Boolean firstRunDone,
+        String language) {
 
     /** What {@code installation.settings} starts as when an account or portal is installed for the first time. */
     public static final String NEW_INSTALLATION = "{\"autoCreateClients\":true,\"unansweredTasks\":true}";
+    /** The languages the connector speaks; pt is the default for this market. */
+    public static final List<String> LANGUAGES = List.of("pt", "en", "ru", "es");
     public static final List<String> RESPONSIBLE_RULES = List.of("contactOwner", "roundRobin", "pactAssignee");
 
     /**
@@ -77,7 +82,7 @@ public record InstallationSettings(
 
     public static InstallationSettings of(String json) {
         if (json == null || json.isBlank()) {
-            return new InstallationSettings(null, null, null, null, null, null, null, null, null, null, null, null);
+            return new InstallationSettings(null, null, null, null, null, null, null, null, null, null, null, null, null);
         }
         try {
             return JSON.readValue(json, InstallationSettings.class);
@@ -140,5 +145,9 @@ public record InstallationSettings(
 
     public boolean firstRunIsDone() {
         return firstRunDone != null && firstRunDone;
+    }
+
+    public String language() {
+        return language != null && LANGUAGES.contains(language) ? language : LANGUAGES.get(0);
     }
 }

@@ -104,6 +104,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     private final Map<String, ObjectNode> items = new LinkedHashMap<>();
     private final Map<String, Long> contactsByPhone = new LinkedHashMap<>();
     private final Map<String, Long> leadsByPhone = new LinkedHashMap<>();
+    private final Map<Long, ObjectNode> activities = new LinkedHashMap<>();
     private final Map<Long, ObjectNode> users = new TreeMap<>();
     private final Deque<Fault> faults = new ArrayDeque<>();
     private final List<String> senders = new ArrayList<>();
@@ -159,6 +160,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             items.clear();
             contactsByPhone.clear();
             leadsByPhone.clear();
+            activities.clear();
             users.clear();
             faults.clear();
             senders.clear();
@@ -336,6 +338,13 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             long id = ids.incrementAndGet();
             comments.put(id, new Comment(id, entityType, entityId, authorId, text, 0));
             return id;
+        }
+    }
+
+    /** The to-do activities the application added, as the portal keeps them. */
+    public List<ObjectNode> activities() {
+        synchronized (lock) {
+            return activities.values().stream().map(ObjectNode::deepCopy).toList();
         }
     }
 
@@ -635,7 +644,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                 String cmd = e.getValue().asText();
                 int q = cmd.indexOf('?');
                 String sub = q < 0 ? cmd : cmd.substring(0, q);
-                JsonNode params = q < 0 ? JSON.createObjectNode() : nested(cmd.substring(q + 1));
+                JsonNode params = resolved(q < 0 ? JSON.createObjectNode() : nested(cmd.substring(q + 1)), result);
                 Object answer = method(sub, params, user);
                 recordWrite(arrived, host, sub, params, answer);
                 if (answer instanceof Reply r) {
@@ -665,6 +674,27 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             return new Reply(200, page.toString(), null);
         }
         return answer instanceof Reply r ? r : ok((JsonNode) answer);
+    }
+
+    /**
+     * A batch command's parameters with the portal's chaining applied: a value {@code $result[key][field]…} is the
+     * earlier command's result at that path (bitrix24.md §7.1).
+     */
+    private static JsonNode resolved(JsonNode params, ObjectNode results) {
+        if (params.isObject()) {
+            ObjectNode out = JSON.createObjectNode();
+            params.fields().forEachRemaining(f -> out.set(f.getKey(), resolved(f.getValue(), results)));
+            return out;
+        }
+        if (params.isTextual() && params.asText().startsWith("$result[")) {
+            JsonNode at = results;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[([^\\]]*)\\]").matcher(params.asText());
+            while (m.find()) {
+                at = at.isArray() ? at.path(Integer.parseInt(m.group(1))) : at.path(m.group(1));
+            }
+            return at.isMissingNode() ? JSON.getNodeFactory().textNode("") : JSON.getNodeFactory().textNode(at.asText());
+        }
+        return params;
     }
 
     /** Every answer goes out through here: recorded, and slowed by the latency when one is set. */
@@ -833,6 +863,23 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                         .sorted(Comparator.comparingLong((ObjectNode l) -> l.path("ID").asLong()).reversed())
                         .forEach(l -> page.addObject().put("ID", l.path("ID").asText()));
                 return new Listed(page, page.size(), null);
+            }
+            case "crm.activity.todo.add": {
+                if (!p.hasNonNull("ownerTypeId") || !p.hasNonNull("ownerId") || !p.hasNonNull("deadline")) {
+                    return new Reply(400, "{\"error\":\"INVALID_ARG_VALUE\",\"error_description\":\"ownerTypeId, ownerId and deadline are required\"}", null);
+                }
+                long id = ids.incrementAndGet();
+                ObjectNode todo = ((ObjectNode) p.deepCopy()).put("id", id).put("COMPLETED", "N");
+                activities.put(id, todo);
+                return JSON.createObjectNode().put("id", id);
+            }
+            case "crm.activity.update": {
+                ObjectNode activity = activities.get(p.path("id").asLong());
+                if (activity == null) {
+                    return new Reply(400, fixture("error-not-found.json"), null);
+                }
+                p.path("fields").fields().forEachRemaining(f -> activity.set(f.getKey(), f.getValue()));
+                return JSON.getNodeFactory().booleanNode(true);
             }
             case "crm.lead.add": {
                 long id = ids.incrementAndGet();

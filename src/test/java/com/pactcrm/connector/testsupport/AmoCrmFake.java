@@ -152,7 +152,8 @@ public final class AmoCrmFake {
 
     /** A lead of the contact in {@code statusId} (142 won and 143 lost are closed); @return its id */
     public long putLead(String host, long contactId, long statusId) {
-        ObjectNode lead = JSON.createObjectNode().put("name", "Earlier deal").put("status_id", statusId);
+        ObjectNode lead = JSON.createObjectNode().put("name", "Earlier deal").put("status_id", statusId)
+                .put("responsible_user_id", 779);
         lead.putObject("_embedded").putArray("contacts").addObject().put("id", contactId);
         synchronized (backend) {
             return backend.records.putLead(host, lead);

@@ -61,4 +61,16 @@ public final class PactWebhooks {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** Pact's conversation {@code update} with these states (the fixture of an archived conversation, changed). */
+    public static String conversationUpdate(long conversationId, String operationalState, String repliedState) {
+        try {
+            ObjectNode root = (ObjectNode) JSON.readTree(fixture("conversation-update-archived"));
+            ((ObjectNode) root.get("object")).put("id", conversationId).put("operational_state", operationalState)
+                    .put("replied_state", repliedState);
+            return JSON.writeValueAsString(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

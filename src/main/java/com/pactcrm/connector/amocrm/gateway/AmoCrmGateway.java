@@ -18,6 +18,7 @@ import com.pactcrm.connector.crm.CrmEntityRef;
 import com.pactcrm.connector.crm.CrmGateway;
 import com.pactcrm.connector.crm.CrmUser;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
+import com.pactcrm.connector.crm.CrmPayloads.TaskPayload;
 import com.pactcrm.connector.crm.TimelineEntry;
 import com.pactcrm.connector.crm.TimelineTexts;
 import com.pactcrm.connector.installation.CrmKind;
@@ -306,6 +307,32 @@ public class AmoCrmGateway implements CrmGateway {
 
     private static Long userId(String crmUserId) {
         return crmUserId != null && crmUserId.matches("\\d{1,18}") ? Long.parseLong(crmUserId) : null;
+    }
+
+    /**
+     * An amoCRM task (type 1, follow-up) on the lead or contact, for its responsible (read from the entity; amoCRM
+     * requires a responsible and a deadline, Kommo reference "Tasks").
+     */
+    @Override
+    public Optional<String> openTask(Installation installation, TaskPayload task) {
+        String language = InstallationSettings.of(installation.settings()).language();
+        long entityId = Long.parseLong(task.entityId());
+        return withFreshToken(installation, account -> {
+            Long responsible = "contact".equals(task.entityType())
+                    ? api.contact(account, entityId).map(AmoCrmContact::responsibleUserId).orElse(null)
+                    : api.lead(account, entityId).map(AmoCrmLead::responsibleUserId).orElse(null);
+            return Optional.of(Long.toString(api.createTask(account, apiEntity(task.entityType()), entityId,
+                    TimelineTexts.taskText(task, language), task.dueAt(), responsible)));
+        });
+    }
+
+    @Override
+    public void closeTask(Installation installation, TaskPayload task, String crmTaskId) {
+        String language = InstallationSettings.of(installation.settings()).language();
+        withFreshToken(installation, account -> {
+            api.completeTask(account, Long.parseLong(crmTaskId), TimelineTexts.taskDoneText(language));
+            return null;
+        });
     }
 
     @Override

@@ -16,6 +16,8 @@ import com.pactcrm.connector.crm.CrmEntityRef;
 import com.pactcrm.connector.crm.CrmGateway;
 import com.pactcrm.connector.crm.CrmUser;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
+import com.pactcrm.connector.crm.CrmPayloads.TaskPayload;
+import com.pactcrm.connector.crm.TimelineTexts;
 import com.pactcrm.connector.crm.TimelineEntry;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
@@ -26,6 +28,8 @@ import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -584,6 +588,46 @@ public class Bitrix24Gateway implements CrmGateway {
         ObjectNode find = json.createObjectNode().put("type", "PHONE").put("entity_type", entityType);
         find.putArray("values").add("+" + digits);
         return Bitrix24Query.command("crm.duplicate.findbycomm", find);
+    }
+
+    /**
+     * A to-do activity on the card ({@code crm.activity.todo.add}: ownerTypeId, ownerId, deadline, title, description,
+     * responsibleId; https://dev.1c-bitrix.ru/rest_help/crm/rest_activity/todo/crm_activity_todo_add.php), for the
+     * entity's responsible (read in the same {@code batch}, chained with {@code $result}).
+     */
+    @Override
+    public Optional<String> openTask(Installation installation, TaskPayload task) {
+        String language = InstallationSettings.of(installation.settings()).language();
+        return tokens.withPortal(installation.id(), portal -> {
+            Map<String, String> calls = new LinkedHashMap<>();
+            calls.put("owner", Bitrix24Query.command("crm.item.get", json.createObjectNode()
+                    .put("entityTypeId", entityTypeId(task.entityType())).put("id", task.entityId())));
+            ObjectNode todo = json.createObjectNode().put("ownerTypeId", entityTypeId(task.entityType()))
+                    .put("ownerId", task.entityId())
+                    .put("deadline", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(task.dueAt().atOffset(ZoneOffset.UTC)))
+                    .put("title", TimelineTexts.taskText(task, language))
+                    .put("description", TimelineTexts.taskText(task, language))
+                    .put("responsibleId", "$result[owner][item][assignedById]");
+            calls.put("todo", Bitrix24Query.command("crm.activity.todo.add", todo));
+            Bitrix24BatchResult answer = api.batch(portal, calls);
+            Bitrix24BatchResult.Error error = answer.errors().get("todo");
+            if (error != null) {
+                throw new Bitrix24ApiException("Bitrix24 refused the to-do on " + task.entityType() + " " + task.entityId()
+                        + ": " + error.error() + " " + error.description(), Disposition.PERMANENT, 200, error.error(),
+                        null, null, null, null);
+            }
+            return Optional.of(answer.results().get("todo").path("id").asText());
+        });
+    }
+
+    /** {@code crm.activity.update} with {@code COMPLETED=Y} (the classic method closes any activity, to-dos included). */
+    @Override
+    public void closeTask(Installation installation, TaskPayload task, String crmTaskId) {
+        tokens.withPortal(installation.id(), portal -> {
+            ObjectNode update = json.createObjectNode().put("id", crmTaskId);
+            update.putObject("fields").put("COMPLETED", "Y");
+            return api.call(portal, "crm.activity.update", update);
+        });
     }
 
     /** The dry run's read-only half of {@link #findOrCreateClient}: the same lookup, so it predicts what would happen. */

@@ -27,13 +27,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Issue 15, incoming clients become amoCRM work: Pact webhooks in over HTTP, the real amoCRM adapter against the stateful
+ * Issue 15, incoming clients and unanswered conversations become amoCRM work: Pact webhooks in over HTTP, the real amoCRM adapter against the stateful
  * {@link AmoCrmFake} (contacts, leads, unsorted and notes kept per account), MariaDB in between. Each test has an
  * account of its own (its own host on the fake).
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AmoCrmNewClientIT implements TestPropertyProvider {
+class AmoCrmIncomingWorkIT implements TestPropertyProvider {
 
     static final AmoCrmFake AMO = AmoCrmFake.start();
     static final AtomicLong IDS = new AtomicLong(2_095_000_000L);
@@ -146,6 +146,42 @@ class AmoCrmNewClientIT implements TestPropertyProvider {
                 && c.path().equals("/api/v4/leads")), "not through POST /leads");
         JsonNode contact = AMO.records(host, "contacts").get(0);
         assertEquals("5511966663333", contact.at("/custom_fields_values/0/values/0/value").asText().replaceAll("\\D", ""));
+    }
+
+    @Test
+    void anUnansweredConversationBecomesOneTaskForTheLeadsResponsibleCompletedWhenAnswered() {
+        String host = host();
+        Installation inst = installations.amoCrmAt(host, TestInstallations.PACT_TOKEN,
+                "{\"unansweredTasks\":true,\"unansweredTaskMinutes\":30,\"language\":\"en\"}");
+        long contact = AMO.putContact(host, "João Silva", "+5511987654321", 778);
+        long lead = AMO.putLead(host, contact, 7100001);
+        long conversation = IDS.incrementAndGet();
+        sql.update("INSERT INTO conversation_link (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id, "
+                + "sender_name, replied_state) VALUES (?, ?, 'lead', ?, 'João Silva', 'replied')", inst.id(), conversation,
+                Long.toString(lead));
+
+        long before = System.currentTimeMillis() / 1000;
+        post(inst, PactWebhooks.conversationUpdate(conversation, "open", "unreplied"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> AMO.records(host, "tasks").size() == 1);
+        JsonNode task = AMO.records(host, "tasks").get(0);
+        assertEquals("leads", task.path("entity_type").asText());
+        assertEquals(lead, task.path("entity_id").asLong());
+        assertEquals(779, task.path("responsible_user_id").asLong(), "the lead's responsible");
+        assertEquals("Reply to the client in Pact: João Silva", task.path("text").asText(), "the installation's language");
+        long due = task.path("complete_till").asLong();
+        assertTrue(due >= before + 30 * 60 - 5 && due <= before + 30 * 60 + 60, "due in 30 minutes: " + (due - before));
+        // The state note is in English too.
+        await().atMost(Duration.ofSeconds(15)).until(() -> AMO.noteTexts(host).contains("Conversation unanswered in Pact"));
+
+        // Pact says it again (another update of the same conversation): still one task.
+        post(inst, PactWebhooks.conversationUpdate(conversation, "open", "unreplied").replace("10:35:11.000Z", "10:40:00.000Z"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> sql.count(
+                "SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? AND state = 'DONE'", inst.id()) == 2);
+        post(inst, PactWebhooks.conversationUpdate(conversation, "open", "replied"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> AMO.records(host, "tasks").get(0).path("is_completed").asBoolean());
+        assertEquals("Answered in Pact", AMO.records(host, "tasks").get(0).at("/result/text").asText());
+        assertEquals(1, AMO.records(host, "tasks").size(), "never a second task");
+        assertEquals(1, sql.count("SELECT COUNT(*) FROM crm_task WHERE installation_id = ? AND state = 'CLOSED'", inst.id()));
     }
 
     private static String host() {

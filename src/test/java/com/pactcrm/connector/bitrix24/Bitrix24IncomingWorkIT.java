@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Issue 15, incoming clients become Bitrix24 work: a portal installed through the installer frame, Pact webhooks in over
+ * Issue 15, incoming clients and unanswered conversations become Bitrix24 work: a portal installed through the installer frame, Pact webhooks in over
  * HTTP, contacts, leads and deals kept by the stateful {@link Bitrix24Fake}.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class Bitrix24NewClientIT extends Bitrix24TestBase {
+class Bitrix24IncomingWorkIT extends Bitrix24TestBase {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicLong IDS = new AtomicLong(2_096_000_000L);
@@ -104,6 +104,35 @@ class Bitrix24NewClientIT extends Bitrix24TestBase {
                 + "AND source = 'PACT' AND state = 'DONE'", installation.id()) == 1);
         assertEquals(0, sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ?", installation.id()));
         assertEquals(callsBefore, b24.calls().size(), "the portal is never asked");
+    }
+
+    @Test
+    void anUnansweredConversationBecomesOneToDoForTheDealsResponsibleCompletedWhenAnswered() {
+        settings("{\"unansweredTasks\":true,\"unansweredTaskMinutes\":45,\"language\":\"es\"}");
+        b24.putContact("9301", "+55 11 91111-0000");
+        b24.putDeal("9401", "9301", "12");
+        long conversation = IDS.incrementAndGet();
+        sql.update("INSERT INTO conversation_link (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id, "
+                + "sender_name, replied_state) VALUES (?, ?, 'deal', '9401', 'João Silva', 'replied')", installation.id(),
+                conversation);
+
+        java.time.Instant before = java.time.Instant.now();
+        post(PactWebhooks.conversationUpdate(conversation, "open", "unreplied"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> b24.activities().size() == 1);
+        ObjectNode todo = b24.activities().get(0);
+        assertEquals("2", todo.path("ownerTypeId").asText());
+        assertEquals("9401", todo.path("ownerId").asText());
+        assertEquals("12", todo.path("responsibleId").asText(), "the deal's responsible, chained in the batch");
+        assertEquals("Responder al cliente en Pact: João Silva", todo.path("title").asText());
+        java.time.Instant due = java.time.OffsetDateTime.parse(todo.path("deadline").asText()).toInstant();
+        assertTrue(Duration.between(before, due).toMinutes() >= 44 && Duration.between(before, due).toMinutes() <= 46, due.toString());
+        await().atMost(Duration.ofSeconds(15)).until(() -> b24.comments("deal", "9401").stream()
+                .anyMatch(c -> c.text().contains("Conversación sin respuesta en Pact")));
+
+        post(PactWebhooks.conversationUpdate(conversation, "open", "unreplied").replace("10:35:11.000Z", "10:41:00.000Z"));
+        post(PactWebhooks.conversationUpdate(conversation, "open", "replied"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> "Y".equals(b24.activities().get(0).path("COMPLETED").asText()));
+        assertEquals(1, b24.activities().size(), "never a second to-do");
     }
 
     private void settings(String json) {
