@@ -760,8 +760,12 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                         && e.path("handler").asText().equals(handler))) {
                     return new Reply(400, fixture("error-already-binded.json"), null);
                 }
-                placements.add(JSON.createObjectNode().put("placement", placement).put("handler", handler)
-                        .put("title", p.path("TITLE").asText()).put("description", p.path("DESCRIPTION").asText()));
+                ObjectNode bound = JSON.createObjectNode().put("placement", placement).put("handler", handler)
+                        .put("title", p.path("TITLE").asText()).put("description", p.path("DESCRIPTION").asText());
+                if (p.has("LANG_ALL")) {
+                    bound.set("langAll", p.path("LANG_ALL"));
+                }
+                placements.add(bound);
                 return JSON.getNodeFactory().booleanNode(true);
             }
             case "messageservice.sender.list":

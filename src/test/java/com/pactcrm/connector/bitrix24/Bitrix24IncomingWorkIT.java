@@ -46,6 +46,13 @@ class Bitrix24IncomingWorkIT extends Bitrix24TestBase {
         JsonNode settings = JSON.readTree(installation.settings());
         assertTrue(settings.path("autoCreateClients").asBoolean(), settings.toString());
         assertTrue(settings.path("unansweredTasks").asBoolean(), settings.toString());
+        // The card's toolbar item speaks each user's language.
+        ObjectNode toolbar = b24.boundPlacements().stream().filter(p -> p.path("placement").asText().endsWith("_TOOLBAR"))
+                .findFirst().orElseThrow();
+        assertEquals("Pact: write first", toolbar.at("/langAll/en/TITLE").asText(), toolbar.toString());
+        assertEquals("Pact: написать первым", toolbar.at("/langAll/ru/TITLE").asText());
+        assertEquals("Pact: escribir primero", toolbar.at("/langAll/la/TITLE").asText());
+        assertEquals("Pact: escrever primeiro", toolbar.at("/langAll/br/TITLE").asText());
     }
 
     @Test

@@ -351,12 +351,16 @@ public class Bitrix24Gateway implements CrmGateway {
         return found;
     }
 
-    /** Pact's clock is Bitrix24's "sent"; Bitrix24 has no "read", so two ticks stay "delivered". */
+    /**
+     * Pact's clock (its "sent": accepted, not yet at the messenger) is Bitrix24's {@code queued}; one tick is the messenger
+     * having it, {@code delivered}; Bitrix24 has no "read", so two ticks stay {@code delivered}; an error is
+     * {@code failed} (bitrix24.md §6.3).
+     */
     private String senderStatusCommand(TimelineEntry entry, String bitrixMessageId) {
         String status = switch (entry.status().status()) {
             case "DELIVERED", "READ" -> "delivered";
             case "ERROR" -> "failed";
-            default -> "sent";
+            default -> "queued";
         };
         ObjectNode p = json.createObjectNode().put("CODE", Bitrix24Installer.SENDER_CODE).put("MESSAGE_ID", bitrixMessageId)
                 .put("STATUS", status);

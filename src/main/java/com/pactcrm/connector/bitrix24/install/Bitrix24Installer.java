@@ -87,6 +87,16 @@ public class Bitrix24Installer {
     private final Bitrix24InstallationRepository bitrix24Installations;
     private final InstallationHealthRepository health;
     private final SecretCipher cipher;
+    /** Per Bitrix24 language id: the toolbar item's title, the tab's description, the toolbar item's description. */
+    private static final Map<String, String[]> PLACEMENT_WORDS = new LinkedHashMap<>();
+
+    static {
+        PLACEMENT_WORDS.put("br", new String[] {"Pact: escrever primeiro", "Conversas e status do Pact", "Iniciar conversa no Pact"});
+        PLACEMENT_WORDS.put("en", new String[] {"Pact: write first", "Pact conversations and statuses", "Start a Pact conversation"});
+        PLACEMENT_WORDS.put("ru", new String[] {"Pact: написать первым", "Диалоги и статусы Pact", "Начать диалог в Pact"});
+        PLACEMENT_WORDS.put("la", new String[] {"Pact: escribir primero", "Conversaciones y estados de Pact", "Iniciar conversación en Pact"});
+    }
+
     private final ObjectMapper json;
     private final Outbox outbox;
     private final Bitrix24TokenVerifier tokenOwners;
@@ -279,8 +289,13 @@ public class Bitrix24Installer {
             if (!boundPlacements.contains(placement)) {
                 boolean tab = placement.endsWith("_TAB");
                 ObjectNode p = json.createObjectNode().put("PLACEMENT", placement).put("HANDLER", placementHandler)
-                        .put("TITLE", tab ? "Pact" : "Pact: escrever primeiro")
-                        .put("DESCRIPTION", tab ? "Conversas e status do Pact" : "Iniciar conversa no Pact");
+                        .put("TITLE", tab ? "Pact" : PLACEMENT_WORDS.get("br")[0])
+                        .put("DESCRIPTION", tab ? PLACEMENT_WORDS.get("br")[1] : PLACEMENT_WORDS.get("br")[2]);
+                // Each user sees the title in the portal language they chose (placement.bind LANG_ALL, by Bitrix24
+                // language id: br Portuguese, la Spanish; apidocs.bitrix24.com api-reference/widgets/placement-bind).
+                ObjectNode langAll = p.putObject("LANG_ALL");
+                PLACEMENT_WORDS.forEach((lang, words) -> langAll.putObject(lang).put("TITLE", tab ? "Pact" : words[0])
+                        .put("DESCRIPTION", tab ? words[1] : words[2]));
                 binds.put("placement_" + placement, Bitrix24Query.command("placement.bind", p));
             }
         }
