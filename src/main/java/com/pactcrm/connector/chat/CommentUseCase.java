@@ -60,6 +60,11 @@ public class CommentUseCase {
         for (ConversationLink link : links) {
             String earlier = comments.lock(installation.id(), link.pactConversationId()).map(PactCardComment::text)
                     .orElse(null);
+            if (earlier != null && (earlier.equals(note) || earlier.startsWith(note + SEPARATOR)
+                    || earlier.contains(SEPARATOR + note + SEPARATOR) || earlier.endsWith(SEPARATOR + note))) {
+                // The same note again (its event came twice, e.g. online and then from Bitrix24's offline queue).
+                continue;
+            }
             String composed = compose(note, earlier);
             comments.save(installation.id(), link.pactConversationId(), composed);
             // The coalesce key keeps one write per conversation waiting: it always carries the whole composed comment.

@@ -105,6 +105,8 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     private final Map<String, Long> contactsByPhone = new LinkedHashMap<>();
     private final Map<String, Long> leadsByPhone = new LinkedHashMap<>();
     private final Map<Long, ObjectNode> activities = new LinkedHashMap<>();
+    private final Set<String> offlineBindings = new java.util.LinkedHashSet<>();
+    private final Deque<ObjectNode> offline = new ArrayDeque<>();
     private final Map<Long, ObjectNode> users = new TreeMap<>();
     private final Deque<Fault> faults = new ArrayDeque<>();
     private final List<String> senders = new ArrayList<>();
@@ -161,6 +163,8 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             contactsByPhone.clear();
             leadsByPhone.clear();
             activities.clear();
+            offlineBindings.clear();
+            offline.clear();
             users.clear();
             faults.clear();
             senders.clear();
@@ -338,6 +342,31 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             long id = ids.incrementAndGet();
             comments.put(id, new Comment(id, entityType, entityId, authorId, text, 0));
             return id;
+        }
+    }
+
+    /** The events bound as offline events. */
+    public Set<String> offlineBindings() {
+        synchronized (lock) {
+            return Set.copyOf(offlineBindings);
+        }
+    }
+
+    /**
+     * A CRM change whose online event never reached the application: the portal keeps it in its offline queue when the
+     * event is bound offline (bitrix24.md §3.4: {@code ID}, {@code TIMESTAMP_X}, {@code EVENT_NAME}, {@code EVENT_DATA}).
+     */
+    public void queueOffline(String eventName, String entityId) {
+        synchronized (lock) {
+            if (!offlineBindings.contains(eventName)) {
+                return;
+            }
+            ObjectNode e = JSON.createObjectNode().put("ID", ids.incrementAndGet())
+                    .put("TIMESTAMP_X", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(java.time.OffsetDateTime.now()))
+                    .put("EVENT_NAME", eventName).put("MESSAGE_ID", "m" + ids.get());
+            e.putObject("EVENT_DATA").putObject("FIELDS").put("ID", entityId);
+            e.putObject("EVENT_ADDITIONAL").put("user_id", "1");
+            offline.addLast(e);
         }
     }
 
@@ -735,11 +764,38 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             return new Reply(403, "{\"error\":\"insufficient_scope\",\"error_description\":\"The request requires higher privileges than provided by the access token\"}", null);
         }
         switch (method) {
-            case "event.get":
-                return forgetBindingsOnGet ? JSON.createArrayNode() : JSON.valueToTree(events);
+            case "event.get": {
+                if (forgetBindingsOnGet) {
+                    return JSON.createArrayNode();
+                }
+                ArrayNode all = JSON.valueToTree(events);
+                offlineBindings.forEach(e -> all.addObject().put("event", e).put("handler", "").put("auth_type", "0")
+                        .put("offline", 1));
+                return all;
+            }
+            case "event.offline.get": {
+                // Offline events waiting in the portal's queue, oldest first; clear=1 (the default) takes them out.
+                int limit = p.path("limit").asInt(50);
+                ArrayNode taken = JSON.createArrayNode();
+                ObjectNode r = JSON.createObjectNode().put("process_id", (String) null);
+                while (!offline.isEmpty() && taken.size() < limit) {
+                    taken.add(p.path("clear").asInt(1) == 0 ? offline.peekFirst() : offline.pollFirst());
+                    if (p.path("clear").asInt(1) == 0) {
+                        break;
+                    }
+                }
+                r.set("events", taken);
+                return r;
+            }
             case "placement.get":
                 return forgetBindingsOnGet ? JSON.createArrayNode() : JSON.valueToTree(placements);
             case "event.bind": {
+                if ("offline".equals(p.path("event_type").asText())) {
+                    // Counted apart from bindCalls, which counts the online events and placements.
+                    String event = p.path("event").asText().toUpperCase();
+                    return offlineBindings.add(event) ? JSON.getNodeFactory().booleanNode(true)
+                            : new Reply(400, fixture("error-already-binded.json"), null);
+                }
                 bindCalls++;
                 String event = p.path("event").asText().toUpperCase();
                 String handler = p.path("handler").asText();

@@ -7,13 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
+import com.pactcrm.connector.chat.StartChatUseCase;
 import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.mapping.UserMappingRepository;
+import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
+import com.pactcrm.connector.sync.reconcile.Reconciliation;
+import com.pactcrm.connector.sync.reconcile.ReconciliationJob;
 import com.pactcrm.connector.testsupport.Http;
 import com.pactcrm.connector.testsupport.PactWebhooks;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +42,13 @@ class Bitrix24IncomingWorkIT extends Bitrix24TestBase {
     private static final AtomicLong IDS = new AtomicLong(2_096_000_000L);
 
     Installation installation;
+
+    @Inject
+    ReconciliationJob job;
+    @Inject
+    StartChatUseCase startChat;
+    @Inject
+    UserMappingRepository users;
 
     @BeforeEach
     void installedPortal() {
@@ -123,7 +141,7 @@ class Bitrix24IncomingWorkIT extends Bitrix24TestBase {
                 + "sender_name, replied_state) VALUES (?, ?, 'deal', '9401', 'João Silva', 'replied')", installation.id(),
                 conversation);
 
-        java.time.Instant before = java.time.Instant.now();
+        Instant before = Instant.now();
         post(PactWebhooks.conversationUpdate(conversation, "open", "unreplied"));
         await().atMost(Duration.ofSeconds(20)).until(() -> b24.activities().size() == 1);
         ObjectNode todo = b24.activities().get(0);
@@ -131,7 +149,7 @@ class Bitrix24IncomingWorkIT extends Bitrix24TestBase {
         assertEquals("9401", todo.path("ownerId").asText());
         assertEquals("12", todo.path("responsibleId").asText(), "the deal's responsible, chained in the batch");
         assertEquals("Responder al cliente en Pact: João Silva", todo.path("title").asText());
-        java.time.Instant due = java.time.OffsetDateTime.parse(todo.path("deadline").asText()).toInstant();
+        Instant due = OffsetDateTime.parse(todo.path("deadline").asText()).toInstant();
         assertTrue(Duration.between(before, due).toMinutes() >= 44 && Duration.between(before, due).toMinutes() <= 46, due.toString());
         await().atMost(Duration.ofSeconds(15)).until(() -> b24.comments("deal", "9401").stream()
                 .anyMatch(c -> c.text().contains("Conversación sin respuesta en Pact")));
@@ -140,6 +158,35 @@ class Bitrix24IncomingWorkIT extends Bitrix24TestBase {
         post(PactWebhooks.conversationUpdate(conversation, "open", "replied"));
         await().atMost(Duration.ofSeconds(20)).until(() -> "Y".equals(b24.activities().get(0).path("COMPLETED").asText()));
         assertEquals(1, b24.activities().size(), "never a second to-do");
+    }
+
+    @Test
+    void eventsThatNeverArrivedAreCollectedFromTheOfflineQueueOnce() {
+        assertEquals(Set.copyOf(Bitrix24Installer.OFFLINE_EVENTS),
+                b24.offlineBindings(), "the CRM events are also bound offline");
+        b24.putContact("9501", "+55 11 95555-0000");
+        b24.putDeal("9601", "9501", "7");
+        users.save(installation.id(), "8", "Rafael Lima", 88L, "Rafael", "MANUAL");
+        startChat.start(installation, UUID.randomUUID().toString(), "deal", "9601",
+                PactWriteFirstRequest.whatsapp("5511955550000", "Olá"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> sql.count("SELECT COUNT(*) FROM conversation_link "
+                + "WHERE installation_id = ? AND crm_entity_id = '9601'", installation.id()) == 1);
+        long conversation = ((Number) sql.queryOne("SELECT pact_conversation_id FROM conversation_link WHERE installation_id = ? "
+                + "AND crm_entity_id = '9601'", installation.id()).get("pact_conversation_id")).longValue();
+
+        // A person comments and the deal changes hands; neither online event reaches the connector.
+        long comment = b24.personComment("deal", "9601", "7", "Cliente pediu desconto");
+        b24.queueOffline("ONCRMTIMELINECOMMENTADD", Long.toString(comment));
+        b24.putDeal("9601", "9501", "8");
+        b24.queueOffline("ONCRMDEALUPDATE", "9601");
+
+        Reconciliation run = job.run(installation);
+        assertEquals(2, run.lastRecovered(), run.lastDetail());
+        await().atMost(Duration.ofSeconds(20)).until(() -> Long.valueOf(88L).equals(pact.conversation(conversation).assigneeId()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> pact.conversation(conversation).note() != null);
+        assertTrue(pact.conversation(conversation).note().endsWith("Cliente pediu desconto"), pact.conversation(conversation).note());
+        assertEquals(0, job.run(installation).lastRecovered(), "the queue was emptied");
+        assertEquals(2, b24.calls("event.offline.get").size(), "one call a run while the queue is short");
     }
 
     private void settings(String json) {

@@ -68,6 +68,9 @@ public class Bitrix24Installer {
     /** The events the use-cases need (bitrix24.md §3.6): responsible via UPDATE, comments, and the app lifecycle. */
     public static final List<String> EVENTS = List.of("ONCRMLEADUPDATE", "ONCRMDEALUPDATE", "ONCRMCONTACTUPDATE",
             "ONCRMTIMELINECOMMENTADD", "ONAPPUPDATE", "ONAPPUNINSTALL");
+    /** The CRM events also bound as offline events, for the catch-up (issue 15). */
+    public static final List<String> OFFLINE_EVENTS = List.of("ONCRMLEADUPDATE", "ONCRMDEALUPDATE", "ONCRMCONTACTUPDATE",
+            "ONCRMTIMELINECOMMENTADD");
     /** Toolbar items start a chat, tabs show the entity's chats and statuses (bitrix24.md §4.2). */
     public static final List<String> PLACEMENTS = List.of("CRM_LEAD_DETAIL_TOOLBAR", "CRM_DEAL_DETAIL_TOOLBAR",
             "CRM_CONTACT_DETAIL_TOOLBAR", "CRM_LEAD_DETAIL_TAB", "CRM_DEAL_DETAIL_TAB", "CRM_CONTACT_DETAIL_TAB");
@@ -267,8 +270,11 @@ public class Bitrix24Installer {
         reads.put("senders", "messageservice.sender.list");
         Bitrix24BatchResult bound = api.batch(portal, reads);
         Set<String> boundEvents = new HashSet<>();
+        Set<String> boundOffline = new HashSet<>();
         bound.results().getOrDefault("events", json.createArrayNode()).forEach(e -> {
-            if (eventHandler.equals(e.path("handler").asText())) {
+            if (e.path("offline").asInt(0) == 1) {
+                boundOffline.add(e.path("event").asText().toUpperCase(Locale.ROOT));
+            } else if (eventHandler.equals(e.path("handler").asText())) {
                 boundEvents.add(e.path("event").asText().toUpperCase(Locale.ROOT));
             }
         });
@@ -283,6 +289,16 @@ public class Bitrix24Installer {
             if (!boundEvents.contains(event)) {
                 ObjectNode p = json.createObjectNode().put("event", event).put("handler", eventHandler);
                 binds.put("event_" + event, Bitrix24Query.command("event.bind", p));
+            }
+        }
+        // The same CRM events also as offline events: Bitrix24 keeps them in the portal's queue until the connector's
+        // catch-up collects them with event.offline.get, so an online event lost on the way is not lost for good
+        // (bitrix24.md §3.4; event.bind event_type=offline).
+        for (String event : OFFLINE_EVENTS) {
+            if (!boundOffline.contains(event)) {
+                ObjectNode p = json.createObjectNode().put("event", event).put("handler", eventHandler)
+                        .put("event_type", "offline");
+                binds.put("offline_" + event, Bitrix24Query.command("event.bind", p));
             }
         }
         for (String placement : PLACEMENTS) {

@@ -156,7 +156,7 @@ public class PactCatchUp implements CatchUp {
 
     private boolean journal(Installation installation, ObjectNode event) {
         return intake.acceptRecovered(installation.id(), EventSource.PACT, event.toString().getBytes(StandardCharsets.UTF_8),
-                "pact");
+                "application/json", "pact");
     }
 
     /** Pact's v2 message webhook (pact-api.md §3.2) for a message read back; the client is the conversation's sender. */

@@ -51,8 +51,8 @@ public class WebhookIntake {
      *
      * @param origin what fetched it, kept as a header of the journal row
      */
-    public boolean acceptRecovered(long installationId, EventSource source, byte[] body, String origin) {
-        boolean stored = journal.append(installationId, source, Hashes.sha256Hex(body), "application/json",
+    public boolean acceptRecovered(long installationId, EventSource source, byte[] body, String contentType, String origin) {
+        boolean stored = journal.append(installationId, source, Hashes.sha256Hex(body), contentType,
                 "X-Connector-Catch-Up: " + origin + "\n", body);
         if (stored) {
             journaled.publishEvent(new InboundEventJournaled(installationId));
