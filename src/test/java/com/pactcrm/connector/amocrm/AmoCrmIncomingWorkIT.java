@@ -22,9 +22,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 15, incoming clients and unanswered conversations become amoCRM work: Pact webhooks in over HTTP, the real amoCRM adapter against the stateful
@@ -35,6 +35,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AmoCrmIncomingWorkIT implements TestPropertyProvider {
 
+    @RegisterExtension
     static final AmoCrmFake AMO = AmoCrmFake.start();
     static final AtomicLong IDS = new AtomicLong(2_095_000_000L);
     static final AtomicInteger HOSTS = new AtomicInteger(20);
@@ -58,10 +59,6 @@ class AmoCrmIncomingWorkIT implements TestPropertyProvider {
         return p;
     }
 
-    @AfterAll
-    void stop() {
-        AMO.stop();
-    }
 
     @Test
     void anUnknownPhoneBecomesContactAndLeadInTheMappedStageWithItsMessageAndTheRoundRobinsUser() {

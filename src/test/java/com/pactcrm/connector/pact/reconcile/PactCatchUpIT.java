@@ -26,9 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 15, nothing is lost when webhooks are: Pact's state changes while none of its webhooks reach the connector; the
@@ -39,6 +39,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PactCatchUpIT implements TestPropertyProvider {
 
+    @RegisterExtension
     static final PactFake PACT = PactFake.start();
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -61,10 +62,6 @@ class PactCatchUpIT implements TestPropertyProvider {
                 "connector.ops.token", "ops-token-for-catch-up");
     }
 
-    @AfterAll
-    void stop() {
-        PACT.stop();
-    }
 
     @Test
     void aStatusAndANewClientWhoseWebhooksNeverCameAreFetchedBackOnce() throws Exception {
