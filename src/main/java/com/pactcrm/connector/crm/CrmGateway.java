@@ -76,4 +76,12 @@ public interface CrmGateway {
     /** Completes the task the connector opened; completing a completed task again changes nothing. */
     default void closeTask(Installation installation, CrmPayloads.TaskPayload task, String crmTaskId) {
     }
+
+    /**
+     * The pipelines (amoCRM) or lead statuses and deal categories (Bitrix24) a new client's lead or deal can start in,
+     * with their stages, for the settings' pickers; empty where the adapter cannot list them.
+     */
+    default List<CrmPipeline> pipelines(Installation installation) {
+        return List.of();
+    }
 }

@@ -29,7 +29,8 @@ import java.util.Optional;
  * @param unansweredTasks    an unanswered conversation becomes a CRM task for the responsible; absent: off, new
  *                           installations store it on
  * @param unansweredTaskMinutes the task's due time, minutes after Pact marked the conversation unanswered (60)
- * @param firstRunDone       the admin went through the settings' first-run step
+ * @param firstRunDone       false: a new installation whose admin has not been through the settings' first-run step
+ *                           yet; absent (installations from before issue 15) or true: no first-run step
  * @param language           the installation's language: pages without a CRM language, timeline entries, tasks
  *                           (pt, the default for this market; en, ru, es)
  */
@@ -50,7 +51,7 @@ public record InstallationSettings(
         String language) {
 
     /** What {@code installation.settings} starts as when an account or portal is installed for the first time. */
-    public static final String NEW_INSTALLATION = "{\"autoCreateClients\":true,\"unansweredTasks\":true}";
+    public static final String NEW_INSTALLATION = "{\"autoCreateClients\":true,\"unansweredTasks\":true,\"firstRunDone\":false}";
     /** The languages the connector speaks; pt is the default for this market. */
     public static final List<String> LANGUAGES = List.of("pt", "en", "ru", "es");
     public static final List<String> RESPONSIBLE_RULES = List.of("contactOwner", "roundRobin", "pactAssignee");
@@ -143,8 +144,9 @@ public record InstallationSettings(
         return Duration.ofMinutes(unansweredTaskMinutes == null || unansweredTaskMinutes <= 0 ? 60 : unansweredTaskMinutes);
     }
 
-    public boolean firstRunIsDone() {
-        return firstRunDone != null && firstRunDone;
+    /** The settings page opens with the first-run step (new installations until the admin saves it). */
+    public boolean firstRunPending() {
+        return Boolean.FALSE.equals(firstRunDone);
     }
 
     public String language() {

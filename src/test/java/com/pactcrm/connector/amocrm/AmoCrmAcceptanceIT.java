@@ -508,15 +508,7 @@ class AmoCrmAcceptanceIT implements TestPropertyProvider {
     }
 
     private static String incoming(long messageId, long conversationId, String text, String phone) {
-        ObjectNode root = (ObjectNode) json(PactWebhooks.message("message-create-incoming", messageId, conversationId));
-        ObjectNode object = (ObjectNode) root.get("object");
-        object.put("message", text);
-        object.put("external_id", "3EB0" + messageId);
-        ((ObjectNode) object.get("contact")).put("phone", "+" + phone).put("external_public_id", phone)
-                .put("external_id", phone + "@c.us");
-        ((ObjectNode) object.get("conversation")).put("sender_phone", phone).put("sender_external_public_id", phone)
-                .put("sender_external_id", phone + "@c.us");
-        return root.toString();
+        return PactWebhooks.incoming(messageId, conversationId, text, phone, false);
     }
 
     private static List<LoggedRequest> sorted(List<LoggedRequest> requests) {

@@ -106,6 +106,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     private final Map<String, Long> leadsByPhone = new LinkedHashMap<>();
     private final Map<Long, ObjectNode> activities = new LinkedHashMap<>();
     private final Set<String> offlineBindings = new java.util.LinkedHashSet<>();
+    private final Map<String, ObjectNode> robots = new LinkedHashMap<>();
     private final Deque<ObjectNode> offline = new ArrayDeque<>();
     private final Map<Long, ObjectNode> users = new TreeMap<>();
     private final Deque<Fault> faults = new ArrayDeque<>();
@@ -165,6 +166,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             activities.clear();
             offlineBindings.clear();
             offline.clear();
+            robots.clear();
             users.clear();
             faults.clear();
             senders.clear();
@@ -342,6 +344,13 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             long id = ids.incrementAndGet();
             comments.put(id, new Comment(id, entityType, entityId, authorId, text, 0));
             return id;
+        }
+    }
+
+    /** The automation robots the application registered (bizproc.robot.add), by code. */
+    public Map<String, ObjectNode> robots() {
+        synchronized (lock) {
+            return Map.copyOf(robots);
         }
     }
 
@@ -923,6 +932,46 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                         .sorted(Comparator.comparingLong((ObjectNode l) -> l.path("ID").asLong()).reversed())
                         .forEach(l -> page.addObject().put("ID", l.path("ID").asText()));
                 return new Listed(page, page.size(), null);
+            }
+            case "bizproc.robot.list":
+                return JSON.valueToTree(robots.keySet());
+            case "bizproc.robot.add": {
+                String code = p.path("CODE").asText();
+                if (robots.containsKey(code)) {
+                    return new Reply(400, "{\"error\":\"ERROR_ACTIVITY_ALREADY_INSTALLED\",\"error_description\":\"Activity or Robot already installed!\"}", null);
+                }
+                if (!p.hasNonNull("HANDLER") || !p.has("NAME")) {
+                    return new Reply(400, "{\"error\":\"ERROR_ACTIVITY_VALIDATION_FAILURE\",\"error_description\":\"Wrong activity handler URL!\"}", null);
+                }
+                robots.put(code, (ObjectNode) p.deepCopy());
+                return JSON.getNodeFactory().booleanNode(true);
+            }
+            case "crm.category.list": {
+                // Deal categories (crm.category.list entityTypeId=2): the default 0 and one more funnel.
+                ObjectNode r = JSON.createObjectNode();
+                ArrayNode categories = r.putArray("categories");
+                categories.addObject().put("id", 0).put("name", "Geral").put("isDefault", "Y");
+                categories.addObject().put("id", 3).put("name", "Atacado").put("isDefault", "N");
+                return r;
+            }
+            case "crm.status.list": {
+                // Lead statuses (ENTITY_ID STATUS) and each category's deal stages (DEAL_STAGE, DEAL_STAGE_3) in SORT order,
+                // with their SEMANTICS (S success, F failure, empty in progress).
+                String entity = p.path("filter").path("ENTITY_ID").asText();
+                String prefix = "DEAL_STAGE".equals(entity) ? "" : entity.startsWith("DEAL_STAGE_") ? "C" + entity.substring(11) + ":" : null;
+                ArrayNode list = JSON.createArrayNode();
+                if ("STATUS".equals(entity)) {
+                    list.addObject().put("STATUS_ID", "NEW").put("NAME", "Não processado").put("SEMANTICS", "");
+                    list.addObject().put("STATUS_ID", "IN_PROCESS").put("NAME", "Em andamento").put("SEMANTICS", "");
+                    list.addObject().put("STATUS_ID", "CONVERTED").put("NAME", "Convertido").put("SEMANTICS", "S");
+                    list.addObject().put("STATUS_ID", "JUNK").put("NAME", "Lixo").put("SEMANTICS", "F");
+                } else if (prefix != null) {
+                    list.addObject().put("STATUS_ID", prefix + "NEW").put("NAME", "Novo").put("SEMANTICS", "");
+                    list.addObject().put("STATUS_ID", prefix + "PREPARATION").put("NAME", "Proposta").put("SEMANTICS", "");
+                    list.addObject().put("STATUS_ID", prefix + "WON").put("NAME", "Ganho").put("SEMANTICS", "S");
+                    list.addObject().put("STATUS_ID", prefix + "LOSE").put("NAME", "Perdido").put("SEMANTICS", "F");
+                }
+                return new Listed(list, list.size(), null);
             }
             case "crm.activity.todo.add": {
                 if (!p.hasNonNull("ownerTypeId") || !p.hasNonNull("ownerId") || !p.hasNonNull("deadline")) {

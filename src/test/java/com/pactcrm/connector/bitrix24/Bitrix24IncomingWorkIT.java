@@ -189,6 +189,39 @@ class Bitrix24IncomingWorkIT extends Bitrix24TestBase {
         assertEquals(2, b24.calls("event.offline.get").size(), "one call a run while the queue is short");
     }
 
+    @Test
+    void theRobotSendsAPactMessageOrTemplateOncePerTrigger() {
+        ObjectNode robot = b24.robots().get(Bitrix24Installer.ROBOT_CODE);
+        assertEquals(PUBLIC_URL + "/bitrix24/robot", robot.path("HANDLER").asText(), "registered at install");
+        assertEquals("Pact: send a message", robot.at("/NAME/en").asText());
+        b24.putContact("9701", "+55 11 97777-0000");
+        b24.putDeal("9801", "9701", "7");
+        String call = "code=pact_send&event_token=55a1b2c3%7CA4%7C1%7Cdeal9801&document_id%5B0%5D=crm"
+                + "&document_id%5B1%5D=CCrmDocumentDeal&document_id%5B2%5D=DEAL_9801"
+                + "&properties%5Btext%5D=Seu+pedido+1042+saiu+para+entrega&ts=1766047300"
+                + "&auth%5Bmember_id%5D=" + Bitrix24Fake.MEMBER_ID + "&auth%5Bapplication_token%5D=" + Bitrix24Fake.APPLICATION_TOKEN;
+        assertEquals(200, postForm("/bitrix24/robot", call).statusCode());
+        assertEquals(200, postForm("/bitrix24/robot", call + "&ts=1766047301").statusCode(), "the same trigger again");
+        await().atMost(Duration.ofSeconds(20)).until(() -> pact.messagesWithText("Seu pedido 1042 saiu para entrega") == 1);
+        var sent = pact.messages().stream().filter(m -> "Seu pedido 1042 saiu para entrega".equals(m.text())).findFirst()
+                .orElseThrow();
+        assertEquals("5511977770000", sent.phone(), "the deal contact's phone");
+        await().atMost(Duration.ofSeconds(20)).until(() -> sql.count("SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? "
+                + "AND source = 'BITRIX24' AND state = 'DONE'", installation.id()) == 2);
+        assertEquals(1, pact.messagesWithText("Seu pedido 1042 saiu para entrega"), "one message per trigger");
+
+        // A WABA template with the substitutions the workflow filled in.
+        pact.addWabaTemplate(1L, 3100000009L, "order_shipped", "Olá {{1}}, pedido {{2}} enviado", 2);
+        assertEquals(200, postForm("/bitrix24/robot", "code=pact_send&event_token=77d%7CA5%7C2&document_id%5B2%5D=DEAL_9801"
+                + "&properties%5Bwaba_id%5D=3100000009&properties%5Bsubstitutions%5D%5B0%5D=Jo%C3%A3o"
+                + "&properties%5Bsubstitutions%5D%5B1%5D=1042&auth%5Bmember_id%5D=" + Bitrix24Fake.MEMBER_ID
+                + "&auth%5Bapplication_token%5D=" + Bitrix24Fake.APPLICATION_TOKEN).statusCode());
+        await().atMost(Duration.ofSeconds(20)).until(() -> pact.messages().stream()
+                .anyMatch(m -> Long.valueOf(3100000009L).equals(m.wabaId()) && List.of("João", "1042").equals(m.substitutions())));
+        assertEquals(401, postForm("/bitrix24/robot", call.replace(Bitrix24Fake.APPLICATION_TOKEN, "0".repeat(32))).statusCode());
+        assertEquals(400, postForm("/bitrix24/robot", call.replace("code=pact_send", "code=other")).statusCode());
+    }
+
     private void settings(String json) {
         sql.update("UPDATE installation SET settings = ? WHERE id = ?", json, installation.id());
     }

@@ -1,5 +1,6 @@
 package com.pactcrm.connector.amocrm.gateway;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.pactcrm.connector.amocrm.client.AmoCrmAccount;
 import com.pactcrm.connector.amocrm.client.AmoCrmApiClient;
 import com.pactcrm.connector.amocrm.client.AmoCrmApiException;
@@ -16,6 +17,7 @@ import com.pactcrm.connector.amocrm.oauth.AmoCrmTokenService;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmEntityRef;
 import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.CrmPipeline;
 import com.pactcrm.connector.crm.CrmUser;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
 import com.pactcrm.connector.crm.CrmPayloads.TaskPayload;
@@ -332,6 +334,30 @@ public class AmoCrmGateway implements CrmGateway {
         withFreshToken(installation, account -> {
             api.completeTask(account, Long.parseLong(crmTaskId), TimelineTexts.taskDoneText(language));
             return null;
+        });
+    }
+
+    /**
+     * {@code GET /api/v4/leads/pipelines}: each pipeline with its stages; type 1 (the "Incoming" stage) is offered as
+     * {@code unsorted}, the closing stages 142 and 143 are not offered (a new lead does not start closed).
+     */
+    @Override
+    public List<CrmPipeline> pipelines(Installation installation) {
+        return withFreshToken(installation, account -> {
+            List<CrmPipeline> out = new ArrayList<>();
+            for (JsonNode p : api.pipelines(account).path("_embedded").path("pipelines")) {
+                List<CrmPipeline.Stage> stages = new ArrayList<>();
+                for (JsonNode st : p.path("_embedded").path("statuses")) {
+                    long id = st.path("id").asLong();
+                    if (st.path("type").asInt() == 1) {
+                        stages.add(new CrmPipeline.Stage("unsorted", st.path("name").asText()));
+                    } else if (!CLOSED_STATUSES.contains(id)) {
+                        stages.add(new CrmPipeline.Stage(Long.toString(id), st.path("name").asText()));
+                    }
+                }
+                out.add(new CrmPipeline("lead", p.path("id").asLong(), p.path("name").asText(), stages));
+            }
+            return out;
         });
     }
 

@@ -14,6 +14,7 @@ import com.pactcrm.connector.bitrix24.sender.Bitrix24SenderMessageRepository;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmEntityRef;
 import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.CrmPipeline;
 import com.pactcrm.connector.crm.CrmUser;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
 import com.pactcrm.connector.crm.CrmPayloads.TaskPayload;
@@ -632,6 +633,57 @@ public class Bitrix24Gateway implements CrmGateway {
             update.putObject("fields").put("COMPLETED", "Y");
             return api.call(portal, "crm.activity.update", update);
         });
+    }
+
+    /**
+     * Leads (their statuses, {@code crm.status.list} ENTITY_ID {@code STATUS}) and each deal category with its stages
+     * ({@code crm.category.list} for deals, then {@code crm.status.list} ENTITY_ID {@code DEAL_STAGE} for the default
+     * category 0 and {@code DEAL_STAGE_<id>} for the others), two {@code batch} calls; closing stages (semantics S, F)
+     * are not offered.
+     */
+    @Override
+    public List<CrmPipeline> pipelines(Installation installation) {
+        return tokens.withPortal(installation.id(), portal -> {
+            Map<String, String> first = new LinkedHashMap<>();
+            first.put("categories", Bitrix24Query.command("crm.category.list", json.createObjectNode().put("entityTypeId", DEAL)));
+            first.put("lead", statusList("STATUS"));
+            Bitrix24BatchResult answer = api.batch(portal, first);
+            List<CrmPipeline> out = new ArrayList<>();
+            out.add(new CrmPipeline("lead", null, "Leads", stages(answer.results().get("lead"))));
+            Map<String, String> stages = new LinkedHashMap<>();
+            Map<String, String> names = new LinkedHashMap<>();
+            for (JsonNode c : answer.results().getOrDefault("categories", json.nullNode()).path("categories")) {
+                String id = c.path("id").asText();
+                names.put(id, c.path("name").asText());
+                stages.put("c" + id, statusList("0".equals(id) ? "DEAL_STAGE" : "DEAL_STAGE_" + id));
+            }
+            if (!stages.isEmpty()) {
+                Bitrix24BatchResult dealStages = api.batch(portal, stages);
+                names.forEach((id, name) -> out.add(new CrmPipeline("deal", Long.parseLong(id), name,
+                        stages(dealStages.results().get("c" + id)))));
+            }
+            return out;
+        });
+    }
+
+    private String statusList(String entityId) {
+        ObjectNode p = json.createObjectNode();
+        p.putObject("filter").put("ENTITY_ID", entityId);
+        p.putObject("order").put("SORT", "ASC");
+        return Bitrix24Query.command("crm.status.list", p);
+    }
+
+    private static List<CrmPipeline.Stage> stages(JsonNode statuses) {
+        List<CrmPipeline.Stage> out = new ArrayList<>();
+        if (statuses != null) {
+            for (JsonNode st : statuses) {
+                String semantics = st.path("SEMANTICS").asText("");
+                if (!"S".equals(semantics) && !"F".equals(semantics)) {
+                    out.add(new CrmPipeline.Stage(st.path("STATUS_ID").asText(), st.path("NAME").asText()));
+                }
+            }
+        }
+        return out;
     }
 
     /** The dry run's read-only half of {@link #findOrCreateClient}: the same lookup, so it predicts what would happen. */

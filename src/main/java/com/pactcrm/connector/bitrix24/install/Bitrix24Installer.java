@@ -68,6 +68,8 @@ public class Bitrix24Installer {
     /** The events the use-cases need (bitrix24.md §3.6): responsible via UPDATE, comments, and the app lifecycle. */
     public static final List<String> EVENTS = List.of("ONCRMLEADUPDATE", "ONCRMDEALUPDATE", "ONCRMCONTACTUPDATE",
             "ONCRMTIMELINECOMMENTADD", "ONAPPUPDATE", "ONAPPUNINSTALL");
+    /** The automation robot that sends through Pact (issue 15). */
+    public static final String ROBOT_CODE = "pact_send";
     /** The CRM events also bound as offline events, for the catch-up (issue 15). */
     public static final List<String> OFFLINE_EVENTS = List.of("ONCRMLEADUPDATE", "ONCRMDEALUPDATE", "ONCRMCONTACTUPDATE",
             "ONCRMTIMELINECOMMENTADD");
@@ -268,6 +270,7 @@ public class Bitrix24Installer {
         reads.put("events", "event.get");
         reads.put("placements", "placement.get");
         reads.put("senders", "messageservice.sender.list");
+        reads.put("robots", "bizproc.robot.list");
         Bitrix24BatchResult bound = api.batch(portal, reads);
         Set<String> boundEvents = new HashSet<>();
         Set<String> boundOffline = new HashSet<>();
@@ -327,6 +330,15 @@ public class Bitrix24Installer {
         } else {
             states.add(new HealthState("CRM_SENDER", "OK", "registered"));
         }
+        if (!bound.results().containsKey("robots")) {
+            Bitrix24BatchResult.Error error = bound.errors().get("robots");
+            states.add(new HealthState("CRM_ROBOT", "UNAVAILABLE", "bizproc: " + (error == null ? "" : error.error() + " "
+                    + error.description()) + " (is the bizproc scope granted?)"));
+        } else if (!containsText(bound.results().get("robots"), ROBOT_CODE)) {
+            binds.put("robot", Bitrix24Query.command("bizproc.robot.add", robot(publicUrl + "/bitrix24/robot")));
+        } else {
+            states.add(new HealthState("CRM_ROBOT", "OK", "registered"));
+        }
         if (binds.isEmpty()) {
             LOG.info("event=bitrix24_bindings_present memberId={}", portal.memberId());
             states.add(new HealthState("CRM_EVENTS", "OK", "events and placements bound"));
@@ -336,6 +348,11 @@ public class Bitrix24Installer {
         StringBuilder failures = new StringBuilder();
         result.errors().forEach((key, error) -> {
             if (error.description() != null && error.description().toLowerCase(Locale.ROOT).contains(ALREADY_BOUND)) {
+                return;
+            }
+            if (key.equals("robot")) {
+                // The robot is an extra too.
+                states.add(new HealthState("CRM_ROBOT", "FAILED", error.error() + " " + error.description()));
                 return;
             }
             if (key.equals("sender")) {
@@ -351,10 +368,30 @@ public class Bitrix24Installer {
         if (result.results().containsKey("sender")) {
             states.add(new HealthState("CRM_SENDER", "OK", "registered"));
         }
+        if (result.results().containsKey("robot")) {
+            states.add(new HealthState("CRM_ROBOT", "OK", "registered"));
+        }
         states.add(new HealthState("CRM_EVENTS", "OK", "events and placements bound"));
         LOG.info("event=bitrix24_bound memberId={} bound={} alreadyBound={}", portal.memberId(),
                 result.results().size(), result.errors().size());
         return new Bindings(states, null);
+    }
+
+    /**
+     * The automation robot "Pact: send a message": a text, or a WABA template id with its substitutions; Bitrix24 fills
+     * document fields ({=Document:TITLE}) into them before calling. Names per portal language ({@code br}, {@code la}).
+     */
+    private ObjectNode robot(String handler) {
+        ObjectNode p = json.createObjectNode().put("CODE", ROBOT_CODE).put("HANDLER", handler).put("AUTH_USER_ID", 1)
+                .put("USE_SUBSCRIPTION", "N");
+        p.putObject("NAME").put("br", "Pact: enviar mensagem").put("en", "Pact: send a message")
+                .put("ru", "Pact: отправить сообщение").put("la", "Pact: enviar mensaje");
+        ObjectNode props = p.putObject("PROPERTIES");
+        props.putObject("text").put("Name", "Text / Texto").put("Type", "text").put("Required", "N");
+        props.putObject("waba_id").put("Name", "WABA template id").put("Type", "int").put("Required", "N");
+        props.putObject("substitutions").put("Name", "WABA substitutions").put("Type", "string").put("Multiple", "Y")
+                .put("Required", "N");
+        return p;
     }
 
     private static boolean containsText(JsonNode list, String value) {
