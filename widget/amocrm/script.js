@@ -385,6 +385,27 @@ define(['jquery'], function ($) {
         return true;
       },
 
+      /**
+       * The digital-pipeline action's settings (manifest dp.settings) are open: the action must carry this account's
+       * connector key, which the connector gives an admin's session (GET /api/v1/settings, automationKey).
+       */
+      dpSettings: function () {
+        var base = configuredBase();
+        var field = $('input[name="key"]');
+        if (!base || base === 'invalid' || !field.length || field.val()) {
+          return true;
+        }
+        withSession(base, function (s) {
+          whenSettled($.ajax({ url: base + '/api/v1/settings', method: 'GET', dataType: 'json',
+            headers: { Authorization: 'Bearer ' + s.token } }), function (settings) {
+            if (settings && settings.automationKey) {
+              field.val(settings.automationKey).trigger('change');
+            }
+          }, function () {});
+        }, function () {});
+        return true;
+      },
+
       destroy: function () {
         closeOverlay();
         $(document).off('click' + ns());
