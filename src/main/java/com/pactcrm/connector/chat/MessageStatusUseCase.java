@@ -61,9 +61,14 @@ public class MessageStatusUseCase {
             operators.seen(inst, m.operatorId(), m.senderName());
         }
         Optional<MessageLink> existing = messages.lock(inst, m.messageId());
+        String attachments = ChatAttachments.toJson(m.attachments());
         if (existing.isEmpty() && messages.insert(inst, m.messageId(), m.conversationId(), m.externalId(), m.income(),
-                m.status().name(), m.statusDetails(), m.text(), m.at()) == 0) {
+                m.status().name(), m.statusDetails(), m.text(), m.at(), m.senderName(), attachments, false) == 0) {
             existing = messages.lock(inst, m.messageId());
+        }
+        if (existing.isPresent() && existing.get().text() == null && existing.get().attachments() == null
+                && (m.text() != null || attachments != null)) {
+            messages.completeContent(inst, m.messageId(), m.text(), m.senderName(), attachments);
         }
         boolean firstSeen = existing.isEmpty();
         String stale = null;
