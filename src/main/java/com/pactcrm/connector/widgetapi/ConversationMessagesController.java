@@ -4,7 +4,17 @@ import com.pactcrm.connector.chat.ChatAttachment;
 import com.pactcrm.connector.chat.ChatAttachments;
 import com.pactcrm.connector.chat.ConversationHistory;
 import com.pactcrm.connector.chat.ConversationLinkRepository;
+import com.pactcrm.connector.chat.ConversationLink;
 import com.pactcrm.connector.chat.MessageLink;
+import com.pactcrm.connector.chat.MessageLinkRepository;
+import com.pactcrm.connector.chat.ReplyUseCase;
+import com.pactcrm.connector.chat.ReplyUseCase.ReplyRule;
+import com.pactcrm.connector.quickreply.QuickReplyTemplate;
+import com.pactcrm.connector.quickreply.QuickReplyTemplateRepository;
+import com.pactcrm.connector.quickreply.QuickReplyText;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Post;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.widgetapi.WidgetAuth.Caller;
@@ -50,7 +60,17 @@ class ConversationMessagesController {
                    @Nullable String statusDetails, boolean fromHistory, List<Attachment> attachments) {
     }
 
-    record MessagePage(List<Message> messages, boolean hasMore, boolean historyComplete) {
+    /** {@code reply}: what the card may send now (free text, or only a WABA template) and why. */
+    record MessagePage(List<Message> messages, boolean hasMore, boolean historyComplete, ReplyRule reply) {
+    }
+
+    /** Exactly one of text (with or without an attachment), quickReplyId, wabaTemplateId (+ substitutions). */
+    record ReplyRequest(@Nullable String requestId, @Nullable String text, @Nullable Long quickReplyId,
+                        @Nullable Long wabaTemplateId, @Nullable List<String> substitutions, @Nullable Long attachmentId) {
+    }
+
+    /** The answer while Pact has not taken the message yet ({@code status} queued). */
+    record Queued(String requestId, String status) {
     }
 
     static final int DEFAULT_LIMIT = 30;
@@ -60,9 +80,23 @@ class ConversationMessagesController {
     private final ConversationLinkRepository links;
     private final ConversationHistory history;
     private final AttachmentLinks files;
+    private final ReplyUseCase replies;
+    private final CommandOutcomes outcomes;
+    private final MessageLinkRepository messages;
+    private final CardAttachmentRepository attachments;
+    private final QuickReplyTemplateRepository quickReplies;
+    private final WidgetSettings settings;
 
     ConversationMessagesController(WidgetAuth auth, ConversationLinkRepository links, ConversationHistory history,
-                                   AttachmentLinks files) {
+                                   AttachmentLinks files, ReplyUseCase replies, CommandOutcomes outcomes,
+                                   MessageLinkRepository messages, CardAttachmentRepository attachments,
+                                   QuickReplyTemplateRepository quickReplies, WidgetSettings settings) {
+        this.replies = replies;
+        this.outcomes = outcomes;
+        this.messages = messages;
+        this.attachments = attachments;
+        this.quickReplies = quickReplies;
+        this.settings = settings;
         this.auth = auth;
         this.links = links;
         this.history = history;
@@ -85,7 +119,63 @@ class ConversationMessagesController {
         List<Message> out = new ArrayList<>(page.messages().size());
         page.messages().forEach(m -> out.add(message(caller.installation().id(), m)));
         Collections.reverse(out);
-        return new MessagePage(out, page.hasMore(), page.historyComplete());
+        return new MessagePage(out, page.hasMore(), page.historyComplete(),
+                replies.rule(caller.installation().id(), links.findByConversation(caller.installation().id(), conversationId).get(0)));
+    }
+
+    /**
+     * A reply from the card, sent once per {@code requestId}: 200 with the message once Pact took it, 202 while it
+     * is still queued (ask again with the same requestId), 422 problem+json when the channel does not allow it now
+     * (WhatsApp Business outside the 24-hour window without a template) or Pact refused it for good.
+     */
+    @Post("/{id}/messages")
+    HttpResponse<?> reply(@Nullable @Header("Authorization") String authorization, @Nullable @Header("Origin") String origin,
+                          @PathVariable String id, @Body ReplyRequest request) {
+        Caller caller = auth.caller(authorization, origin);
+        Installation installation = caller.installation();
+        long conversationId = linkedConversation(installation, id);
+        if (request.requestId() == null || request.requestId().isBlank() || request.requestId().length() > 100) {
+            throw ProblemException.badRequest("requestId is required (at most 100 characters)");
+        }
+        String key = "reply:" + request.requestId();
+        if (!outcomes.queued(installation.id(), key)) {
+            queue(caller, conversationId, request);
+        }
+        CommandOutcomes.Outcome outcome = outcomes.await(installation.id(), key);
+        return switch (outcome.state()) {
+            case DONE -> HttpResponse.ok(messages.find(installation.id(), Long.parseLong(outcome.remoteId()))
+                    .map(m -> message(installation.id(), m))
+                    .orElseThrow(() -> new IllegalStateException("sent message " + outcome.remoteId() + " not recorded")));
+            case DEAD -> throw new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, "Not sent",
+                    CommandOutcomes.plainReason(outcome.lastError()));
+            default -> HttpResponse.accepted().body(new Queued(request.requestId(), "queued"));
+        };
+    }
+
+    private void queue(Caller caller, long conversationId, ReplyRequest request) {
+        Installation installation = caller.installation();
+        List<ConversationLink> conversationLinks = links.findByConversation(installation.id(), conversationId);
+        if (request.attachmentId() != null && attachments.find(installation.id(), request.attachmentId()).isEmpty()) {
+            throw ProblemException.badRequest("there is no attachment " + request.attachmentId()
+                    + " uploaded from this CRM account: upload the file first");
+        }
+        String text = request.text();
+        if (request.quickReplyId() != null && (text == null || text.isBlank())) {
+            QuickReplyTemplate template = quickReplies.find(installation.id(), request.quickReplyId())
+                    .orElseThrow(() -> ProblemException.badRequest("there is no quick reply " + request.quickReplyId()));
+            ConversationLink link = conversationLinks.get(0);
+            text = QuickReplyText.fill(template.body(), link.senderName() != null ? link.senderName() : link.senderPublicId(),
+                    settings.userName(caller));
+        }
+        try {
+            replies.reply(installation, conversationLinks, request.requestId(), caller.session().crmUserId(),
+                    settings.userName(caller), text, request.attachmentId(), request.wabaTemplateId(), request.substitutions());
+        } catch (ReplyUseCase.ReplyRefused e) {
+            throw new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, "Reply not allowed", e.getMessage());
+        } catch (IllegalArgumentException e) {
+            // The outbox refuses a command it could not store whole.
+            throw ProblemException.badRequest("the message is too large");
+        }
     }
 
     /**
