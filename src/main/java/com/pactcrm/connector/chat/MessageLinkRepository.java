@@ -92,4 +92,19 @@ public interface MessageLinkRepository extends GenericRepository<MessageLink, Lo
             UPDATE message_link SET crm_entry_id = :crmEntryId
             WHERE installation_id = :installationId AND pact_message_id = :pactMessageId""")
     void setCrmEntry(long installationId, long pactMessageId, String crmEntryId);
+
+    /**
+     * Messages of a conversation changed after {@code since} (their row's {@code updated_at}), oldest change first:
+     * what a waiting card has not seen yet.
+     */
+    @Query("""
+            SELECT * FROM message_link WHERE installation_id = :installationId AND pact_conversation_id = :conversationId
+              AND updated_at > :since ORDER BY updated_at, id LIMIT :limit""")
+    List<MessageLink> changedSince(long installationId, long conversationId, Instant since, int limit);
+
+    /** The card's cursor: when the conversation's newest change was stored. */
+    @Query("""
+            SELECT MAX(updated_at) FROM message_link
+            WHERE installation_id = :installationId AND pact_conversation_id = :conversationId""")
+    Optional<Instant> lastChange(long installationId, long conversationId);
 }

@@ -19,6 +19,7 @@ import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.widgetapi.WidgetAuth.Caller;
 import io.micronaut.core.annotation.Nullable;
+import jakarta.annotation.PreDestroy;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -27,7 +28,12 @@ import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -61,7 +67,14 @@ class ConversationMessagesController {
     }
 
     /** {@code reply}: what the card may send now (free text, or only a WABA template) and why. */
-    record MessagePage(List<Message> messages, boolean hasMore, boolean historyComplete, ReplyRule reply) {
+    record MessagePage(List<Message> messages, boolean hasMore, boolean historyComplete, ReplyRule reply, String cursor) {
+    }
+
+    /**
+     * What changed since the card's {@code cursor}: new messages and messages whose status moved, oldest change
+     * first (the card replaces a message it shows by id); {@code cursor} is the one to ask with next.
+     */
+    record Updates(List<Message> messages, ReplyRule reply, String cursor) {
     }
 
     /** Exactly one of text (with or without an attachment), quickReplyId, wabaTemplateId (+ substitutions). */
@@ -75,6 +88,8 @@ class ConversationMessagesController {
 
     static final int DEFAULT_LIMIT = 30;
     static final int MAX_LIMIT = 100;
+    /** Below the 30 s a proxy or the browser commonly allows an idle request. */
+    static final long MAX_WAIT_SECONDS = 25;
 
     private final WidgetAuth auth;
     private final ConversationLinkRepository links;
@@ -86,11 +101,24 @@ class ConversationMessagesController {
     private final CardAttachmentRepository attachments;
     private final QuickReplyTemplateRepository quickReplies;
     private final WidgetSettings settings;
+    private final ConversationWaiters waiters;
+    /**
+     * Reads the news once a wait ends. The wait ends on the thread that committed the change (inside the dispatcher's
+     * transaction synchronisation) or on the timer's: the read must run elsewhere, on a thread that carries neither's
+     * connection.
+     */
+    private final ExecutorService afterWait = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "card-updates");
+        t.setDaemon(true);
+        return t;
+    });
 
-    ConversationMessagesController(WidgetAuth auth, ConversationLinkRepository links, ConversationHistory history,
+    ConversationMessagesController(ConversationWaiters waiters,
+                                   WidgetAuth auth, ConversationLinkRepository links, ConversationHistory history,
                                    AttachmentLinks files, ReplyUseCase replies, CommandOutcomes outcomes,
                                    MessageLinkRepository messages, CardAttachmentRepository attachments,
                                    QuickReplyTemplateRepository quickReplies, WidgetSettings settings) {
+        this.waiters = waiters;
         this.replies = replies;
         this.outcomes = outcomes;
         this.messages = messages;
@@ -119,8 +147,52 @@ class ConversationMessagesController {
         List<Message> out = new ArrayList<>(page.messages().size());
         page.messages().forEach(m -> out.add(message(caller.installation().id(), m)));
         Collections.reverse(out);
+        long inst = caller.installation().id();
         return new MessagePage(out, page.hasMore(), page.historyComplete(),
-                replies.rule(caller.installation().id(), links.findByConversation(caller.installation().id(), conversationId).get(0)));
+                replies.rule(inst, links.findByConversation(inst, conversationId).get(0)),
+                cursor(messages.lastChange(inst, conversationId).orElse(Instant.EPOCH)));
+    }
+
+    /**
+     * Long polling: answers as soon as a message of the conversation is stored or changes after {@code cursor}
+     * (within {@code wait} seconds, at most 25), else with no messages. The wait holds no thread (see
+     * {@link ConversationWaiters}).
+     */
+    @Get("/{id}/messages/updates")
+    CompletableFuture<Updates> updates(@Nullable @Header("Authorization") String authorization,
+                                       @Nullable @Header("Origin") String origin, @PathVariable String id,
+                                       @Nullable @QueryValue String cursor, @Nullable @QueryValue String wait) {
+        Caller caller = auth.caller(authorization, origin);
+        long conversationId = linkedConversation(caller.installation(), id);
+        long inst = caller.installation().id();
+        Instant after = cursor == null || cursor.isEmpty() ? Instant.now() : Instant.ofEpochMilli(positive(cursor, "cursor"));
+        Duration timeout = Duration.ofSeconds(wait == null || wait.isEmpty() ? MAX_WAIT_SECONDS
+                : Math.min(positive(wait, "wait"), MAX_WAIT_SECONDS));
+        Optional<Updates> now = changes(inst, conversationId, after);
+        if (now.isPresent()) {
+            return CompletableFuture.completedFuture(now.get());
+        }
+        return waiters.await(inst, conversationId, after, timeout).thenApplyAsync(changed ->
+                changes(inst, conversationId, after).orElseGet(() -> new Updates(List.of(),
+                        replies.rule(inst, links.findByConversation(inst, conversationId).get(0)), cursor(after))), afterWait);
+    }
+
+    private Optional<Updates> changes(long inst, long conversationId, Instant after) {
+        // updated_at is set when a row is written, and transactions commit in another order than they write: a change
+        // stamped just before the cursor may become visible just after it was taken. Changes of the last second before
+        // the cursor are sent again (the card replaces messages by id); only a newer one ends the wait.
+        List<MessageLink> changed = messages.changedSince(inst, conversationId, after.minusSeconds(1), MAX_LIMIT);
+        if (changed.stream().noneMatch(m -> m.updatedAt() != null && m.updatedAt().isAfter(after))) {
+            return Optional.empty();
+        }
+        List<Message> out = changed.stream().map(m -> message(inst, m)).toList();
+        Instant latest = changed.get(changed.size() - 1).updatedAt();
+        return Optional.of(new Updates(out, replies.rule(inst, links.findByConversation(inst, conversationId).get(0)),
+                cursor(latest == null ? after : latest)));
+    }
+
+    private static String cursor(Instant at) {
+        return Long.toString(Math.max(1, at.toEpochMilli()));
     }
 
     /**
@@ -205,6 +277,11 @@ class ConversationMessagesController {
         return new Message(m.pactMessageId(), at == null ? null : at.toString(), m.income(),
                 author, m.text() != null ? m.text() : m.textPreview(), m.status().name().toLowerCase(Locale.ROOT),
                 m.status().icon(), m.statusDetails(), m.fromHistory(), attachments);
+    }
+
+    @PreDestroy
+    void stopReading() {
+        afterWait.shutdownNow();
     }
 
     static long positive(String value, String what) {
