@@ -1,9 +1,9 @@
 'use strict';
 // The connector UI inside Bitrix24's frames, in headless Chromium (playwright-core; which Chromium:
-// harness/chromium.js), against the RUNNING connector that Bitrix24BrowserTest starts with its Bitrix24 portal fake
+// harness/chromium.js), against the RUNNING connector that Bitrix24BrowserIT starts with its Bitrix24 portal fake
 // and Pact fake. A harness page plays the portal on the fake's own origin: it POSTs the frame form into an iframe as
 // Bitrix24 does, so the placement's AUTH_ID check, the redirect to /ui and the page's frame-ancestors are the real
-// ones. Without that JUnit test's environment (e.g. when WidgetBrowserTest runs this directory) the suite is skipped.
+// ones. Without that JUnit test's environment (e.g. when WidgetBrowserIT runs this directory) the suite is skipped.
 // Waits are for conditions.
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -13,7 +13,7 @@ const path = require('path');
 const { chromium } = require('playwright-core');
 const { chromiumForTests } = require('../../harness/chromium');
 
-const SKIP = process.env.B24_PORTAL ? false : 'runs from Bitrix24BrowserTest (./mvnw -B test)';
+const SKIP = process.env.B24_PORTAL ? false : 'runs from Bitrix24BrowserIT (./mvnw -B verify)';
 const BASE = process.env.CONNECTOR_URL;
 const PORTAL = process.env.B24_PORTAL;
 const SHOTS = process.env.SCREENSHOT_DIR;

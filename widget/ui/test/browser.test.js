@@ -1,6 +1,6 @@
 'use strict';
 // The card and settings pages in headless Chromium (playwright-core; which Chromium: harness/chromium.js), against
-// the RUNNING connector that WidgetBrowserTest starts with the Pact fake and the recording CRM behind it. That JUnit
+// the RUNNING connector that WidgetBrowserIT starts with the Pact fake and the recording CRM behind it. That JUnit
 // test passes what it set up in the environment and checks the Pact fake afterwards; run alone it has nothing to
 // talk to. Every wait is for a condition on the page, never a fixed sleep.
 const test = require('node:test');
@@ -14,7 +14,7 @@ const { chromiumForTests } = require('../../harness/chromium');
 const env = (name) => {
   const value = process.env[name];
   if (!value) {
-    throw new Error(name + ' is not set: this suite runs from WidgetBrowserTest (./mvnw -B test)');
+    throw new Error(name + ' is not set: this suite runs from WidgetBrowserIT (./mvnw -B verify)');
   }
   return value;
 };

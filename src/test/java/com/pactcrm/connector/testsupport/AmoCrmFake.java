@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A stateful amoCRM for several accounts at once, told apart by the {@code Host} they are called under
@@ -53,7 +55,7 @@ import java.util.regex.Pattern;
  *       back to the connector as a subscribed account does.</li>
  * </ul>
  */
-public final class AmoCrmFake {
+public final class AmoCrmFake implements AfterAllCallback {
 
     public static final int REQUESTS_PER_SECOND = 7;
     public static final int REFUSALS_BEFORE_BLOCK = 20;
@@ -90,6 +92,12 @@ public final class AmoCrmFake {
 
     public void stop() {
         server.stop();
+    }
+
+    /** As a {@code @RegisterExtension static final} field, the fake stops after its test class. */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        stop();
     }
 
     /** Enforce amoCRM's per-account rate limit and its block after repeated 429s. */

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A small stateful Pact for acceptance tests: a WireMock server on a dynamic port that keeps
@@ -30,7 +32,7 @@ import java.util.Map;
  *
  * <p>Typical use, one fake per test class (starting a server per test is slow):
  * <pre>{@code
- * static final PactFake PACT = PactFake.start();
+ * @RegisterExtension static final PactFake PACT = PactFake.start();   // stopped after the class
  * public Map<String, String> getProperties() {       // TestPropertyProvider
  *     return Map.of("connector.pact.api-url", PACT.baseUrl(), "connector.pact.read-timeout", "1s");
  * }
@@ -41,7 +43,7 @@ import java.util.Map;
  * assertTrue(PACT.maxCallsInAnyWindowForToken(token, "send", Duration.ofSeconds(1)) <= 5);
  * }</pre>
  */
-public final class PactFake {
+public final class PactFake implements AfterAllCallback {
 
     /** What the next send request ({@code write-first} or {@code send-message}) suffers. */
     public enum Fault {
@@ -142,6 +144,12 @@ public final class PactFake {
 
     public void stop() {
         server.stop();
+    }
+
+    /** As a {@code @RegisterExtension static final} field, the fake stops after its test class. */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        stop();
     }
 
     /** Replaces the limit of one operation, e.g. {@code "2/60s"} or {@code "5/1s,30/60s"}; {@code null} removes it. */

@@ -1,0 +1,32 @@
+package com.pactcrm.connector.database;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.pactcrm.connector.testsupport.TestSql;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+@MicronautTest(transactional = false)
+class EmbeddedDatabaseIT {
+
+    @Inject
+    TestSql sql;
+
+    @Test
+    void flywayCreatesEveryTableOnTheEmbeddedMariaDb() {
+        Set<String> tables = sql.query("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()")
+                .stream().map(r -> r.get("t").toString().toLowerCase()).collect(Collectors.toSet());
+        assertTrue(tables.containsAll(Set.of("installation", "conversation_link", "message_link", "user_mapping",
+                "inbound_event", "outbox_command", "installation_lease", "sync_log")), tables.toString());
+    }
+
+    @Test
+    void serverIsMariaDbWithSkipLocked() {
+        assertTrue(sql.queryOne("SELECT VERSION() AS v").get("v").toString().contains("MariaDB"));
+        assertEquals(0, sql.count("SELECT COUNT(*) FROM inbound_event FOR UPDATE SKIP LOCKED"));
+    }
+}
