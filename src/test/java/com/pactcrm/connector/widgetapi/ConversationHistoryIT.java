@@ -30,10 +30,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code GET /api/v1/conversations/{id}/messages}: the card's history, back-filled from the Pact fake once and then
@@ -43,6 +43,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConversationHistoryIT implements TestPropertyProvider {
 
+    @RegisterExtension
     static final PactFake PACT = PactFake.start();
     static final ObjectMapper JSON = new ObjectMapper();
     /** The smallest PNG there is: one transparent pixel. */
@@ -62,11 +63,6 @@ class ConversationHistoryIT implements TestPropertyProvider {
     public Map<String, String> getProperties() {
         return Map.of("connector.pact.api-url", PACT.baseUrl(),
                 "connector.card.file-hosts", URI.create(PACT.baseUrl()).getHost());
-    }
-
-    @AfterAll
-    void stop() {
-        PACT.stop();
     }
 
     @BeforeEach

@@ -28,9 +28,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code GET /api/v1/conversations/{id}/messages/updates}: a card waiting for news gets a new message or a status
@@ -41,6 +41,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LiveCardUpdatesIT implements TestPropertyProvider {
 
+    @RegisterExtension
     static final PactFake PACT = PactFake.start();
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -60,11 +61,6 @@ class LiveCardUpdatesIT implements TestPropertyProvider {
     @Override
     public Map<String, String> getProperties() {
         return Map.of("connector.pact.api-url", PACT.baseUrl());
-    }
-
-    @AfterAll
-    void stop() {
-        PACT.stop();
     }
 
     private CompletableFuture<HttpResponse<String>> poll(String token, long conversation, String cursor, int wait) {

@@ -31,10 +31,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code POST /api/v1/conversations/{id}/messages} and {@code POST /api/v1/attachments} against the Pact fake: one
@@ -45,6 +45,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReplyFromTheCardIT implements TestPropertyProvider {
 
+    @RegisterExtension
     static final PactFake PACT = PactFake.start();
     static final ObjectMapper JSON = new ObjectMapper();
     static final byte[] PNG = ConversationHistoryIT.PNG;
@@ -67,11 +68,6 @@ class ReplyFromTheCardIT implements TestPropertyProvider {
                 "connector.chats.wait", "15s",
                 "connector.card.file-hosts", URI.create(PACT.baseUrl()).getHost(),
                 "connector.card.max-photo-bytes", "100000");
-    }
-
-    @AfterAll
-    void stop() {
-        PACT.stop();
     }
 
     @BeforeEach
