@@ -242,7 +242,8 @@ function buildRequest() {
   } else {
     var digits = checkPhone();
     if (!digits) { $('phone').focus(); throw new Error(t('card.notAPhone', { value: $('phone').value.trim() })); }
-    body.phone = digits;
+    // As typed: the server reads a national form (8 (999) …, a Brazilian number without 55) in the default country.
+    body.phone = $('phone').value.trim();
   }
   if (provider() === 'whatsapp_business') {
     if (!wabaReady()) { throw new Error(t('card.needTemplate')); }

@@ -6,6 +6,7 @@ import com.pactcrm.connector.chat.StartChatUseCase;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.PhoneNumbers;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
@@ -110,7 +111,7 @@ class ChatController {
                 ? quickReplyText(caller, request, entity) : request.text();
         try {
             // Writing first makes the writer the conversation's Pact assignee (when an admin mapped them).
-            startChat.start(installation, request.requestId(), request.entityType(), request.entityId(), toPact(request, text),
+            startChat.start(installation, request.requestId(), request.entityType(), request.entityId(), toPact(request, text, PhoneNumbers.defaultCountry(installation)),
                     caller.session().crmUserId(), settings.userName(caller),
                     replies.assignee(installation.id(), caller.session().crmUserId(), List.of()));
         } catch (IllegalArgumentException e) {
@@ -146,11 +147,12 @@ class ChatController {
         return QuickReplyText.fill(template.body(), entity.name(), settings.userName(caller));
     }
 
-    private static PactWriteFirstRequest toPact(StartChatRequest r, String text) {
-        String phone = r.phone() == null || r.phone().isBlank() ? null : r.phone().replaceAll("\\D", "");
-        if (r.phone() != null && !r.phone().isBlank() && (phone.length() < 10 || phone.length() > 15)) {
-            throw ProblemException.badRequest("'" + r.phone() + "' is not a phone number: use the international format, "
-                    + "country code first, e.g. +55 11 98765-4321");
+    private static PactWriteFirstRequest toPact(StartChatRequest r, String text, String defaultCountry) {
+        String phone;
+        try {
+            phone = r.phone() == null || r.phone().isBlank() ? null : PhoneNumbers.e164Digits(r.phone(), defaultCountry);
+        } catch (PhoneNumbers.InvalidPhoneException e) {
+            throw ProblemException.badRequest(e.getMessage());
         }
         try {
             return new PactWriteFirstRequest(r.provider(), phone, r.nickname(), text, r.wabaTemplateId(),
