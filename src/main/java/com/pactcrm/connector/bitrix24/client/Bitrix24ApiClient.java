@@ -135,14 +135,18 @@ public class Bitrix24ApiClient implements AutoCloseable {
                     Disposition.RATE_LIMITED, 429, "OPERATION_TIME_LIMIT", Duration.between(clock.instant(), paused),
                     null, null, null);
         }
-        takeRoom(portal);
-        ObjectNode body = params.deepCopy().put("auth", portal.accessToken());
-        String url = config.restBase(portal.host()) + method;
-        return circuitBreakers.call(portal.host(), () -> post(portal, method, url, body, true));
+        Bitrix24LeakyBucket bucket = bucket(portal.memberId());
+        takeRoom(portal, bucket);
+        try {
+            ObjectNode body = params.deepCopy().put("auth", portal.accessToken());
+            String url = config.restBase(portal.host()) + method;
+            return circuitBreakers.call(portal.host(), () -> post(portal, method, url, body, true));
+        } finally {
+            bucket.landed();
+        }
     }
 
-    private void takeRoom(Bitrix24Portal portal) {
-        Bitrix24LeakyBucket bucket = bucket(portal.memberId());
+    private void takeRoom(Bitrix24Portal portal, Bitrix24LeakyBucket bucket) {
         Instant deadline = clock.instant().plus(config.maxLimiterWait());
         while (true) {
             Duration wait = bucket.tryTake();

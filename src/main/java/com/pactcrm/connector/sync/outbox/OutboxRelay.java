@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -420,29 +421,40 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
                     null, null, e);
             results = batch.stream().map(c -> DeliveryResult.failed(wrapped)).toList();
         }
+        List<OutboxCommand> delivered = new ArrayList<>();
+        List<Delivered> outcomes = new ArrayList<>();
         for (int j = 0; j < batch.size(); j++) {
             OutboxCommand c = batch.get(j);
             DeliveryResult r = j < results.size() ? results.get(j)
                     : DeliveryResult.failed(new OutboundCallException("no result for command", Disposition.RETRY,
                             0, null, null, null, null));
             if (r instanceof Delivered d) {
-                done(c, d);
+                delivered.add(c);
+                outcomes.add(d);
             } else if (r instanceof Failed f) {
                 failed(installation, c, f.error());
             }
         }
+        if (!delivered.isEmpty()) {
+            done(delivered, outcomes);
+        }
     }
 
-    private void done(OutboxCommand c, Delivered d) {
+    private void done(List<OutboxCommand> delivered, List<Delivered> outcomes) {
+        Set<Long> lost = new HashSet<>();
+        claims.markDelivered(owner, delivered, outcomes).forEach(c -> lost.add(c.id()));
         Instant now = clock.instant();
-        if (commands.markDone(c.id(), owner, d.remoteId(), now) == 0) {
-            LOG.warn("event=outbox_lease_lost command={}", c.id());
-            return;
+        for (int i = 0; i < delivered.size(); i++) {
+            OutboxCommand c = delivered.get(i);
+            if (lost.contains(c.id())) {
+                LOG.warn("event=outbox_lease_lost command={}", c.id());
+                continue;
+            }
+            meters.counter("connector.outbox.commands", "kind", c.kind().name(), "outcome", "done").increment();
+            meters.timer("connector.e2e.latency", "kind", c.kind().name()).record(Duration.between(c.originAt(), now));
+            LOG.info("event=command_delivered command={} kind={} remoteId={} attempts={}", c.id(), c.kind(),
+                    outcomes.get(i).remoteId(), c.attempts());
         }
-        syncLog.record(c.installationId(), c.kind().name(), c.sourceEventId(), c.id(), null, null, "DONE", d.detail());
-        meters.counter("connector.outbox.commands", "kind", c.kind().name(), "outcome", "done").increment();
-        meters.timer("connector.e2e.latency", "kind", c.kind().name()).record(Duration.between(c.originAt(), now));
-        LOG.info("event=command_delivered command={} kind={} remoteId={} attempts={}", c.id(), c.kind(), d.remoteId(), c.attempts());
     }
 
     private void failed(Installation installation, OutboxCommand c, OutboundCallException e) {
