@@ -183,6 +183,16 @@ public final class PactFake implements AfterAllCallback {
         return backend.calls();
     }
 
+    /** A connected messenger account of the company; from the first one on, the fake answers {@code /auths}. */
+    public long addAuth(long companyId, String provider, String state, String phone) {
+        return backend.addAuth(companyId, provider, state, phone);
+    }
+
+    /** An account connected or logged out (enabled, disabled) at Pact. */
+    public void setAuthState(long authId, String state) {
+        backend.setAuthState(authId, state);
+    }
+
     /** A conversation Pact already has, without messages yet (e.g. one the client started). */
     public long seedConversation(long companyId, String provider, String phone) {
         return backend.seedConversation(companyId, provider, phone);

@@ -74,6 +74,7 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
             new Route("GET", Pattern.compile("/api/p2/waba_templates"), "waba-templates", "template-read"),
             new Route("POST", Pattern.compile("/api/p2/attachments/?"), "upload-attachment", "upload"),
             new Route("GET", Pattern.compile("/api/p2/companies/(\\d+)/webhooks"), "list-webhooks", "default"),
+            new Route("GET", Pattern.compile("/api/p2/companies/(\\d+)/auths"), "list-auths", "default"),
             new Route("POST", Pattern.compile("/api/p2/companies/(\\d+)/webhooks"), "register-webhook", "default"),
             new Route("PUT", Pattern.compile("/api/p2/companies/(\\d+)/webhooks/(\\d+)"), "update-webhook", "default"),
             new Route("PUT", Pattern.compile("/p1/companies/(\\d+)/conversations/(\\d+)/note"), "note", "default"));
@@ -155,6 +156,12 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
     /** Uploaded attachments as Pact describes them, and their bytes, served at {@code /cdn/{id}/{name}}. */
     private final Map<Long, ObjectNode> uploaded = new HashMap<>();
     private final Map<Long, byte[]> files = new HashMap<>();
+    /**
+     * Connected accounts per company. A company no test gave any has no answer at {@code /auths} (404), so tests
+     * written before the connector read auths keep judging channels by the {@code auth} webhooks alone.
+     */
+    private final Map<Long, List<ObjectNode>> auths = new HashMap<>();
+    private long nextAuthId = 8_000_000_000L;
     private Duration faultDelay;
     /** Where the fake's CDN is: its own address ({@link PactFake#baseUrl()}), set once the server has a port. */
     volatile String cdnBase = "https://cdn.pact.im";
@@ -207,6 +214,7 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
             webhookHandshakes = false;
             templates.clear();
             incoming.clear();
+            auths.clear();
             uploaded.clear();
             files.clear();
             faultDelay = PactFake.DEFAULT_FAULT_DELAY;
@@ -428,6 +436,7 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
             case "waba-templates" -> wabaTemplates(request);
             case "upload-attachment" -> uploadAttachment(request, body);
             case "list-webhooks" -> listWebhooks(Long.parseLong(path.group(1)));
+            case "list-auths" -> listAuths(Long.parseLong(path.group(1)), request);
             case "register-webhook" -> registerWebhook(Long.parseLong(path.group(1)), body);
             case "update-webhook" -> updateWebhook(Long.parseLong(path.group(1)), Long.parseLong(path.group(2)), body);
             case "note" -> note(Long.parseLong(path.group(1)), Long.parseLong(path.group(2)), body);
@@ -622,6 +631,33 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
                 .putNull("aspect_ratio").putNull("data").put("push_to_talk", false);
         uploaded.put(id, attachment);
         return Reply.ok(wrap("attachment", attachment));
+    }
+
+    private Reply listAuths(long companyId, Request request) {
+        List<ObjectNode> list = auths.get(companyId);
+        if (list == null) {
+            return notFound("auths");
+        }
+        return Reply.ok(page("auths", list.stream().map(JsonNode.class::cast).toList(), request, 25));
+    }
+
+    /** A connected account ({@code state} enabled, disabled, initial), as {@code GET /companies/{cid}/auths} lists it. */
+    long addAuth(long companyId, String provider, String state, String phone) {
+        synchronized (lock) {
+            long id = nextAuthId++;
+            auths.computeIfAbsent(companyId, k -> new ArrayList<>()).add(JSON.createObjectNode().put("id", id)
+                    .put("company_id", companyId).put("provider", provider).put("state", state).put("phone_number", phone)
+                    .putNull("username").put("created_at", PACT_TIME.format(clock.instant()))
+                    .put("updated_at", PACT_TIME.format(clock.instant())));
+            return id;
+        }
+    }
+
+    void setAuthState(long authId, String state) {
+        synchronized (lock) {
+            auths.values().forEach(list -> list.stream().filter(a -> a.get("id").asLong() == authId)
+                    .forEach(a -> a.put("state", state)));
+        }
     }
 
     private Reply listWebhooks(long companyId) {
