@@ -1,20 +1,21 @@
 /*
- * The card panel: the entity's Pact conversations with their status icons (polled, so they change without
- * reloading the CRM page) and the "write first" dialog. One requestId per message: a double click, or a retry
+ * The card panel: the entity's Pact conversations as chats (conversation.js: history, reply, files, live status
+ * icons) and the "write first" dialog, folded once a conversation exists. One requestId per message: a double click, or a retry
  * after a lost answer, never sends twice.
  */
 import { sessionReady, api } from './session.js';
 import { t, setLanguage, translate, reason } from './i18n.js';
 import { el, clear, newRequestId, phoneDigits, errorText } from './dom.js';
+import { openConversation, bubble } from './conversation.js';
 
 var POLL_MS = 3000;
-var ICONS = { clock: '\u{1F553}', 'one tick': '\u2713', 'two ticks': '\u2713\u2713', error: '\u26A0', incoming: '\u2199' };
 var query = new URLSearchParams(window.location.search);
 var entityType = query.get('entityType');
 var entityId = query.get('entityId');
 var $ = function (id) { return document.getElementById(id); };
 
-var state = { context: null, requestId: newRequestId(), sending: false, wabaTemplates: null, polling: null };
+var state = { context: null, requestId: newRequestId(), sending: false, wabaTemplates: null, polling: null, views: {},
+  autoOpened: false };
 
 function showError(error) {
   $('page-error').textContent = errorText(error, t);
@@ -41,40 +42,76 @@ function renderEntity(context) {
   context.templates.forEach(function (q) { replies.appendChild(el('option', { value: String(q.id) }, q.title)); });
 }
 
-function statusIcon(message) {
-  var label = t('status.' + message.icon) + (message.details ? ': ' + message.details : '');
-  return el('span', { class: 'status status-' + message.icon.replace(' ', '-'), 'data-icon': message.icon, role: 'img',
-    'aria-label': label, title: label }, ICONS[message.icon] || '?');
+function badgesOf(c) {
+  var badges = [];
+  if (c.operationalState === 'archived') { badges.push(el('span', { class: 'badge' }, t('card.archived'))); }
+  if (c.operationalState === 'blocked') { badges.push(el('span', { class: 'badge warning' }, t('card.blocked'))); }
+  if (c.repliedState === 'unreplied' || c.repliedState === 'unanswered') {
+    badges.push(el('span', { class: 'badge' }, t('card.unanswered')));
+  }
+  return badges;
 }
 
+/** A conversation not opened yet: its latest messages (oldest first) and a button that opens it. */
+function preview(c, body) {
+  clear(body);
+  var messages = el('ul', { class: 'messages' });
+  (c.messages || []).slice().reverse().forEach(function (m) { messages.appendChild(bubble(m)); });
+  var open = el('button', { type: 'button', class: 'secondary small open-conversation' }, t('card.open'));
+  open.addEventListener('click', function () { openView(c, body); });
+  body.appendChild(messages);
+  body.appendChild(open);
+}
+
+function openView(c, body) {
+  state.views[String(c.conversationId)] = openConversation(body, c, state.context);
+}
+
+/**
+ * The entity's conversations, refreshed by polling (states, responsible, new conversations); an opened
+ * conversation's messages follow Pact by long polling instead and are not redrawn here. The first conversation
+ * opens by itself (one Pact read at most, once, for its history); the others open on request.
+ */
 function renderChats(conversations) {
   var list = $('chats');
-  clear(list);
   if (!conversations.length) {
-    list.appendChild(el('li', { class: 'muted' }, t('card.noChats')));
+    clear(list);
+    list.appendChild(el('li', { class: 'muted no-chats' }, t('card.noChats')));
     return;
   }
+  var none = list.querySelector('.no-chats');
+  if (none) { none.remove(); }
+  var present = {};
   conversations.forEach(function (c) {
-    var badges = [];
-    if (c.operationalState === 'archived') { badges.push(el('span', { class: 'badge' }, t('card.archived'))); }
-    if (c.operationalState === 'blocked') { badges.push(el('span', { class: 'badge warning' }, t('card.blocked'))); }
-    if (c.repliedState === 'unreplied' || c.repliedState === 'unanswered') {
-      badges.push(el('span', { class: 'badge' }, t('card.unanswered')));
+    var key = String(c.conversationId);
+    present[key] = true;
+    var item = list.querySelector('.chat[data-conversation-id="' + key + '"]');
+    if (!item) {
+      item = el('li', { class: 'chat', 'data-conversation-id': key }, el('div', { class: 'chat-head' }),
+        el('div', { class: 'muted responsible' }), el('div', { class: 'chat-body' }));
+      list.appendChild(item);
     }
-    var responsible = c.responsible
+    var head = item.querySelector('.chat-head');
+    clear(head);
+    head.appendChild(el('strong', {}, t('channel.' + c.provider) + ' \u00b7 ' + (c.contact || '')));
+    badgesOf(c).forEach(function (b) { head.appendChild(document.createTextNode(' ')); head.appendChild(b); });
+    item.querySelector('.responsible').textContent = c.responsible
       ? t('card.responsible', { name: c.responsible.name || ('#' + c.responsible.crmUserId) }) : t('card.noResponsible');
-    var messages = el('ul', { class: 'messages' });
-    (c.messages || []).forEach(function (m) {
-      var item = el('li', { class: 'message' + (m.income ? ' income' : ''), 'data-message-id': String(m.messageId) },
-        statusIcon(m), ' ', el('span', { class: 'text' }, m.text || ''));
-      if (m.icon === 'error' && m.details) {
-        item.appendChild(el('span', { class: 'error reason' }, ' \u2014 ' + m.details));
+    if (!state.views[key]) {
+      if (!state.autoOpened) {
+        state.autoOpened = true;
+        openView(c, item.querySelector('.chat-body'));
+      } else {
+        preview(c, item.querySelector('.chat-body'));
       }
-      messages.appendChild(item);
-    });
-    list.appendChild(el('li', { class: 'chat', 'data-conversation-id': String(c.conversationId) },
-      el('div', { class: 'chat-head' }, el('strong', {}, t('channel.' + c.provider) + ' \u00b7 ' + (c.contact || '')), ' ', badges),
-      el('div', { class: 'muted' }, responsible), messages));
+    }
+  });
+  Array.prototype.forEach.call(list.querySelectorAll('.chat[data-conversation-id]'), function (item) {
+    var key = item.getAttribute('data-conversation-id');
+    if (!present[key]) {
+      if (state.views[key]) { state.views[key].close(); delete state.views[key]; }
+      item.remove();
+    }
   });
 }
 
@@ -84,6 +121,8 @@ function load() {
       state.context = context;
       renderEntity(context);
       renderChats(context.conversations);
+      // The write-first dialog stays folded once the entity has a conversation: the chat is where one answers.
+      $('write-first-box').open = !context.conversations.length;
       onProvider();
     });
 }
@@ -203,7 +242,8 @@ function buildRequest() {
   } else {
     var digits = checkPhone();
     if (!digits) { $('phone').focus(); throw new Error(t('card.notAPhone', { value: $('phone').value.trim() })); }
-    body.phone = digits;
+    // As typed: the server reads a national form (8 (999) …, a Brazilian number without 55) in the default country.
+    body.phone = $('phone').value.trim();
   }
   if (provider() === 'whatsapp_business') {
     if (!wabaReady()) { throw new Error(t('card.needTemplate')); }
@@ -294,6 +334,10 @@ sessionReady().then(function (session) {
       setLanguage(state.context.language);
       translate(document);
       renderEntity(state.context);
+      Object.keys(state.views).forEach(function (key) { state.views[key].close(); });
+      state.views = {};
+      state.autoOpened = false;
+      clear($('chats'));
       renderChats(state.context.conversations);
       onProvider();
     }

@@ -68,3 +68,22 @@ export function api(method, path, body) {
     throw new ApiError(0, null);
   });
 }
+
+/** Uploads a file as the multipart part {@code file} (POST /api/v1/attachments); problems become ApiError. */
+export function upload(path, file) {
+  var form = new FormData();
+  form.append('file', file, file.name);
+  return fetch(path, { method: 'POST', headers: { 'Authorization': 'Bearer ' + token }, body: form })
+    .then(function (response) {
+      return response.text().then(function (text) {
+        var data = {};
+        try { data = text ? JSON.parse(text) : {}; } catch (e) { data = {}; }
+        if (!response.ok) {
+          throw new ApiError(response.status, data.detail || data.title || ('HTTP ' + response.status));
+        }
+        return data;
+      });
+    }, function () {
+      throw new ApiError(0, null);
+    });
+}

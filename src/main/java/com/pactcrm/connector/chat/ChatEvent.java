@@ -1,6 +1,7 @@
 package com.pactcrm.connector.chat;
 
 import java.time.Instant;
+import java.util.List;
 
 /** What a Pact webhook means for the connector, free of Pact's wire format. */
 public sealed interface ChatEvent {
@@ -26,7 +27,20 @@ public sealed interface ChatEvent {
             String senderName,
             String senderPhone,
             Long operatorId,
-            ConversationSnapshot conversation) implements ChatEvent {
+            ConversationSnapshot conversation,
+            List<ChatAttachment> attachments) implements ChatEvent {
+
+        public MessageObserved {
+            attachments = attachments == null ? List.of() : List.copyOf(attachments);
+        }
+
+        /** A message without attachments (a status update, or a message the connector sent itself with text only). */
+        public MessageObserved(boolean created, long messageId, long conversationId, boolean income, MessageStatus status,
+                               String statusDetails, String externalId, String text, Instant at, String senderName,
+                               String senderPhone, Long operatorId, ConversationSnapshot conversation) {
+            this(created, messageId, conversationId, income, status, statusDetails, externalId, text, at, senderName,
+                    senderPhone, operatorId, conversation, List.of());
+        }
     }
 
     /** A conversation was created, changed or deleted (deleting a dialog blocks the client in Pact). */

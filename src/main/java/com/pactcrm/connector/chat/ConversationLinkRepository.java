@@ -44,4 +44,10 @@ public interface ConversationLinkRepository extends GenericRepository<Conversati
               AND REPLACE(sender_public_id, '+', '') = :phone
             ORDER BY id""")
     List<ConversationLink> findBySender(long installationId, String provider, String phone);
+
+    /** The entity's responsible CRM user as the CRM last reported it (the card shows it; both CRMs write it). */
+    @Query("""
+            UPDATE conversation_link SET crm_responsible_id = :crmUserId
+            WHERE installation_id = :installationId AND crm_entity_type = :entityType AND crm_entity_id = :entityId""")
+    void setResponsible(long installationId, String entityType, String entityId, @Nullable String crmUserId);
 }

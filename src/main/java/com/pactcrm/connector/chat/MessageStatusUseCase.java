@@ -10,7 +10,11 @@ import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationSettings;
 import com.pactcrm.connector.sync.outbox.CommandKind;
 import com.pactcrm.connector.sync.outbox.Outbox;
+import io.micronaut.context.event.ApplicationEventPublisher;
+import io.micronaut.transaction.TransactionOperations;
 import io.micronaut.transaction.annotation.Transactional;
+import io.micronaut.transaction.support.TransactionSynchronization;
+import java.sql.Connection;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.List;
@@ -40,8 +44,15 @@ public class MessageStatusUseCase {
             .maximumSize(10_000)
             .build();
 
+    private final TransactionOperations<Connection> transactions;
+    private final ApplicationEventPublisher<ConversationChanged> changed;
+
     public MessageStatusUseCase(MessageLinkRepository messages, ConversationLinkRepository conversations,
-                                PactOperatorRepository operators, Outbox outbox, NewClientResponsible newClientResponsible) {
+                                PactOperatorRepository operators, Outbox outbox, NewClientResponsible newClientResponsible,
+                                TransactionOperations<Connection> transactions,
+                                ApplicationEventPublisher<ConversationChanged> changed) {
+        this.transactions = transactions;
+        this.changed = changed;
         this.messages = messages;
         this.conversations = conversations;
         this.operators = operators;
@@ -63,9 +74,14 @@ public class MessageStatusUseCase {
             operators.seen(inst, m.operatorId(), m.senderName());
         }
         Optional<MessageLink> existing = messages.lock(inst, m.messageId());
+        String attachments = ChatAttachments.toJson(m.attachments());
         if (existing.isEmpty() && messages.insert(inst, m.messageId(), m.conversationId(), m.externalId(), m.income(),
-                m.status().name(), m.statusDetails(), m.text(), m.at()) == 0) {
+                m.status().name(), m.statusDetails(), m.text(), m.at(), m.senderName(), attachments, false) == 0) {
             existing = messages.lock(inst, m.messageId());
+        }
+        if (existing.isPresent() && existing.get().text() == null && existing.get().attachments() == null
+                && (m.text() != null || attachments != null)) {
+            messages.completeContent(inst, m.messageId(), m.text(), m.senderName(), attachments);
         }
         boolean firstSeen = existing.isEmpty();
         String stale = null;
@@ -79,6 +95,9 @@ public class MessageStatusUseCase {
                 }
                 stale = "stale: message " + m.messageId() + " stays " + current + " (got " + m.status() + ")";
             }
+        }
+        if (stale == null || firstSeen) {
+            announce(new ConversationChanged(inst, m.conversationId()));
         }
         InstallationSettings settings = InstallationSettings.of(installation.settings());
         List<ConversationLink> links = conversations.findByConversation(inst, m.conversationId());
@@ -113,6 +132,18 @@ public class MessageStatusUseCase {
         }
         String outcome = "message " + m.messageId() + " " + m.status() + "; " + queued + " CRM command(s) queued";
         return stale != null ? stale + "; " + queued + " CRM command(s) queued" : outcome;
+    }
+
+    /** Cards waiting for this conversation hear of it once the change is committed (they read it back then). */
+    private void announce(ConversationChanged event) {
+        transactions.findTransactionStatus().ifPresentOrElse(
+                status -> status.registerSynchronization(new TransactionSynchronization() {
+                    @Override
+                    public void afterCommit() {
+                        changed.publishEvent(event);
+                    }
+                }),
+                () -> changed.publishEvent(event));
     }
 
     /**

@@ -38,6 +38,8 @@ public class ResponsibleUseCase {
             return entityType + " " + entityId + " has no Pact conversation";
         }
         boolean unassign = crmUserId == null || crmUserId.isBlank() || "0".equals(crmUserId);
+        // The card shows the responsible; Bitrix24's handler also writes it, amoCRM's only through here.
+        conversations.setResponsible(installation.id(), entityType, entityId, unassign ? null : crmUserId);
         Optional<Long> operator = unassign ? Optional.empty()
                 : users.findByCrmUser(installation.id(), crmUserId).map(UserMapping::pactUserId);
         if (!unassign && operator.isEmpty()) {

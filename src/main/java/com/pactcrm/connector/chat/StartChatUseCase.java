@@ -23,10 +23,19 @@ public class StartChatUseCase {
     /** @return false when this request id was already queued (a repeated click) */
     public boolean start(Installation installation, String requestId, String entityType, String entityId,
                          PactWriteFirstRequest request) {
+        return start(installation, requestId, entityType, entityId, request, null, null, null);
+    }
+
+    /**
+     * From the card: {@code crmUserId}/{@code crmUserName} wrote it ("sent from the CRM by …"), and the new
+     * conversation is assigned to the Pact operator {@code assigneeId} once Pact created it (when not null).
+     */
+    public boolean start(Installation installation, String requestId, String entityType, String entityId,
+                         PactWriteFirstRequest request, String crmUserId, String crmUserName, Long assigneeId) {
         if (requestId == null || requestId.isBlank()) {
             throw new IllegalArgumentException("requestId is required");
         }
         return outbox.enqueue(installation.id(), CommandKind.PACT_WRITE_FIRST, "chat:" + requestId, null,
-                new WriteFirst(request, entityType, entityId), null, null);
+                new WriteFirst(request, entityType, entityId, crmUserId, crmUserName, assigneeId), null, null);
     }
 }

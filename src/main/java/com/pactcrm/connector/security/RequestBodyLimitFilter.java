@@ -34,8 +34,12 @@ class RequestBodyLimitFilter {
             new Limit("/amocrm/", 512 * 1024),
             // Pact webhooks carry one message or conversation; a long text is well under this.
             new Limit("/pact/webhooks/", 512 * 1024),
+            // A photo or document from the card (at most connector.card.max-document-bytes, 10 MB) and its multipart frame.
+            new Limit("/api/v1/attachments", 10 * 1024 * 1024 + 64 * 1024),
             // The widget API's largest bodies are settings with a user mapping and quick replies.
-            new Limit("/api/", 256 * 1024));
+            new Limit("/api/", 256 * 1024),
+            // Everything else: the 1 MB every path had before the card's upload raised micronaut.server.max-request-size.
+            new Limit("/", 1024 * 1024));
 
     /** @return null to go on, or the refusal, answered before the body is read */
     @RequestFilter

@@ -1,10 +1,12 @@
 package com.pactcrm.connector.widgetapi;
 
 import com.pactcrm.connector.chat.MessageLinkRepository;
+import com.pactcrm.connector.chat.ReplyUseCase;
 import com.pactcrm.connector.chat.StartChatUseCase;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.PhoneNumbers;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
@@ -14,9 +16,6 @@ import com.pactcrm.connector.quickreply.QuickReplyText;
 import com.pactcrm.connector.widgetapi.CardConversations.Conversation;
 import com.pactcrm.connector.widgetapi.WidgetAuth.Caller;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
-import com.pactcrm.connector.sync.outbox.OutboxCommand;
-import com.pactcrm.connector.sync.outbox.OutboxRepository;
-import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -28,8 +27,6 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -72,23 +69,22 @@ class ChatController {
     private final WidgetSettings settings;
     private final Map<CrmKind, CrmGateway> gateways = new EnumMap<>(CrmKind.class);
     private final StartChatUseCase startChat;
-    private final OutboxRepository commands;
+    private final CommandOutcomes outcomes;
     private final MessageLinkRepository messages;
-    private final Duration wait;
+    private final ReplyUseCase replies;
 
     ChatController(WidgetAuth auth, CardConversations conversations, QuickReplyTemplateRepository quickReplies,
                    WidgetSettings settings, List<CrmGateway> gateways, StartChatUseCase startChat,
-                   OutboxRepository commands, MessageLinkRepository messages,
-                   @Value("${connector.chats.wait:8s}") Duration wait) {
+                   CommandOutcomes outcomes, MessageLinkRepository messages, ReplyUseCase replies) {
         this.auth = auth;
         this.conversations = conversations;
         this.quickReplies = quickReplies;
         this.settings = settings;
         gateways.forEach(g -> this.gateways.put(g.crm(), g));
         this.startChat = startChat;
-        this.commands = commands;
+        this.outcomes = outcomes;
         this.messages = messages;
-        this.wait = wait;
+        this.replies = replies;
     }
 
     /** The card's chats alone (no CRM call): what the card polls to follow the status icons. */
@@ -114,7 +110,10 @@ class ChatController {
         String text = request.quickReplyId() != null && (request.text() == null || request.text().isBlank())
                 ? quickReplyText(caller, request, entity) : request.text();
         try {
-            startChat.start(installation, request.requestId(), request.entityType(), request.entityId(), toPact(request, text));
+            // Writing first makes the writer the conversation's Pact assignee (when an admin mapped them).
+            startChat.start(installation, request.requestId(), request.entityType(), request.entityId(), toPact(request, text, PhoneNumbers.defaultCountry(installation)),
+                    caller.session().crmUserId(), settings.userName(caller),
+                    replies.assignee(installation.id(), caller.session().crmUserId(), List.of()));
         } catch (IllegalArgumentException e) {
             // The outbox refuses a command it could not store whole.
             throw ProblemException.badRequest("the message is too large");
@@ -148,11 +147,12 @@ class ChatController {
         return QuickReplyText.fill(template.body(), entity.name(), settings.userName(caller));
     }
 
-    private static PactWriteFirstRequest toPact(StartChatRequest r, String text) {
-        String phone = r.phone() == null || r.phone().isBlank() ? null : r.phone().replaceAll("\\D", "");
-        if (r.phone() != null && !r.phone().isBlank() && (phone.length() < 10 || phone.length() > 15)) {
-            throw ProblemException.badRequest("'" + r.phone() + "' is not a phone number: use the international format, "
-                    + "country code first, e.g. +55 11 98765-4321");
+    private static PactWriteFirstRequest toPact(StartChatRequest r, String text, String defaultCountry) {
+        String phone;
+        try {
+            phone = r.phone() == null || r.phone().isBlank() ? null : PhoneNumbers.e164Digits(r.phone(), defaultCountry);
+        } catch (PhoneNumbers.InvalidPhoneException e) {
+            throw ProblemException.badRequest(e.getMessage());
         }
         try {
             return new PactWriteFirstRequest(r.provider(), phone, r.nickname(), text, r.wabaTemplateId(),
@@ -163,52 +163,16 @@ class ChatController {
     }
 
     private HttpResponse<StartChatResponse> awaitResult(long installationId, String requestId) {
-        Instant deadline = Instant.now().plus(wait);
-        while (true) {
-            OutboxCommand c = commands.findByIdempotencyKey(installationId, "chat:" + requestId).orElseThrow();
-            switch (c.state()) {
-                case DONE -> {
-                    long messageId = Long.parseLong(c.remoteId());
-                    Long conversationId = messages.find(installationId, messageId).map(m -> m.pactConversationId()).orElse(null);
-                    return HttpResponse.ok(new StartChatResponse(requestId, "sent", messageId, conversationId, null));
-                }
-                case DEAD -> {
-                    return HttpResponse.<StartChatResponse>status(HttpStatus.UNPROCESSABLE_ENTITY)
-                            .body(new StartChatResponse(requestId, "failed", null, null, plainReason(c.lastError())));
-                }
-                default -> {
-                    if (Instant.now().isAfter(deadline)) {
-                        return HttpResponse.accepted().body(new StartChatResponse(requestId, "queued", null, null, null));
-                    }
-                    sleep();
-                }
+        CommandOutcomes.Outcome outcome = outcomes.await(installationId, "chat:" + requestId);
+        return switch (outcome.state()) {
+            case DONE -> {
+                long messageId = Long.parseLong(outcome.remoteId());
+                Long conversationId = messages.find(installationId, messageId).map(m -> m.pactConversationId()).orElse(null);
+                yield HttpResponse.ok(new StartChatResponse(requestId, "sent", messageId, conversationId, null));
             }
-        }
-    }
-
-    /** What the manager reads in the card when Pact refused the message. */
-    private static String plainReason(String error) {
-        if (error == null) {
-            return "Pact refused the message";
-        }
-        if (error.startsWith("PAYMENT_REQUIRED")) {
-            return "the Pact company's plan is unpaid";
-        }
-        if (error.startsWith("UNAUTHORIZED") || error.startsWith("NOT_CONNECTED")) {
-            return "Pact is not connected: an admin must enter the Pact API token in the settings";
-        }
-        if (error.startsWith("FORBIDDEN")) {
-            return "the Pact plan does not allow writing first on this channel";
-        }
-        return "Pact did not accept the message; the sync journal has the details";
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+            case DEAD -> HttpResponse.<StartChatResponse>status(HttpStatus.UNPROCESSABLE_ENTITY)
+                    .body(new StartChatResponse(requestId, "failed", null, null, CommandOutcomes.plainReason(outcome.lastError())));
+            default -> HttpResponse.accepted().body(new StartChatResponse(requestId, "queued", null, null, null));
+        };
     }
 }

@@ -6,6 +6,10 @@ import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationHealth;
 import com.pactcrm.connector.installation.InstallationHealthRepository;
+import com.pactcrm.connector.pact.PactChannels;
+import com.pactcrm.connector.pact.client.PactAuth;
+import java.time.Instant;
+import java.util.Optional;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
 import com.pactcrm.connector.quickreply.QuickReplyTemplateRepository;
@@ -63,11 +67,14 @@ class ContextController {
     private final CardConversations conversations;
     private final QuickReplyTemplateRepository templates;
     private final InstallationHealthRepository health;
+    private final PactChannels pactChannels;
     private final WidgetSettings settings;
     private final Map<CrmKind, CrmGateway> gateways = new EnumMap<>(CrmKind.class);
 
     ContextController(WidgetAuth auth, CardConversations conversations, QuickReplyTemplateRepository templates,
-                      InstallationHealthRepository health, WidgetSettings settings, List<CrmGateway> gateways) {
+                      InstallationHealthRepository health, WidgetSettings settings, List<CrmGateway> gateways,
+                      PactChannels pactChannels) {
+        this.pactChannels = pactChannels;
         this.auth = auth;
         this.conversations = conversations;
         this.templates = templates;
@@ -93,20 +100,26 @@ class ContextController {
     }
 
     /**
-     * The write-first channels the Pact company has. Pact's webhooks tell us its channels (auths) and their
-     * state; until one arrived we cannot know, and offer every write-first channel.
+     * The write-first channels the Pact company has: the providers of its connected accounts that are not disabled
+     * (Pact's auths, {@link PactChannels}). When Pact cannot be read, what its {@code auth} webhooks said: a provider
+     * is left out only when every account of it that we heard of is disabled or deleted, and providers we never
+     * heard of are offered (Pact refuses what it cannot send, and the card says so).
      */
     private List<String> channels(Installation installation) {
-        List<String[]> known = health.findByInstallationId(installation.id()).stream()
-                .filter(h -> h.component().startsWith("PACT_CHANNEL:") && h.detail() != null)
-                .map((InstallationHealth h) -> new String[] {h.detail().split(" ", 2)[0], h.state().toUpperCase(Locale.ROOT)})
-                .toList();
-        if (known.isEmpty()) {
-            return WRITE_FIRST_CHANNELS;
+        List<InstallationHealth> heard = health.findByInstallationId(installation.id()).stream()
+                .filter(h -> h.component().startsWith("PACT_CHANNEL:") && h.detail() != null).toList();
+        Instant lastAuthEvent = heard.stream().map(InstallationHealth::updatedAt).filter(at -> at != null)
+                .max(Instant::compareTo).orElse(null);
+        Optional<List<PactAuth>> auths = pactChannels.auths(installation, lastAuthEvent);
+        if (auths.isPresent()) {
+            return WRITE_FIRST_CHANNELS.stream().filter(p -> auths.get().stream().anyMatch(a -> p.equals(a.provider())
+                    && !UNUSABLE_CHANNEL_STATES.contains(String.valueOf(a.state()).toUpperCase(Locale.ROOT)))).toList();
         }
-        return WRITE_FIRST_CHANNELS.stream()
-                .filter(p -> known.stream().anyMatch(k -> k[0].equals(p) && !UNUSABLE_CHANNEL_STATES.contains(k[1])))
-                .toList();
+        return WRITE_FIRST_CHANNELS.stream().filter(p -> {
+            List<String> states = heard.stream().filter(h -> h.detail().split(" ", 2)[0].equals(p))
+                    .map(h -> h.state().toUpperCase(Locale.ROOT)).toList();
+            return states.isEmpty() || states.stream().anyMatch(st -> !UNUSABLE_CHANNEL_STATES.contains(st));
+        }).toList();
     }
 
     private Entity entity(Installation installation, String entityType, String entityId) {

@@ -134,6 +134,7 @@ public final class PactFake implements AfterAllCallback {
         fake.server.start();
         // Every request matches this stub; the backend's transformer writes the real answer.
         fake.server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200)));
+        fake.backend.cdnBase = fake.server.baseUrl();
         return fake;
     }
 
@@ -186,6 +187,60 @@ public final class PactFake implements AfterAllCallback {
 
     public List<FakeCall> calls() {
         return backend.calls();
+    }
+
+    /** A connected messenger account of the company; from the first one on, the fake answers {@code /auths}. */
+    public long addAuth(long companyId, String provider, String state, String phone) {
+        return backend.addAuth(companyId, provider, state, phone);
+    }
+
+    /** An account connected or logged out (enabled, disabled) at Pact. */
+    public void setAuthState(long authId, String state) {
+        backend.setAuthState(authId, state);
+    }
+
+    /** A conversation Pact already has, without messages yet (e.g. one the client started). */
+    public long seedConversation(long companyId, String provider, String phone) {
+        return backend.seedConversation(companyId, provider, phone);
+    }
+
+    /** A text the client wrote at {@code at}; Pact lists it among the conversation's messages. */
+    public long addClientMessage(long conversationId, String text, Instant at) {
+        return backend.addClientMessage(conversationId, text, at, null, null, null);
+    }
+
+    /** A file the client sent (served by the fake's CDN at the {@code attachment_url} Pact gives). */
+    public long addClientFile(long conversationId, String caption, Instant at, String fileName, String mimeType,
+                              byte[] content) {
+        return backend.addClientMessage(conversationId, caption, at, fileName, mimeType, content);
+    }
+
+    /**
+     * Pact's v2 webhook for a message the fake holds ({@code event} create or update), with its contact and
+     * conversation as Pact embeds them; {@code status} overrides the message's own (e.g. delivered, read).
+     */
+    public String messageWebhook(String event, long messageId, String status) {
+        com.fasterxml.jackson.databind.node.ObjectNode object = backend.messageObject(messageId);
+        if (status != null) {
+            object.put("status", status);
+            if (!"sent".equals(status)) {
+                object.put("external_id", "wamid." + messageId);
+            }
+        }
+        long conversationId = object.get("conversation_id").asLong();
+        com.fasterxml.jackson.databind.node.ObjectNode conversation = backend.conversationObject(conversationId);
+        object.set("conversation", conversation);
+        boolean income = object.path("income").asBoolean();
+        com.fasterxml.jackson.databind.node.ObjectNode contact = object.putObject("contact");
+        if (income) {
+            contact.put("id", 1_583_160_940L).put("external_id", conversation.path("sender_external_id").asText())
+                    .put("external_public_id", conversation.path("sender_external_public_id").asText())
+                    .put("name", conversation.path("sender_name").asText())
+                    .put("phone", conversation.path("sender_phone").asText(null));
+        } else {
+            contact.put("id", 77).put("internal_id", 77).put("name", "Operadora Pact");
+        }
+        return "{\"event\":\"" + event + "\",\"type\":\"message\",\"object\":" + object + "}";
     }
 
     /** Calls of an operation or endpoint, accepted and rejected. */

@@ -75,6 +75,7 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
             new Route("GET", Pattern.compile("/api/p2/waba_templates"), "waba-templates", "template-read"),
             new Route("POST", Pattern.compile("/api/p2/attachments/?"), "upload-attachment", "upload"),
             new Route("GET", Pattern.compile("/api/p2/companies/(\\d+)/webhooks"), "list-webhooks", "default"),
+            new Route("GET", Pattern.compile("/api/p2/companies/(\\d+)/auths"), "list-auths", "default"),
             new Route("POST", Pattern.compile("/api/p2/companies/(\\d+)/webhooks"), "register-webhook", "default"),
             new Route("PUT", Pattern.compile("/api/p2/companies/(\\d+)/webhooks/(\\d+)"), "update-webhook", "default"),
             new Route("PUT", Pattern.compile("/p1/companies/(\\d+)/conversations/(\\d+)/note"), "note", "default"));
@@ -151,7 +152,19 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
     private final List<FakeHandshake> handshakes = new ArrayList<>();
     private boolean webhookHandshakes;
     private final List<Template> templates = new ArrayList<>();
+    /** Messages the client wrote (the fake's messages are outgoing unless listed here). */
+    /** Uploaded attachments as Pact describes them, and their bytes, served at {@code /cdn/{id}/{name}}. */
+    private final Map<Long, ObjectNode> uploaded = new HashMap<>();
+    private final Map<Long, byte[]> files = new HashMap<>();
+    /**
+     * Connected accounts per company. A company no test gave any has no answer at {@code /auths} (404), so tests
+     * written before the connector read auths keep judging channels by the {@code auth} webhooks alone.
+     */
+    private final Map<Long, List<ObjectNode>> auths = new HashMap<>();
+    private long nextAuthId = 8_000_000_000L;
     private Duration faultDelay;
+    /** Where the fake's CDN is: its own address ({@link PactFake#baseUrl()}), set once the server has a port. */
+    volatile String cdnBase = "https://cdn.pact.im";
     private long nextConversationId;
     private long nextMessageId;
     private long nextAttachmentId;
@@ -171,6 +184,9 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
     @Override
     public ResponseDefinition transform(ServeEvent serveEvent) {
         Request request = serveEvent.getRequest();
+        if (pathOf(request).startsWith("/cdn/")) {
+            return cdn(request);
+        }
         Integer handshakeStatus = webhookHandshakeFor(request);
         Reply reply = handle(request, handshakeStatus);
         ResponseDefinitionBuilder response = ResponseDefinitionBuilder.responseDefinition()
@@ -197,6 +213,9 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
             handshakes.clear();
             webhookHandshakes = false;
             templates.clear();
+            auths.clear();
+            uploaded.clear();
+            files.clear();
             faultDelay = PactFake.DEFAULT_FAULT_DELAY;
             nextConversationId = FIRST_CONVERSATION_ID;
             nextMessageId = FIRST_MESSAGE_ID;
@@ -416,6 +435,7 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
             case "waba-templates" -> wabaTemplates(request);
             case "upload-attachment" -> uploadAttachment(request, body);
             case "list-webhooks" -> listWebhooks(Long.parseLong(path.group(1)));
+            case "list-auths" -> listAuths(Long.parseLong(path.group(1)), request);
             case "register-webhook" -> registerWebhook(Long.parseLong(path.group(1)), body);
             case "update-webhook" -> updateWebhook(Long.parseLong(path.group(1)), Long.parseLong(path.group(2)), body);
             case "note" -> note(Long.parseLong(path.group(1)), Long.parseLong(path.group(2)), body);
@@ -592,6 +612,7 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
             mimeType = file.getHeader("Content-Type").isPresent() ? file.getHeader("Content-Type").firstValue()
                     : "application/octet-stream";
             size = file.getBody().asBytes().length;
+            files.put(nextAttachmentId, file.getBody().asBytes());
         } else {
             companyId = body.path("company_id").asText(null);
             String url = body.path("file_url").asText(null);
@@ -608,9 +629,37 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
         long id = nextAttachmentId++;
         ObjectNode attachment = JSON.createObjectNode().put("id", id).putNull("message_id").put("file_name", fileName)
                 .put("mime_type", mimeType).put("size", size)
-                .put("attachment_url", "https://cdn.pact.im/fake/" + id + "/" + fileName).putNull("preview_url")
+                .put("attachment_url", cdnBase + "/cdn/" + id + "/" + fileName).putNull("preview_url")
                 .putNull("aspect_ratio").putNull("data").put("push_to_talk", false);
+        uploaded.put(id, attachment);
         return Reply.ok(wrap("attachment", attachment));
+    }
+
+    private Reply listAuths(long companyId, Request request) {
+        List<ObjectNode> list = auths.get(companyId);
+        if (list == null) {
+            return notFound("auths");
+        }
+        return Reply.ok(page("auths", list.stream().map(JsonNode.class::cast).toList(), request, 25));
+    }
+
+    /** A connected account ({@code state} enabled, disabled, initial), as {@code GET /companies/{cid}/auths} lists it. */
+    long addAuth(long companyId, String provider, String state, String phone) {
+        synchronized (lock) {
+            long id = nextAuthId++;
+            auths.computeIfAbsent(companyId, k -> new ArrayList<>()).add(JSON.createObjectNode().put("id", id)
+                    .put("company_id", companyId).put("provider", provider).put("state", state).put("phone_number", phone)
+                    .putNull("username").put("created_at", PACT_TIME.format(clock.instant()))
+                    .put("updated_at", PACT_TIME.format(clock.instant())));
+            return id;
+        }
+    }
+
+    void setAuthState(long authId, String state) {
+        synchronized (lock) {
+            auths.values().forEach(list -> list.stream().filter(a -> a.get("id").asLong() == authId)
+                    .forEach(a -> a.put("state", state)));
+        }
     }
 
     private Reply listWebhooks(long companyId) {
@@ -723,9 +772,78 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
         node.putNull("details");
         ArrayNode attachments = node.putArray("attachments");
         if (m.attachmentId() != null) {
-            attachments.add(JSON.createObjectNode().put("id", m.attachmentId()).put("message_id", m.id()));
+            ObjectNode known = uploaded.get(m.attachmentId());
+            attachments.add(known != null ? known.deepCopy().put("message_id", m.id())
+                    : JSON.createObjectNode().put("id", m.attachmentId()).put("message_id", m.id()));
         }
         return node.put("delivery", false).put("deleted", false);
+    }
+
+    /**
+     * A conversation the company already has (the client wrote first, or it predates the connector): Pact holds
+     * it with no message yet.
+     */
+    long seedConversation(long companyId, String provider, String phone) {
+        synchronized (lock) {
+            return newConversation(companyId, provider, phone, null, clock.instant()).id;
+        }
+    }
+
+    /**
+     * A message the client wrote at {@code at} (an image or file when {@code fileName} is set): listed by
+     * {@code GET /conversations/{id}/messages} as Pact lists incoming messages.
+     */
+    long addClientMessage(long conversationId, String text, Instant at, String fileName, String mimeType, byte[] content) {
+        synchronized (lock) {
+            Conversation conversation = conversations.get(conversationId);
+            Long attachmentId = null;
+            if (fileName != null) {
+                attachmentId = nextAttachmentId++;
+                files.put(attachmentId, content);
+                uploaded.put(attachmentId, JSON.createObjectNode().put("id", attachmentId).put("file_name", fileName)
+                        .put("mime_type", mimeType).put("size", content.length)
+                        .put("attachment_url", cdnBase + "/cdn/" + attachmentId + "/" + fileName).putNull("preview_url"));
+            }
+            FakeMessage message = new FakeMessage(nextMessageId++, conversation.companyId, conversationId,
+                    conversation.provider, conversation.phone, conversation.nickname, text, attachmentId, null, null,
+                    List.of(), false, false, at, true, "created");
+            messages.add(message);
+            conversation.lastMessageId = message.id();
+            conversation.lastUpdatedAt = at;
+            return message.id();
+        }
+    }
+
+    /** The message as Pact's list and webhooks show it. */
+    ObjectNode messageObject(long messageId) {
+        synchronized (lock) {
+            return messageJson(messages.stream().filter(m -> m.id() == messageId).findFirst().orElseThrow());
+        }
+    }
+
+    ObjectNode conversationObject(long conversationId) {
+        synchronized (lock) {
+            return conversationJson(conversations.get(conversationId));
+        }
+    }
+
+    private ResponseDefinition cdn(Request request) {
+        String[] parts = pathOf(request).split("/");
+        byte[] content;
+        String mimeType;
+        synchronized (lock) {
+            long id = parts.length > 2 && parts[2].matches("\\d+") ? Long.parseLong(parts[2]) : -1;
+            content = files.get(id);
+            ObjectNode meta = uploaded.get(id);
+            mimeType = meta == null ? "application/octet-stream" : meta.path("mime_type").asText("application/octet-stream");
+            calls.add(new FakeCall(clock.instant(), null, "cdn", "cdn", "GET", pathOf(request), content == null ? 404 : 200,
+                    Fault.NONE));
+        }
+        if (content == null) {
+            return ResponseDefinitionBuilder.responseDefinition().withStatus(404).build();
+        }
+        return ResponseDefinitionBuilder.responseDefinition().withStatus(200).withHeader("Content-Type", mimeType)
+                .withBody(content).build();
     }
 
     private ObjectNode conversationJson(Conversation c) {

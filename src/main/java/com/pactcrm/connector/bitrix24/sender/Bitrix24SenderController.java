@@ -4,6 +4,8 @@ import com.pactcrm.connector.bitrix24.Bitrix24Callbacks;
 import com.pactcrm.connector.bitrix24.Bitrix24Form;
 import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
 import com.pactcrm.connector.crm.CrmEntityIds;
+import com.pactcrm.connector.installation.CrmKind;
+import com.pactcrm.connector.crm.PhoneNumbers;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
@@ -60,15 +62,18 @@ class Bitrix24SenderController {
     private Map<String, String> accept(Installation installation, Bitrix24Form form) {
         String messageId = form.get("message_id");
         String text = form.get("message_body");
-        String phone = form.get("message_to") == null ? "" : form.get("message_to").replaceAll("\\D", "");
         if (!Bitrix24Installer.SENDER_CODE.equals(form.get("code")) || messageId == null || messageId.length() > 64 || text == null) {
             throw ProblemException.badRequest("code, message_id and message_body are required");
         }
         if (text.length() > PactWriteFirstRequest.MAX_TEXT) {
             throw ProblemException.badRequest("message_body has more than " + PactWriteFirstRequest.MAX_TEXT + " characters");
         }
-        if (phone.length() < 10 || phone.length() > 15) {
-            throw ProblemException.badRequest("message_to is not a phone number in international format");
+        String phone;
+        try {
+            // The card's SMS block sends the contact's phone as a person stored it (8 (999) 123-45-67, 11 98765-4321).
+            phone = PhoneNumbers.e164Digits(form.get("message_to"), PhoneNumbers.defaultCountry(installation));
+        } catch (PhoneNumbers.InvalidPhoneException e) {
+            throw ProblemException.badRequest("message_to: " + e.getMessage());
         }
         String[] entity = entity(form);
         boolean queued = messages.queue(installation, messageId, entity[0], entity[1], phone, text);

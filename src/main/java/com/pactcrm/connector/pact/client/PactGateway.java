@@ -36,6 +36,9 @@ public interface PactGateway {
     /** {@code POST /api/p2/attachments/} with {@code file_url}. */
     PactAttachment uploadAttachmentFromUrl(PactCredentials credentials, String fileUrl);
 
+    /** {@code GET /api/p2/companies/{cid}/auths?page&per_page}: the company's connected messenger accounts. */
+    List<PactAuth> listAuths(PactCredentials credentials, int page, int perPage);
+
     /** {@code GET /api/p2/companies/{cid}/webhooks}. */
     List<PactWebhook> listWebhooks(PactCredentials credentials);
 

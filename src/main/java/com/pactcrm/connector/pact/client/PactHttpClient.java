@@ -233,6 +233,16 @@ public class PactHttpClient implements PactGateway {
         return readObject(answer, "attachment", PactAttachment.class);
     }
 
+    /** v2 documents no limit of its own for auths, so they share Pact's default bucket. */
+    @Override
+    public List<PactAuth> listAuths(PactCredentials credentials, int page, int perPage) {
+        UriBuilder uri = UriBuilder.of(V2 + "/companies/" + credentials.companyId() + "/auths")
+                .queryParam("page", page)
+                .queryParam("per_page", perPage);
+        JsonNode body = call(credentials, Operation.DEFAULT, HttpRequest.GET(uri.toString()));
+        return readList(body, "auths", PactAuth.class);
+    }
+
     @Override
     public List<PactWebhook> listWebhooks(PactCredentials credentials) {
         JsonNode body = call(credentials, Operation.DEFAULT, HttpRequest.GET(companyWebhooks(credentials)));

@@ -10,11 +10,25 @@ public final class PactCommandPayloads {
     private PactCommandPayloads() {
     }
 
-    /** Write first, then link the new conversation to the CRM entity it was started from (if any). */
-    public record WriteFirst(PactWriteFirstRequest request, String entityType, String entityId) {
+    /**
+     * Write first, then link the new conversation to the CRM entity it was started from (if any). From the card it
+     * also names the CRM user who wrote ("sent from the CRM by …") and the Pact operator to assign the conversation to.
+     */
+    public record WriteFirst(PactWriteFirstRequest request, String entityType, String entityId, String crmUserId,
+                             String crmUserName, Long assigneeId) {
+
+        public WriteFirst(PactWriteFirstRequest request, String entityType, String entityId) {
+            this(request, entityType, entityId, null, null, null);
+        }
     }
 
-    public record SendMessage(long conversationId, PactSendMessageRequest request) {
+    /** A message in an existing conversation; from the card, with its CRM author and the operator to assign. */
+    public record SendMessage(long conversationId, PactSendMessageRequest request, String crmUserId, String crmUserName,
+                              Long assigneeId) {
+
+        public SendMessage(long conversationId, PactSendMessageRequest request) {
+            this(conversationId, request, null, null, null);
+        }
     }
 
     public record UpdateConversation(long conversationId, PactConversationUpdate update) {

@@ -1,7 +1,12 @@
 package com.pactcrm.connector.pact.outbox;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.pactcrm.connector.chat.ConversationLinkRepository;
+import com.pactcrm.connector.chat.MessageLinkRepository;
+import com.pactcrm.connector.pact.client.PactConversationUpdate;
+import com.pactcrm.connector.pact.webhook.PactWebhookTranslator;
+import com.pactcrm.connector.sync.outbox.Outbox;
 import com.pactcrm.connector.chat.ChatEvent.MessageObserved;
 import com.pactcrm.connector.chat.ConversationSnapshot;
 import com.pactcrm.connector.chat.MessageStatusUseCase;
@@ -46,9 +51,14 @@ class PactOutboxDeliverer implements OutboxDeliverer {
     private final ConversationLinkRepository conversations;
     private final MessageStatusUseCase statuses;
     private final ObjectMapper json;
+    private final MessageLinkRepository messages;
+    private final Outbox outbox;
 
     PactOutboxDeliverer(PactGateway pact, PactSentMessageFinder finder, SecretCipher cipher,
-                        ConversationLinkRepository conversations, MessageStatusUseCase statuses, ObjectMapper json) {
+                        ConversationLinkRepository conversations, MessageStatusUseCase statuses, ObjectMapper json,
+                        MessageLinkRepository messages, Outbox outbox) {
+        this.messages = messages;
+        this.outbox = outbox;
         this.pact = pact;
         this.finder = finder;
         this.cipher = cipher;
@@ -90,6 +100,7 @@ class PactOutboxDeliverer implements OutboxDeliverer {
                         : Optional.empty();
                 PactMessage sent = already.orElseGet(() -> pact.writeFirst(credentials, p.request()));
                 remember(installation, sent, p.entityType(), p.entityId(), p.request().provider(), p.request().recipient());
+                fromTheCard(installation, sent, p.crmUserId(), p.crmUserName(), p.assigneeId());
                 yield DeliveryResult.delivered(Long.toString(sent.id()), (already.isPresent() ? "found after timeout: " : "")
                         + "message " + sent.id() + " in conversation " + sent.conversationId());
             }
@@ -100,6 +111,7 @@ class PactOutboxDeliverer implements OutboxDeliverer {
                         : Optional.empty();
                 PactMessage sent = already.orElseGet(() -> pact.sendMessage(credentials, p.conversationId(), p.request()));
                 remember(installation, sent, null, null, null, null);
+                fromTheCard(installation, sent, p.crmUserId(), p.crmUserName(), p.assigneeId());
                 yield DeliveryResult.delivered(Long.toString(sent.id()), (already.isPresent() ? "found after timeout: " : "")
                         + "message " + sent.id() + " in conversation " + p.conversationId());
             }
@@ -133,9 +145,32 @@ class PactOutboxDeliverer implements OutboxDeliverer {
             MessageStatus status = MessageStatus.fromPact(sent.status()).orElse(MessageStatus.SENT);
             statuses.apply(installation, new MessageObserved(true, sent.id(), conversationId, false, status, null,
                     sent.externalId(), sent.message(), Instant.now(), null, null, null,
-                    new ConversationSnapshot(conversationId, provider, null, null, recipient, null, null)), null);
+                    new ConversationSnapshot(conversationId, provider, null, null, recipient, null, null),
+                    PactWebhookTranslator.attachments(sent.attachments() == null ? MissingNode.getInstance()
+                            : sent.attachments())), null);
         } catch (RuntimeException e) {
             LOG.error("event=pact_sent_bookkeeping_failed messageId={} error=\"{}\"", sent.id(), e.toString());
+        }
+    }
+
+    /**
+     * A message a CRM user sent from the card: its author is kept for the card, and the conversation is assigned
+     * to that user's Pact operator (or the responsible's), as a command of its own queued once per message. Like
+     * {@link #remember}, a failure here must not fail the send.
+     */
+    private void fromTheCard(Installation installation, PactMessage sent, String crmUserId, String crmUserName,
+                             Long assigneeId) {
+        try {
+            if (crmUserId != null) {
+                messages.setCrmAuthor(installation.id(), sent.id(), crmUserId, crmUserName);
+            }
+            if (assigneeId != null && sent.conversationId() != null) {
+                outbox.enqueue(installation.id(), CommandKind.PACT_UPDATE_CONVERSATION, "assignee-card:" + sent.id(),
+                        "assignee:" + sent.conversationId(),
+                        new UpdateConversation(sent.conversationId(), PactConversationUpdate.assign(assigneeId)), null, null);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("event=pact_card_bookkeeping_failed messageId={} error=\"{}\"", sent.id(), e.toString());
         }
     }
 

@@ -3,6 +3,7 @@ package com.pactcrm.connector.pact.webhook;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.pactcrm.connector.chat.ChatAttachment;
 import com.pactcrm.connector.chat.ChatEvent;
 import com.pactcrm.connector.chat.ChatEvent.ChannelStateObserved;
 import com.pactcrm.connector.chat.ChatEvent.ConversationObserved;
@@ -15,6 +16,8 @@ import com.pactcrm.connector.sync.inbound.UnprocessableEventException;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,7 +121,29 @@ public final class PactWebhookTranslator {
                 text(contact, "name"),
                 firstText(contact, "phone", "external_public_id"),
                 operatorId,
-                conversation);
+                conversation,
+                attachments(m.path("attachments")));
+    }
+
+    /**
+     * Pact's {@code attachments[]} items ({@code id, file_name, mime_type, size, attachment_url, preview_url}; [D2]
+     * en/v2/attachments/index.md). An item without a numeric id cannot be linked to and is left out, logged.
+     */
+    public static List<ChatAttachment> attachments(JsonNode items) {
+        if (!items.isArray() || items.isEmpty()) {
+            return List.of();
+        }
+        List<ChatAttachment> result = new ArrayList<>(items.size());
+        for (JsonNode a : items) {
+            if (!a.path("id").canConvertToLong()) {
+                LOG.warn("event=pact_attachment_without_id type={}", a.getNodeType());
+                continue;
+            }
+            JsonNode size = a.path("size");
+            result.add(new ChatAttachment(a.get("id").asLong(), text(a, "file_name"), text(a, "mime_type"),
+                    size.canConvertToLong() ? size.asLong() : null, text(a, "attachment_url"), text(a, "preview_url")));
+        }
+        return result;
     }
 
     private static ConversationSnapshot conversation(JsonNode c) {

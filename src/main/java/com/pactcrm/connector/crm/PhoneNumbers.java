@@ -1,0 +1,120 @@
+package com.pactcrm.connector.crm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import com.pactcrm.connector.installation.Installation;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Phones as CRM users store them ({@code 8 (999) 123-45-67} in Russia, a Brazilian number without 55,
+ * {@code +55 11 98765-4321}) to what Pact takes: E.164 digits without the plus (pact-api.md §4). Numbers without a
+ * country code are read in the installation's default country ({@code settings.defaultCountry}, ISO 3166 alpha-2;
+ * suggested from the CRM account's domain when unset). Google's libphonenumber knows each country's numbering plan
+ * and its trunk prefixes (Russia's 8), so a number is refused only when it cannot be a phone there.
+ */
+public final class PhoneNumbers {
+
+    /** A phone that is no phone, in words the manager understands. */
+    public static final class InvalidPhoneException extends IllegalArgumentException {
+        public InvalidPhoneException(String message) {
+            super(message);
+        }
+    }
+
+    private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The CRMs' own country domains (amoCRM .ru/.com, Kommo, Bitrix24's zones): where the account most likely is. */
+    private static final Map<String, String> DOMAIN_COUNTRIES = Map.ofEntries(
+            Map.entry(".ru", "RU"), Map.entry(".by", "BY"), Map.entry(".kz", "KZ"), Map.entry(".ua", "UA"),
+            Map.entry(".com.br", "BR"), Map.entry(".br", "BR"), Map.entry(".de", "DE"), Map.entry(".es", "ES"),
+            Map.entry(".mx", "MX"), Map.entry(".co", "CO"), Map.entry(".pl", "PL"), Map.entry(".it", "IT"),
+            Map.entry(".fr", "FR"), Map.entry(".uk", "GB"), Map.entry(".in", "IN"), Map.entry(".id", "ID"),
+            Map.entry(".vn", "VN"), Map.entry(".tr", "TR"), Map.entry(".cn", "CN"), Map.entry(".jp", "JP"));
+
+    private PhoneNumbers() {
+    }
+
+    /**
+     * @param defaultCountry ISO 3166 alpha-2 for numbers typed without a country code; null: only international ones
+     * @return the number as E.164 digits (no plus), e.g. {@code 79991234567}
+     * @throws InvalidPhoneException when it is not a valid phone number
+     */
+    public static String e164Digits(String raw, String defaultCountry) {
+        String value = raw == null ? "" : raw.strip();
+        if (value.isEmpty()) {
+            throw new InvalidPhoneException("no phone number was given");
+        }
+        if (!value.matches("[+\\d\\s().\\-/]+")) {
+            throw new InvalidPhoneException("'" + value + "' is not a phone number");
+        }
+        String region = defaultCountry == null ? null : defaultCountry.toUpperCase(Locale.ROOT);
+        String digits = value.replaceAll("\\D", "");
+        PhoneNumber number;
+        try {
+            number = UTIL.parse(value, region == null ? "ZZ" : region);
+        } catch (NumberParseException e) {
+            number = null;
+        }
+        // Someone who typed the whole international number without its plus (5511987654321, 79991234567) means it.
+        if ((number == null || !UTIL.isValidNumber(number)) && !value.startsWith("+")) {
+            try {
+                PhoneNumber international = UTIL.parse("+" + digits, "ZZ");
+                if (UTIL.isValidNumber(international)) {
+                    number = international;
+                }
+            } catch (NumberParseException e) {
+                // not that either
+            }
+        }
+        if (number == null || !UTIL.isValidNumber(number)) {
+            throw new InvalidPhoneException("'" + value + "' is not a valid phone number"
+                    + (region == null ? ": give it with the country code, e.g. +55 11 98765-4321"
+                    : " in " + new Locale("", region).getDisplayCountry(Locale.ENGLISH)
+                    + " (the default country); with another country's code first, e.g. +55 11 98765-4321"));
+        }
+        return UTIL.format(number, PhoneNumberUtil.PhoneNumberFormat.E164).substring(1);
+    }
+
+    /** The installation's default country: the admin's setting, else suggested from the CRM account's domain. */
+    public static String defaultCountry(Installation installation) {
+        String set = setting(installation.settings());
+        return set != null ? set : suggestCountry(installation.crmHost());
+    }
+
+    /** From the CRM account's host (acme.amocrm.ru → RU, portal.bitrix24.com.br → BR); null when it says nothing. */
+    public static String suggestCountry(String crmHost) {
+        if (crmHost == null) {
+            return null;
+        }
+        String host = crmHost.toLowerCase(Locale.ROOT).replaceFirst(":\\d+$", "");
+        String best = null;
+        for (Map.Entry<String, String> e : DOMAIN_COUNTRIES.entrySet()) {
+            if (host.endsWith(e.getKey()) && (best == null || e.getKey().length() > best.length())) {
+                best = e.getKey();
+            }
+        }
+        return best == null ? null : DOMAIN_COUNTRIES.get(best);
+    }
+
+    /** Whether {@code code} is a country libphonenumber knows (ISO 3166 alpha-2). */
+    public static boolean knownCountry(String code) {
+        return code != null && UTIL.getSupportedRegions().contains(code.toUpperCase(Locale.ROOT));
+    }
+
+    private static String setting(String settingsJson) {
+        if (settingsJson == null || settingsJson.isBlank()) {
+            return null;
+        }
+        try {
+            JsonNode value = JSON.readTree(settingsJson).path("defaultCountry");
+            return value.isTextual() && knownCountry(value.asText()) ? value.asText().toUpperCase(Locale.ROOT) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
