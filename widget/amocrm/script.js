@@ -406,6 +406,20 @@ define(['jquery'], function ($) {
         return true;
       },
 
+      /**
+       * The Salesbot designer saved the "Pact: send a message" step: the bot calls the connector with widget_request
+       * (its token proves the account), then waits until the connector lets it go on.
+       */
+      onSalesbotDesignerSave: function (handlerCode, params) {
+        var base = configuredBase();
+        var p = params || {};
+        var substitutions = String(p.substitutions || '').split(/\r?\n/).filter(function (v) { return v.trim() !== ''; });
+        return JSON.stringify([{ question: [{ handler: 'widget_request', params: {
+          url: (base && base !== 'invalid' ? base : '') + '/amocrm/salesbot',
+          data: { text: p.text || '', waba_id: p.waba_id || '', substitutions: substitutions }
+        } }] }]);
+      },
+
       destroy: function () {
         closeOverlay();
         $(document).off('click' + ns());

@@ -2,6 +2,7 @@ package com.pactcrm.connector.amocrm.webhook;
 
 import com.pactcrm.connector.amocrm.automation.AmoCrmAutomationUseCase;
 import com.pactcrm.connector.amocrm.automation.AmoCrmDigitalPipelineAction;
+import com.pactcrm.connector.amocrm.automation.AmoCrmSalesbotRequest;
 import com.pactcrm.connector.chat.CommentUseCase;
 import com.pactcrm.connector.chat.ResponsibleUseCase;
 import com.pactcrm.connector.crm.event.CrmEntityType;
@@ -52,6 +53,9 @@ class AmoCrmInboundEventHandler implements InboundEventHandler {
 
     @Override
     public String handle(InboundEvent event, Installation installation) {
+        if (event.body().length > 0 && event.body()[0] == '{') {
+            return automation.salesbot(installation, AmoCrmSalesbotRequest.of(event.body()));
+        }
         if (AmoCrmDigitalPipelineAction.isAction(AmoCrmFormBody.parse(event.body()))) {
             return automation.apply(installation, AmoCrmDigitalPipelineAction.of(event.body()));
         }
