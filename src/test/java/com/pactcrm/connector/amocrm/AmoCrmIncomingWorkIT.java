@@ -208,7 +208,8 @@ class AmoCrmIncomingWorkIT implements TestPropertyProvider {
         // The same action firing again later (another time) is another message.
         assertEquals(200, postForm("/amocrm/automation", action.replace("1766047300", "1766050900")));
         await().atMost(Duration.ofSeconds(20)).until(() -> PACT.messagesWithText(expected) == 2);
-        assertEquals(404, postForm("/amocrm/automation", action.replace(inst.hookKey(), "x" + inst.hookKey().substring(1))));
+        String otherKey = (inst.hookKey().charAt(0) == 'x' ? "y" : "x") + inst.hookKey().substring(1);
+        assertEquals(404, postForm("/amocrm/automation", action.replace(inst.hookKey(), otherKey)));
         assertEquals(404, postForm("/amocrm/automation", action.replace("account_id=" + inst.crmAccountId(), "account_id=1")));
         assertEquals(400, postForm("/amocrm/automation", "event%5Btype%5D=x&action%5Bcode%5D=pact"));
     }
@@ -233,8 +234,9 @@ class AmoCrmIncomingWorkIT implements TestPropertyProvider {
         assertEquals(200, Http.postJson(server.getURL() + "/amocrm/salesbot", call).statusCode());
         assertEquals(200, Http.postJson(server.getURL() + "/amocrm/salesbot", call).statusCode(), "the bot's retry");
         String expected = "Oi! Seu pedido " + lead + " chegou";
-        await().atMost(Duration.ofSeconds(20)).until(() -> AMO.records(host, "continued").size() == 1);
-        assertEquals(1, PACT.messagesWithText(expected));
+        // The bot goes on once the message is queued; the relay sends it to Pact right after.
+        await().atMost(Duration.ofSeconds(20)).until(() -> AMO.records(host, "continued").size() == 1
+                && PACT.messagesWithText(expected) == 1);
         assertEquals("5511955554444", PACT.messages().stream().filter(m -> expected.equals(m.text())).findFirst()
                 .orElseThrow().phone());
         JsonNode continued = AMO.records(host, "continued").get(0);
