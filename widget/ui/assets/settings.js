@@ -125,6 +125,111 @@ function renderUsers() {
   });
 }
 
+// ---------- first-run step (new installations, until the admin saves it) ----------
+var pipelines = [];
+
+function stageOptions() {
+  var entity = $('first-entity').value;
+  var pipelineId = $('first-pipeline').value;
+  var pipeline = pipelines.filter(function (p) {
+    return p.entity === entity && (entity === 'lead' && settings.crm === 'BITRIX24' || String(p.id) === pipelineId);
+  })[0];
+  var stage = $('first-stage');
+  clear(stage);
+  (pipeline ? pipeline.stages : []).forEach(function (st) { stage.appendChild(el('option', { value: st.id }, st.name)); });
+}
+
+function pipelineOptions() {
+  var entity = $('first-entity').value;
+  var select = $('first-pipeline');
+  clear(select);
+  pipelines.filter(function (p) { return p.entity === entity && p.id !== null; })
+    .forEach(function (p) { select.appendChild(el('option', { value: String(p.id) }, p.name)); });
+  // Bitrix24 leads have no pipeline (category), only statuses.
+  $('first-pipeline-row').hidden = select.options.length === 0;
+  stageOptions();
+}
+
+function renderFirstRun() {
+  var a = settings.automation;
+  $('first-run').hidden = !a.firstRunPending;
+  if (!a.firstRunPending) {
+    return;
+  }
+  var current = settings.newClientStages['default'] || {};
+  $('first-auto-create').checked = !!settings.toggles.autoCreateClients;
+  $('first-entity').value = current.entity || 'deal';
+  $('first-responsible').value = a.newClientResponsible;
+  $('first-tasks').checked = !!a.unansweredTasks;
+  $('first-task-minutes').value = a.unansweredTaskMinutes;
+  var users = $('first-round-robin-users');
+  clear(users);
+  settings.users.forEach(function (u, i) {
+    users.appendChild(el('label', { class: 'inline' }, el('input', { type: 'checkbox', id: 'rr-' + i, value: u.crmUserId }),
+      ' ' + u.crmUserName));
+    users.appendChild(el('br'));
+  });
+  $('first-round-robin').hidden = a.newClientResponsible !== 'roundRobin';
+  // The server says which CRM this is; only Bitrix24 chooses between a lead and a deal.
+  api('GET', '/api/v1/settings/pipelines').then(function (r) {
+    settings.crm = r.crm;
+    pipelines = r.pipelines;
+    $('first-entity-row').hidden = r.crm !== 'BITRIX24';
+    $('first-no-pipelines').hidden = pipelines.length > 0;
+    pipelineOptions();
+    if (current.pipelineId !== undefined && current.pipelineId !== null) { $('first-pipeline').value = String(current.pipelineId); stageOptions(); }
+    if (current.stageId || current.statusId) { $('first-stage').value = current.stageId || String(current.statusId); }
+    $('first-run').setAttribute('data-ready', 'true');
+  }, function () {
+    $('first-no-pipelines').hidden = false;
+    $('first-run').setAttribute('data-ready', 'true');
+  });
+}
+
+function saveFirstRun(e) {
+  e.preventDefault();
+  var crm = settings.crm;
+  var entity = crm === 'BITRIX24' ? $('first-entity').value : 'lead';
+  var stageValue = $('first-stage').value;
+  var pipelineValue = $('first-pipeline-row').hidden ? null : $('first-pipeline').value;
+  var stage = { pipelineId: pipelineValue === null || pipelineValue === '' ? null : Number(pipelineValue) };
+  if (crm === 'BITRIX24') {
+    stage.entity = entity;
+    stage.stageId = stageValue || null;
+  } else if (stageValue === 'unsorted') {
+    stage.stageId = 'unsorted';
+  } else if (stageValue) {
+    stage.statusId = Number(stageValue);
+  }
+  var toggles = {};
+  TOGGLES.forEach(function (name) { toggles[name] = !!settings.toggles[name]; });
+  toggles.autoCreateClients = $('first-auto-create').checked;
+  var chosen = settings.users.map(function (u, i) { return $('rr-' + i) && $('rr-' + i).checked ? u.crmUserId : null; })
+    .filter(function (id) { return id; });
+  var update = {
+    toggles: toggles,
+    newClientStages: Object.assign({}, settings.newClientStages, { 'default': stage }),
+    automation: { firstRunPending: false, newClientResponsible: $('first-responsible').value, roundRobinUsers: chosen,
+      unansweredTasks: $('first-tasks').checked, unansweredTaskMinutes: positive($('first-task-minutes').value) }
+  };
+  api('PUT', '/api/v1/settings', update).then(function (saved) {
+    settings = saved;
+    render();
+    $('first-run').hidden = true;
+    say('general-result', t('firstRun.done'), true);
+    selectTab($('tab-general'));
+  }, failed('first-run-result'));
+}
+
+function bindFirstRun() {
+  $('first-entity').addEventListener('change', pipelineOptions);
+  $('first-pipeline').addEventListener('change', stageOptions);
+  $('first-responsible').addEventListener('change', function () {
+    $('first-round-robin').hidden = $('first-responsible').value !== 'roundRobin';
+  });
+  $('first-run-form').addEventListener('submit', saveFirstRun);
+}
+
 // ---------- save ----------
 function save(update, resultId) {
   return api('PUT', '/api/v1/settings', update).then(function (saved) {
@@ -358,7 +463,9 @@ sessionReady().then(function (session) {
     $('settings').hidden = false;
     bindTabs();
     bindForms();
+    bindFirstRun();
     render();
+    renderFirstRun();
     document.body.setAttribute('data-ready', 'true');
   }, function (e) {
     if (e.status === 403) {

@@ -154,6 +154,43 @@ test('the app page gives an admin the settings, with the portal\'s users to map'
   await page.close();
 });
 
+async function options(frame, select) {
+  return (await frame.locator(select + ' option').allTextContents()).map((o) => o.trim());
+}
+
+test('the first-run step picks lead or deal, category and stage from the portal, and is shown until saved', { skip: SKIP }, async () => {
+  const page = watch(await context.newPage());
+  let settings = await openPortal(page, '/marketplace/app/57/', '/bitrix24/app', process.env.B24_ADMIN_AUTH, 'DEFAULT', {});
+  await settings.locator('#first-run[data-ready="true"]').waitFor();
+  assert.equal(await settings.locator('#first-run-title').textContent(), 'Primeiros passos');
+  assert.equal(await settings.locator('#first-auto-create').isChecked(), true, 'a new portal creates clients');
+  assert.equal(await settings.locator('#first-tasks').isChecked(), true, 'and tasks');
+  // A deal: the portal's categories, then the chosen category's stages (closing stages are not offered).
+  await settings.locator('#first-entity').selectOption('deal');
+  assert.deepEqual(await options(settings, '#first-pipeline'), ['Geral', 'Atacado']);
+  await settings.locator('#first-pipeline').selectOption({ label: 'Atacado' });
+  assert.deepEqual(await options(settings, '#first-stage'), ['Novo', 'Proposta']);
+  // A lead: no category, the lead statuses.
+  await settings.locator('#first-entity').selectOption('lead');
+  assert.equal(await settings.locator('#first-pipeline-row').isVisible(), false);
+  assert.deepEqual(await options(settings, '#first-stage'), ['Não processado', 'Em andamento']);
+  await settings.locator('#first-stage').selectOption({ label: 'Em andamento' });
+  await settings.locator('#first-responsible').selectOption('roundRobin');
+  await settings.locator('#first-round-robin').waitFor();
+  await settings.locator('#first-round-robin label', { hasText: 'Carlos Pereira' }).locator('input').check();
+  await settings.locator('#first-task-minutes').fill('45');
+  await shot(page, 'bitrix24-first-run-pt');
+  await settings.locator('#first-run-form button[type="submit"]').click();
+  await settings.locator('#general-result', { hasText: 'Pronto' }).waitFor();
+  assert.equal(await settings.locator('#first-run').isVisible(), false);
+  // Opened again, the step is gone.
+  settings = await openPortal(page, '/marketplace/app/57/', '/bitrix24/app', process.env.B24_ADMIN_AUTH, 'DEFAULT', {});
+  await settings.locator('#pact-state', { hasText: 'Conectado à empresa' }).waitFor();
+  assert.equal(await settings.locator('#first-run').isVisible(), false);
+  assert.deepEqual(page.refusals, []);
+  await page.close();
+});
+
 test('the app page politely refuses a user who is not an admin', { skip: SKIP }, async () => {
   const page = watch(await context.newPage());
   const settings = await openPortal(page, '/marketplace/app/57/', '/bitrix24/app', process.env.B24_MANAGER_AUTH, 'DEFAULT', {});

@@ -19,10 +19,13 @@ public class ConversationStateUseCase {
 
     private final ConversationLinkRepository conversations;
     private final Outbox outbox;
+    private final UnansweredTasks unansweredTasks;
 
-    public ConversationStateUseCase(ConversationLinkRepository conversations, Outbox outbox) {
+    public ConversationStateUseCase(ConversationLinkRepository conversations, Outbox outbox,
+                                    UnansweredTasks unansweredTasks) {
         this.conversations = conversations;
         this.outbox = outbox;
+        this.unansweredTasks = unansweredTasks;
     }
 
     public String apply(Installation installation, ConversationObserved event, long eventId) {
@@ -40,11 +43,12 @@ public class ConversationStateUseCase {
             return "conversation " + c.id() + " unchanged";
         }
         conversations.updateStates(installation.id(), c.id(), newOperational, newReplied);
+        String tasks = unansweredTasks.apply(installation, links, c.id(), before.repliedState(), newReplied, eventId);
         boolean noteworthy = (!Objects.equals(newOperational, before.operationalState())
                 && ("archived".equals(newOperational) || "blocked".equals(newOperational)))
                 || (!Objects.equals(newReplied, before.repliedState()) && "unreplied".equals(newReplied));
         if (!noteworthy || !InstallationSettings.of(installation.settings()).conversationStatesOn()) {
-            return "conversation " + c.id() + " now " + newOperational + "/" + newReplied;
+            return "conversation " + c.id() + " now " + newOperational + "/" + newReplied + tasks;
         }
         for (ConversationLink link : links) {
             outbox.enqueue(installation.id(), CommandKind.CRM_CONVERSATION_STATE,
@@ -52,6 +56,7 @@ public class ConversationStateUseCase {
                     new ConversationStatePayload(c.id(), link.crmEntityType(), link.crmEntityId(), newOperational, newReplied),
                     eventId, null);
         }
-        return "conversation " + c.id() + " now " + newOperational + "/" + newReplied + "; noted in " + links.size() + " CRM entit(ies)";
+        return "conversation " + c.id() + " now " + newOperational + "/" + newReplied + "; noted in " + links.size()
+                + " CRM entit(ies)" + tasks;
     }
 }

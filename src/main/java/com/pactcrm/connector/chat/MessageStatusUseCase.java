@@ -34,6 +34,7 @@ public class MessageStatusUseCase {
     private final ConversationLinkRepository conversations;
     private final PactOperatorRepository operators;
     private final Outbox outbox;
+    private final NewClientResponsible newClientResponsible;
     /**
      * Operators written within the last {@link #OPERATOR_WRITE_EVERY}, by installation, operator and name: the names
      * come in webhook bodies, so the entries expire and their number is bounded.
@@ -47,7 +48,7 @@ public class MessageStatusUseCase {
     private final ApplicationEventPublisher<ConversationChanged> changed;
 
     public MessageStatusUseCase(MessageLinkRepository messages, ConversationLinkRepository conversations,
-                                PactOperatorRepository operators, Outbox outbox,
+                                PactOperatorRepository operators, Outbox outbox, NewClientResponsible newClientResponsible,
                                 TransactionOperations<Connection> transactions,
                                 ApplicationEventPublisher<ConversationChanged> changed) {
         this.transactions = transactions;
@@ -56,6 +57,7 @@ public class MessageStatusUseCase {
         this.conversations = conversations;
         this.operators = operators;
         this.outbox = outbox;
+        this.newClientResponsible = newClientResponsible;
     }
 
     /**
@@ -158,13 +160,18 @@ public class MessageStatusUseCase {
         if (!(m.income() && firstSeen && settings.autoCreateClientsOn())) {
             return "message " + m.messageId() + " " + m.status() + "; conversation not linked";
         }
+        if (m.conversation().group()) {
+            // A group's participants are many people, none of them "the client": a group chat never creates CRM work.
+            return "message " + m.messageId() + " in a group chat; no client created";
+        }
         String phone = m.conversation().senderPhone() != null ? m.conversation().senderPhone() : m.senderPhone();
         // One command per conversation: two messages racing in from a new client create one contact.
         boolean queued = outbox.enqueue(installation.id(), CommandKind.CRM_FIND_OR_CREATE_CLIENT,
                 "client:" + m.conversationId(), null,
                 new NewClientPayload(m.conversationId(), m.messageId(), m.conversation().provider(), phone,
                         m.conversation().senderName() != null ? m.conversation().senderName() : m.senderName(),
-                        m.conversation().senderPublicId()),
+                        m.conversation().senderPublicId(),
+                        newClientResponsible.choose(installation.id(), settings, m.conversation())),
                 eventId, m.at());
         return "message " + m.messageId() + " from a new client; find-or-create " + (queued ? "queued" : "already queued");
     }

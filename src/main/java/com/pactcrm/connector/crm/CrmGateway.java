@@ -64,4 +64,24 @@ public interface CrmGateway {
     default Optional<CrmEntityRef> findClientByPhone(Installation installation, String phone) {
         return Optional.empty();
     }
+
+    /**
+     * Opens a task on the entity for its responsible, due at {@code task.dueAt()}; returns the CRM's task id. Adapters
+     * that cannot make tasks answer empty and the command is done.
+     */
+    default Optional<String> openTask(Installation installation, CrmPayloads.TaskPayload task) {
+        return Optional.empty();
+    }
+
+    /** Completes the task the connector opened; completing a completed task again changes nothing. */
+    default void closeTask(Installation installation, CrmPayloads.TaskPayload task, String crmTaskId) {
+    }
+
+    /**
+     * The pipelines (amoCRM) or lead statuses and deal categories (Bitrix24) a new client's lead or deal can start in,
+     * with their stages, for the settings' pickers; empty where the adapter cannot list them.
+     */
+    default List<CrmPipeline> pipelines(Installation installation) {
+        return List.of();
+    }
 }

@@ -23,8 +23,26 @@ public final class CrmPayloads {
                                            String operationalState, String repliedState) {
     }
 
-    /** A first message from a phone no linked conversation knows. */
+    /**
+     * A first message from a phone no linked conversation knows.
+     *
+     * @param responsibleUserId the CRM user the admin's rule gives a new lead or deal to (round robin, the Pact
+     *                          assignee's mapped user); null: the found contact's owner, else the CRM's default
+     */
     public record NewClientPayload(long conversationId, long messageId, String provider, String phone, String name,
-                                   String publicId) {
+                                   String publicId, String responsibleUserId) {
+
+        public NewClientPayload(long conversationId, long messageId, String provider, String phone, String name,
+                                String publicId) {
+            this(conversationId, messageId, provider, phone, name, publicId, null);
+        }
+    }
+
+    /**
+     * A task for the entity's responsible: the conversation is unanswered ({@code taskId} is the connector's
+     * {@code crm_task} row, which also keeps the CRM's task id once it exists).
+     */
+    public record TaskPayload(long taskId, long conversationId, String entityType, String entityId, Instant dueAt,
+                              String clientName) {
     }
 }

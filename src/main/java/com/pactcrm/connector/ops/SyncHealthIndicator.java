@@ -1,5 +1,6 @@
 package com.pactcrm.connector.ops;
 
+import com.pactcrm.connector.sync.reconcile.ReconciliationRepository;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.health.HealthStatus;
 import io.micronaut.management.health.indicator.AbstractHealthIndicator;
@@ -18,9 +19,12 @@ public class SyncHealthIndicator extends AbstractHealthIndicator<Map<String, Obj
 
     private final SyncBacklog backlog;
     private final Duration maxLag;
+    private final ReconciliationRepository reconciliations;
 
-    public SyncHealthIndicator(SyncBacklog backlog, @Value("${connector.health.max-lag:10m}") Duration maxLag) {
+    public SyncHealthIndicator(SyncBacklog backlog, @Value("${connector.health.max-lag:10m}") Duration maxLag,
+                               ReconciliationRepository reconciliations) {
         this.backlog = backlog;
+        this.reconciliations = reconciliations;
         this.maxLag = maxLag;
     }
 
@@ -37,6 +41,13 @@ public class SyncHealthIndicator extends AbstractHealthIndicator<Map<String, Obj
         details.put("outboxLagSeconds", s.outboxLag().toSeconds());
         details.put("deadLetters", s.outboxDead());
         details.put("unhealthyInstallationComponents", s.unhealthyComponents());
+        // The catch-up of lost webhooks (issue 15): the newest run of any installation, and all it ever recovered.
+        reconciliations.latest().ifPresent(r -> {
+            details.put("lastCatchUpAt", r.lastRunAt().toString());
+            details.put("lastCatchUpOutcome", r.lastOutcome());
+            details.put("lastCatchUpRecovered", r.lastRecovered());
+        });
+        details.put("catchUpRecoveredTotal", reconciliations.totalRecovered());
         return details;
     }
 

@@ -2,6 +2,7 @@ package com.pactcrm.connector.widgetapi;
 
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationHealthRepository;
+import com.pactcrm.connector.sync.reconcile.ReconciliationRepository;
 import com.pactcrm.connector.widgetapi.InstallationSyncQueries.JournalEntry;
 import com.pactcrm.connector.widgetapi.InstallationSyncQueries.Queue;
 import io.micronaut.core.annotation.Nullable;
@@ -26,7 +27,11 @@ class HealthController {
 
     record HealthView(boolean pactConnected, @Nullable Instant crmTokenExpiresAt, List<Component> components,
                       Queue journal, Queue outbox, @Nullable Instant lastSyncAt, @Nullable Long p95EndToEndMillis,
-                      List<JournalEntry> deadLetters) {
+                      List<JournalEntry> deadLetters, @Nullable CatchUpView lastCatchUp) {
+    }
+
+    /** The installation's last catch-up of lost webhooks and events (issue 15): when, how it ended, what it recovered. */
+    record CatchUpView(Instant at, String outcome, int recovered, long totalRecovered, @Nullable String detail) {
     }
 
     /** {@code group}: pact-token, pact-billing, pact-webhook, pact-channel, crm-token, crm-webhook, crm-account or other. */
@@ -40,8 +45,11 @@ class HealthController {
     private final InstallationHealthRepository health;
     private final InstallationSyncQueries queries;
     private final Clock clock;
+    private final ReconciliationRepository reconciliations;
 
-    HealthController(WidgetAuth auth, InstallationHealthRepository health, InstallationSyncQueries queries, Clock clock) {
+    HealthController(WidgetAuth auth, InstallationHealthRepository health, InstallationSyncQueries queries, Clock clock,
+                     ReconciliationRepository reconciliations) {
+        this.reconciliations = reconciliations;
         this.auth = auth;
         this.health = health;
         this.queries = queries;
@@ -59,7 +67,9 @@ class HealthController {
         return new HealthView(installation.pactTokenEnc() != null, installation.tokenExpiresAt(), components,
                 queries.journal(installation.id(), now), queries.outbox(installation.id(), now),
                 queries.lastSync(installation.id()), queries.p95EndToEndMillis(installation.id(), now),
-                queries.failures(installation.id()));
+                queries.failures(installation.id()), reconciliations.find(installation.id())
+                        .map(r -> new CatchUpView(r.lastRunAt(), r.lastOutcome(), r.lastRecovered(), r.totalRecovered(),
+                                r.lastDetail())).orElse(null));
     }
 
     private static String group(String component) {

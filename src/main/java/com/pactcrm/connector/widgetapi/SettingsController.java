@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.pactcrm.connector.chat.PactOperator;
 import com.pactcrm.connector.chat.PactOperatorRepository;
 import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.CrmPipeline;
 import com.pactcrm.connector.crm.CrmUser;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
@@ -16,6 +17,7 @@ import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.widgetapi.WidgetAuth.Caller;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -48,7 +50,21 @@ import org.slf4j.LoggerFactory;
 class SettingsController {
 
     record SettingsView(Toggles toggles, String responsibleFrom, Map<String, Stage> newClientStages, String language,
-                        PactView pact, boolean crmUsersAvailable, List<UserRow> users, List<Operator> pactOperators) {
+                        PactView pact, boolean crmUsersAvailable, List<UserRow> users, List<Operator> pactOperators,
+                        Automation automation) {
+    }
+
+    /**
+     * Issue 15's settings: who gets a new client's lead ({@code contactOwner}, {@code roundRobin} over
+     * {@code roundRobinUsers}, {@code pactAssignee}), unanswered-conversation tasks and their delay, and whether the
+     * first-run step is still to be shown. In an update every part is optional.
+     */
+    record Automation(@Nullable Boolean firstRunPending, @Nullable String newClientResponsible,
+                      @Nullable List<String> roundRobinUsers, @Nullable Boolean unansweredTasks,
+                      @Nullable Integer unansweredTaskMinutes) {
+    }
+
+    record PipelinesView(String crm, List<CrmPipeline> pipelines) {
     }
 
     record Toggles(boolean statuses, boolean history, boolean conversationStates, boolean comments,
@@ -72,7 +88,7 @@ class SettingsController {
     /** Absent parts stay as they are; {@code userMappings} lists rows to save (a null {@code pactUserId} removes one). */
     record SettingsUpdate(@Nullable Toggles toggles, @Nullable String responsibleFrom,
                           @Nullable Map<String, Stage> newClientStages, @Nullable String language,
-                          @Nullable List<MappingUpdate> userMappings) {
+                          @Nullable List<MappingUpdate> userMappings, @Nullable Automation automation) {
     }
 
     record MappingUpdate(String crmUserId, @Nullable String crmUserName, @Nullable Long pactUserId,
@@ -104,6 +120,20 @@ class SettingsController {
         return view(auth.admin(authorization, origin).installation());
     }
 
+    /** The pipelines and stages a new client's lead or deal can start in, for the settings' pickers (admin). */
+    @Get("/pipelines")
+    PipelinesView pipelines(@Nullable @Header("Authorization") String authorization, @Nullable @Header("Origin") String origin) {
+        Installation installation = auth.admin(authorization, origin).installation();
+        CrmGateway gateway = gateways.get(installation.crm());
+        try {
+            return new PipelinesView(installation.crm().name(), gateway == null ? List.of() : gateway.pipelines(installation));
+        } catch (OutboundCallException e) {
+            LOG.warn("event=settings_pipelines_unavailable installationId={} error=\"{}\"", installation.id(), e.getMessage());
+            throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable",
+                    "the CRM could not be asked for its pipelines just now");
+        }
+    }
+
     @Put
     SettingsView save(@Nullable @Header("Authorization") String authorization, @Nullable @Header("Origin") String origin,
                       @Body SettingsUpdate update) {
@@ -129,11 +159,31 @@ class SettingsController {
                 if (!STAGE_KEYS.contains(provider)) {
                     throw ProblemException.badRequest("'" + provider + "' is not a Pact channel (or 'default')");
                 }
-                if (stage != null && (stage.pipelineId() != null && stage.pipelineId() <= 0
+                // Bitrix24's deal category 0 is its default category.
+                if (stage != null && (stage.pipelineId() != null && stage.pipelineId() < 0
                         || stage.statusId() != null && stage.statusId() <= 0)) {
                     throw ProblemException.badRequest("pipeline and stage ids are positive numbers");
                 }
+                if (stage != null && stage.entity() != null && !Set.of("lead", "deal").contains(stage.entity())) {
+                    throw ProblemException.badRequest("entity must be lead or deal");
+                }
+                if (stage != null && stage.stageId() != null && !stage.stageId().matches("[A-Za-z0-9:_-]{1,50}")) {
+                    throw ProblemException.badRequest("a stage id is up to 50 letters, digits, ':', '_' or '-'");
+                }
             });
+        }
+        Automation a = u.automation();
+        if (a != null) {
+            if (a.newClientResponsible() != null && !InstallationSettings.RESPONSIBLE_RULES.contains(a.newClientResponsible())) {
+                throw ProblemException.badRequest("newClientResponsible must be one of " + InstallationSettings.RESPONSIBLE_RULES);
+            }
+            if (a.roundRobinUsers() != null && (a.roundRobinUsers().size() > 100
+                    || a.roundRobinUsers().stream().anyMatch(id -> id == null || !id.matches("[A-Za-z0-9_-]{1,64}")))) {
+                throw ProblemException.badRequest("roundRobinUsers lists up to 100 CRM user ids");
+            }
+            if (a.unansweredTaskMinutes() != null && (a.unansweredTaskMinutes() < 1 || a.unansweredTaskMinutes() > 10_080)) {
+                throw ProblemException.badRequest("unansweredTaskMinutes is between 1 and 10080 (a week)");
+            }
         }
         if (u.userMappings() != null) {
             for (MappingUpdate m : u.userMappings()) {
@@ -159,10 +209,28 @@ class SettingsController {
         if (u.language() != null) {
             json.put("language", u.language());
         }
+        Automation a = u.automation();
+        if (a != null) {
+            if (a.newClientResponsible() != null) {
+                json.put("newClientResponsible", a.newClientResponsible());
+            }
+            if (a.roundRobinUsers() != null) {
+                json.set("roundRobinUsers", JSON.valueToTree(a.roundRobinUsers()));
+            }
+            if (a.unansweredTasks() != null) {
+                json.put("unansweredTasks", a.unansweredTasks());
+            }
+            if (a.unansweredTaskMinutes() != null) {
+                json.put("unansweredTaskMinutes", a.unansweredTaskMinutes());
+            }
+            if (Boolean.FALSE.equals(a.firstRunPending())) {
+                json.put("firstRunDone", true);
+            }
+        }
         if (u.newClientStages() != null) {
             Map<String, Stage> stages = new LinkedHashMap<>();
             u.newClientStages().forEach((provider, stage) -> {
-                if (stage != null && stage.pipelineId() != null) {
+                if (stage != null && (stage.pipelineId() != null || stage.entity() != null || stage.stageId() != null)) {
                     stages.put(provider, stage);
                 }
             });
@@ -211,7 +279,9 @@ class SettingsController {
                 .map(o -> new Operator(o.pactUserId(), o.name())).toList();
         return new SettingsView(toggles, s.responsibleFrom(), s.newClientStages() == null ? Map.of() : s.newClientStages(),
                 settings.language(installation), new PactView(installation.pactTokenEnc() != null,
-                installation.pactCompanyId(), installation.pactWebhookId()), crmUsers.isPresent(), rows, pactOperators);
+                installation.pactCompanyId(), installation.pactWebhookId()), crmUsers.isPresent(), rows, pactOperators,
+                new Automation(s.firstRunPending(), s.newClientResponsible(), s.roundRobinUsers(), s.unansweredTasksOn(),
+                        (int) s.unansweredTaskDue().toMinutes()));
     }
 
     private List<CrmUser> users(Installation installation) {

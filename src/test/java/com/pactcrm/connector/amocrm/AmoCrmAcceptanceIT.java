@@ -267,10 +267,10 @@ class AmoCrmAcceptanceIT implements TestPropertyProvider {
 
     // ---------------------------------------------------------------------------------------------------------------
     // 4. New client: an unknown phone creates one contact and one lead, even with two messages racing in;
-    //    a known phone links to the found contact and creates nothing.
+    //    a known phone whose contact has an open lead links to that lead and creates nothing.
 
     @Test
-    void anUnknownPhoneCreatesOneContactAndLeadAndAKnownPhoneCreatesNothing() {
+    void anUnknownPhoneCreatesOneContactAndLeadAndAKnownPhoneWithAnOpenLeadCreatesNothing() {
         String token = "amo-access-new-0004";
         Installation inst = install(30_000_004L, token);
         settings(inst, "{\"autoCreateClients\":true,\"newClientStages\":{\"whatsapp\":{\"pipelineId\":5521340,\"statusId\":47815105}}}");
@@ -327,7 +327,15 @@ class AmoCrmAcceptanceIT implements TestPropertyProvider {
         assertEquals(5521340L, json(leads.get(0).getBodyAsString()).get(0).path("pipeline_id").asLong(), "the mapped pipeline");
         assertEquals(47815105L, json(leads.get(0).getBodyAsString()).get(0).path("status_id").asLong(), "the mapped stage");
 
-        // A phone amoCRM knows: linked to the found contact, nothing created.
+        // A phone amoCRM knows, whose contact has an open lead: linked to that lead, nothing created.
+        AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/contacts/3000000101"))
+                .withHeader("Authorization", equalTo("Bearer " + token))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/hal+json")
+                        .withBody(fixture("contact.json"))));
+        AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/leads")).withQueryParam("filter[id][]", equalTo("3000000201"))
+                .withHeader("Authorization", equalTo("Bearer " + token))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/hal+json")
+                        .withBody(fixture("leads-search.json"))));
         long knownConversation = IDS.incrementAndGet();
         long m3 = IDS.incrementAndGet();
         assertEquals(200, Http.postJson(hook(inst), incoming(m3, knownConversation, "Bom dia", knownPhone)).statusCode());
@@ -336,8 +344,8 @@ class AmoCrmAcceptanceIT implements TestPropertyProvider {
                 inst.id(), knownConversation) == 1);
         Map<String, Object> known = sql.queryOne("SELECT crm_entity_type, crm_entity_id FROM conversation_link "
                 + "WHERE installation_id = ? AND pact_conversation_id = ?", inst.id(), knownConversation);
-        assertEquals("contact", known.get("crm_entity_type"));
-        assertEquals("3000000101", known.get("crm_entity_id"));
+        assertEquals("lead", known.get("crm_entity_type"));
+        assertEquals("3000000201", known.get("crm_entity_id"), "the contact's open lead (stage 38198263)");
         assertEquals(1, AMO.findAll(postRequestedFor(urlPathEqualTo("/api/v4/contacts"))
                 .withHeader("Authorization", equalTo("Bearer " + token))).size(), "no contact created for a known phone");
         assertEquals(1, AMO.findAll(postRequestedFor(urlPathEqualTo("/api/v4/leads"))
@@ -500,15 +508,7 @@ class AmoCrmAcceptanceIT implements TestPropertyProvider {
     }
 
     private static String incoming(long messageId, long conversationId, String text, String phone) {
-        ObjectNode root = (ObjectNode) json(PactWebhooks.message("message-create-incoming", messageId, conversationId));
-        ObjectNode object = (ObjectNode) root.get("object");
-        object.put("message", text);
-        object.put("external_id", "3EB0" + messageId);
-        ((ObjectNode) object.get("contact")).put("phone", "+" + phone).put("external_public_id", phone)
-                .put("external_id", phone + "@c.us");
-        ((ObjectNode) object.get("conversation")).put("sender_phone", phone).put("sender_external_public_id", phone)
-                .put("sender_external_id", phone + "@c.us");
-        return root.toString();
+        return PactWebhooks.incoming(messageId, conversationId, text, phone, false);
     }
 
     private static List<LoggedRequest> sorted(List<LoggedRequest> requests) {

@@ -4,6 +4,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.testsupport.NodeBrowserTests;
 import com.pactcrm.connector.testsupport.PactFake.FakeMessage;
@@ -71,7 +73,7 @@ class Bitrix24BrowserIT extends Bitrix24TestBase {
         NodeBrowserTests.Run run = NodeBrowserTests.run("ui/test/bitrix24.test.js", env);
         assertEquals(0, run.exitCode(), "browser tests failed:\n" + run.output());
         String output = run.output();
-        assertTrue(output.contains("# pass 4"), output);
+        assertTrue(output.contains("# pass 5"), output);
 
         List<FakeMessage> sent = pact.messages().stream().filter(m -> TEXT.equals(m.text())).toList();
         assertEquals(1, sent.size(), "one write-first message from the deal's tab");
@@ -84,8 +86,16 @@ class Bitrix24BrowserIT extends Bitrix24TestBase {
         // One status comment per message sent from the tab: the write first and the reply.
         await().atMost(Duration.ofSeconds(20)).until(() -> b24.comments("deal", DEAL).size() == 2);
         assertEquals(installation.id(), installation().id(), "the frames did not create another installation");
+        // The first-run step stored what the admin picked (issue 15).
+        JsonNode stored = new ObjectMapper().readTree(installation().settings());
+        assertEquals("lead", stored.at("/newClientStages/default/entity").asText(), stored.toString());
+        assertEquals("IN_PROCESS", stored.at("/newClientStages/default/stageId").asText());
+        assertEquals("roundRobin", stored.path("newClientResponsible").asText());
+        assertEquals("7", stored.at("/roundRobinUsers/0").asText());
+        assertEquals(45, stored.path("unansweredTaskMinutes").asInt());
+        assertTrue(stored.path("firstRunDone").asBoolean());
         for (String screen : List.of("bitrix24-deal-tab-pt", "bitrix24-deal-tab-reply-pt", "bitrix24-app-settings-pt", "bitrix24-app-users-pt",
-                "bitrix24-app-refused-pt")) {
+                "bitrix24-app-refused-pt", "bitrix24-first-run-pt")) {
             assertTrue(Files.size(Path.of("target/screenshots", screen + ".png")) > 1000, screen);
         }
     }

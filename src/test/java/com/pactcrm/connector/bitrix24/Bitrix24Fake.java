@@ -103,6 +103,11 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     private final Map<Long, Comment> comments = new LinkedHashMap<>();
     private final Map<String, ObjectNode> items = new LinkedHashMap<>();
     private final Map<String, Long> contactsByPhone = new LinkedHashMap<>();
+    private final Map<String, Long> leadsByPhone = new LinkedHashMap<>();
+    private final Map<Long, ObjectNode> activities = new LinkedHashMap<>();
+    private final Set<String> offlineBindings = new java.util.LinkedHashSet<>();
+    private final Map<String, ObjectNode> robots = new LinkedHashMap<>();
+    private final Deque<ObjectNode> offline = new ArrayDeque<>();
     private final Map<Long, ObjectNode> users = new TreeMap<>();
     private final Deque<Fault> faults = new ArrayDeque<>();
     private final List<String> senders = new ArrayList<>();
@@ -157,6 +162,11 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             comments.clear();
             items.clear();
             contactsByPhone.clear();
+            leadsByPhone.clear();
+            activities.clear();
+            offlineBindings.clear();
+            offline.clear();
+            robots.clear();
             users.clear();
             faults.clear();
             senders.clear();
@@ -302,8 +312,14 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
     }
 
     public void putContact(String id, String phone) {
+        putContact(id, phone, 1);
+    }
+
+    /** A contact with its phone and responsible user. */
+    public void putContact(String id, String phone, long assignedById) {
         synchronized (lock) {
-            ObjectNode contact = (ObjectNode) read(fixture("crm-item-contact.json").replace("{{ID}}", id));
+            ObjectNode contact = ((ObjectNode) read(fixture("crm-item-contact.json").replace("{{ID}}", id)))
+                    .put("assignedById", assignedById);
             ((ObjectNode) contact.path("fm").get(0)).put("value", phone);
             items.put("3:" + id, contact);
             contactsByPhone.put(phone.replaceAll("\\D", ""), Long.parseLong(id));
@@ -331,11 +347,69 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
         }
     }
 
+    /** The automation robots the application registered (bizproc.robot.add), by code. */
+    public Map<String, ObjectNode> robots() {
+        synchronized (lock) {
+            return Map.copyOf(robots);
+        }
+    }
+
+    /** The events bound as offline events. */
+    public Set<String> offlineBindings() {
+        synchronized (lock) {
+            return Set.copyOf(offlineBindings);
+        }
+    }
+
+    /**
+     * A CRM change whose online event never reached the application: the portal keeps it in its offline queue when the
+     * event is bound offline (bitrix24.md §3.4: {@code ID}, {@code TIMESTAMP_X}, {@code EVENT_NAME}, {@code EVENT_DATA}).
+     */
+    public void queueOffline(String eventName, String entityId) {
+        synchronized (lock) {
+            if (!offlineBindings.contains(eventName)) {
+                return;
+            }
+            ObjectNode e = JSON.createObjectNode().put("ID", ids.incrementAndGet())
+                    .put("TIMESTAMP_X", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(java.time.OffsetDateTime.now()))
+                    .put("EVENT_NAME", eventName).put("MESSAGE_ID", "m" + ids.get());
+            e.putObject("EVENT_DATA").putObject("FIELDS").put("ID", entityId);
+            e.putObject("EVENT_ADDITIONAL").put("user_id", "1");
+            offline.addLast(e);
+        }
+    }
+
+    /** The to-do activities the application added, as the portal keeps them. */
+    public List<ObjectNode> activities() {
+        synchronized (lock) {
+            return activities.values().stream().map(ObjectNode::deepCopy).toList();
+        }
+    }
+
+    /** A deal that is closed (won or lost). */
+    public void closeDeal(String id) {
+        synchronized (lock) {
+            items.get("2:" + id).put("closed", "Y").put("stageId", "WON");
+        }
+    }
+
+    /** A lead holding the phone itself; {@code semantic}: P in progress, S converted, F junk (STATUS_SEMANTIC_ID). */
+    public void putLead(String id, String phone, String semantic) {
+        synchronized (lock) {
+            ObjectNode lead = JSON.createObjectNode().put("ID", id).put("TITLE", "Lead " + id).put("STATUS_ID", "NEW")
+                    .put("STATUS_SEMANTIC_ID", semantic);
+            lead.putArray("PHONE").addObject().put("VALUE", phone).put("VALUE_TYPE", "WORK");
+            items.put("1:" + id, lead);
+            leadsByPhone.put(phone.replaceAll("\\D", ""), Long.parseLong(id));
+        }
+    }
+
     /** The portal's CRM is empty again (no contact knows any phone). */
     public void clearItems() {
         synchronized (lock) {
             items.clear();
             contactsByPhone.clear();
+            leadsByPhone.clear();
         }
     }
 
@@ -608,7 +682,7 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                 String cmd = e.getValue().asText();
                 int q = cmd.indexOf('?');
                 String sub = q < 0 ? cmd : cmd.substring(0, q);
-                JsonNode params = q < 0 ? JSON.createObjectNode() : nested(cmd.substring(q + 1));
+                JsonNode params = resolved(q < 0 ? JSON.createObjectNode() : nested(cmd.substring(q + 1)), result);
                 Object answer = method(sub, params, user);
                 recordWrite(arrived, host, sub, params, answer);
                 if (answer instanceof Reply r) {
@@ -638,6 +712,27 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             return new Reply(200, page.toString(), null);
         }
         return answer instanceof Reply r ? r : ok((JsonNode) answer);
+    }
+
+    /**
+     * A batch command's parameters with the portal's chaining applied: a value {@code $result[key][field]…} is the
+     * earlier command's result at that path (bitrix24.md §7.1).
+     */
+    private static JsonNode resolved(JsonNode params, ObjectNode results) {
+        if (params.isObject()) {
+            ObjectNode out = JSON.createObjectNode();
+            params.fields().forEachRemaining(f -> out.set(f.getKey(), resolved(f.getValue(), results)));
+            return out;
+        }
+        if (params.isTextual() && params.asText().startsWith("$result[")) {
+            JsonNode at = results;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[([^\\]]*)\\]").matcher(params.asText());
+            while (m.find()) {
+                at = at.isArray() ? at.path(Integer.parseInt(m.group(1))) : at.path(m.group(1));
+            }
+            return at.isMissingNode() ? JSON.getNodeFactory().textNode("") : JSON.getNodeFactory().textNode(at.asText());
+        }
+        return params;
     }
 
     /** Every answer goes out through here: recorded, and slowed by the latency when one is set. */
@@ -678,11 +773,38 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             return new Reply(403, "{\"error\":\"insufficient_scope\",\"error_description\":\"The request requires higher privileges than provided by the access token\"}", null);
         }
         switch (method) {
-            case "event.get":
-                return forgetBindingsOnGet ? JSON.createArrayNode() : JSON.valueToTree(events);
+            case "event.get": {
+                if (forgetBindingsOnGet) {
+                    return JSON.createArrayNode();
+                }
+                ArrayNode all = JSON.valueToTree(events);
+                offlineBindings.forEach(e -> all.addObject().put("event", e).put("handler", "").put("auth_type", "0")
+                        .put("offline", 1));
+                return all;
+            }
+            case "event.offline.get": {
+                // Offline events waiting in the portal's queue, oldest first; clear=1 (the default) takes them out.
+                int limit = p.path("limit").asInt(50);
+                ArrayNode taken = JSON.createArrayNode();
+                ObjectNode r = JSON.createObjectNode().put("process_id", (String) null);
+                while (!offline.isEmpty() && taken.size() < limit) {
+                    taken.add(p.path("clear").asInt(1) == 0 ? offline.peekFirst() : offline.pollFirst());
+                    if (p.path("clear").asInt(1) == 0) {
+                        break;
+                    }
+                }
+                r.set("events", taken);
+                return r;
+            }
             case "placement.get":
                 return forgetBindingsOnGet ? JSON.createArrayNode() : JSON.valueToTree(placements);
             case "event.bind": {
+                if ("offline".equals(p.path("event_type").asText())) {
+                    // Counted apart from bindCalls, which counts the online events and placements.
+                    String event = p.path("event").asText().toUpperCase();
+                    return offlineBindings.add(event) ? JSON.getNodeFactory().booleanNode(true)
+                            : new Reply(400, fixture("error-already-binded.json"), null);
+                }
                 bindCalls++;
                 String event = p.path("event").asText().toUpperCase();
                 String handler = p.path("handler").asText();
@@ -703,8 +825,12 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                         && e.path("handler").asText().equals(handler))) {
                     return new Reply(400, fixture("error-already-binded.json"), null);
                 }
-                placements.add(JSON.createObjectNode().put("placement", placement).put("handler", handler)
-                        .put("title", p.path("TITLE").asText()).put("description", p.path("DESCRIPTION").asText()));
+                ObjectNode bound = JSON.createObjectNode().put("placement", placement).put("handler", handler)
+                        .put("title", p.path("TITLE").asText()).put("description", p.path("DESCRIPTION").asText());
+                if (p.has("LANG_ALL")) {
+                    bound.set("langAll", p.path("LANG_ALL"));
+                }
+                placements.add(bound);
                 return JSON.getNodeFactory().booleanNode(true);
             }
             case "messageservice.sender.list":
@@ -772,8 +898,9 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
             case "crm.duplicate.findbycomm": {
                 ObjectNode r = JSON.createObjectNode();
                 ArrayNode found = JSON.createArrayNode();
+                boolean leads = "LEAD".equals(p.path("entity_type").asText());
                 p.path("values").forEach(v -> {
-                    Long id = contactsByPhone.get(v.asText().replaceAll("\\D", ""));
+                    Long id = (leads ? leadsByPhone : contactsByPhone).get(v.asText().replaceAll("\\D", ""));
                     if (id != null) {
                         found.add(id);
                     }
@@ -781,8 +908,98 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
                 if (found.isEmpty()) {
                     return JSON.createArrayNode();
                 }
-                r.set("CONTACT", found);
+                r.set(leads ? "LEAD" : "CONTACT", found);
                 return r;
+            }
+            case "crm.deal.list": {
+                // The classic list's filter on the primary contact and CLOSED (Y/N), newest first, ids only.
+                JsonNode filter = p.path("filter");
+                ArrayNode page = JSON.createArrayNode();
+                items.entrySet().stream().filter(e -> e.getKey().startsWith("2:")).map(Map.Entry::getValue)
+                        .filter(d -> !filter.has("CONTACT_ID") || containsText(d.path("contactIds"), filter.path("CONTACT_ID").asText()))
+                        .filter(d -> !filter.has("CLOSED") || d.path("closed").asText("N").equals(filter.path("CLOSED").asText()))
+                        .sorted(Comparator.comparingLong((ObjectNode d) -> d.path("id").asLong()).reversed())
+                        .forEach(d -> page.addObject().put("ID", d.path("id").asText()));
+                return new Listed(page, page.size(), null);
+            }
+            case "crm.lead.list": {
+                JsonNode filter = p.path("filter");
+                ArrayNode page = JSON.createArrayNode();
+                items.entrySet().stream().filter(e -> e.getKey().startsWith("1:")).map(Map.Entry::getValue)
+                        .filter(l -> !filter.has("ID") || containsText(filter.path("ID"), l.path("ID").asText()))
+                        .filter(l -> !filter.has("STATUS_SEMANTIC_ID")
+                                || l.path("STATUS_SEMANTIC_ID").asText().equals(filter.path("STATUS_SEMANTIC_ID").asText()))
+                        .sorted(Comparator.comparingLong((ObjectNode l) -> l.path("ID").asLong()).reversed())
+                        .forEach(l -> page.addObject().put("ID", l.path("ID").asText()));
+                return new Listed(page, page.size(), null);
+            }
+            case "bizproc.robot.list":
+                return JSON.valueToTree(robots.keySet());
+            case "bizproc.robot.add": {
+                String code = p.path("CODE").asText();
+                if (robots.containsKey(code)) {
+                    return new Reply(400, "{\"error\":\"ERROR_ACTIVITY_ALREADY_INSTALLED\",\"error_description\":\"Activity or Robot already installed!\"}", null);
+                }
+                if (!p.hasNonNull("HANDLER") || !p.has("NAME")) {
+                    return new Reply(400, "{\"error\":\"ERROR_ACTIVITY_VALIDATION_FAILURE\",\"error_description\":\"Wrong activity handler URL!\"}", null);
+                }
+                robots.put(code, (ObjectNode) p.deepCopy());
+                return JSON.getNodeFactory().booleanNode(true);
+            }
+            case "crm.category.list": {
+                // Deal categories (crm.category.list entityTypeId=2): the default 0 and one more funnel.
+                ObjectNode r = JSON.createObjectNode();
+                ArrayNode categories = r.putArray("categories");
+                categories.addObject().put("id", 0).put("name", "Geral").put("isDefault", "Y");
+                categories.addObject().put("id", 3).put("name", "Atacado").put("isDefault", "N");
+                return r;
+            }
+            case "crm.status.list": {
+                // Lead statuses (ENTITY_ID STATUS) and each category's deal stages (DEAL_STAGE, DEAL_STAGE_3) in SORT order,
+                // with their SEMANTICS (S success, F failure, empty in progress).
+                String entity = p.path("filter").path("ENTITY_ID").asText();
+                String prefix = "DEAL_STAGE".equals(entity) ? "" : entity.startsWith("DEAL_STAGE_") ? "C" + entity.substring(11) + ":" : null;
+                ArrayNode list = JSON.createArrayNode();
+                if ("STATUS".equals(entity)) {
+                    list.addObject().put("STATUS_ID", "NEW").put("NAME", "Não processado").put("SEMANTICS", "");
+                    list.addObject().put("STATUS_ID", "IN_PROCESS").put("NAME", "Em andamento").put("SEMANTICS", "");
+                    list.addObject().put("STATUS_ID", "CONVERTED").put("NAME", "Convertido").put("SEMANTICS", "S");
+                    list.addObject().put("STATUS_ID", "JUNK").put("NAME", "Lixo").put("SEMANTICS", "F");
+                } else if (prefix != null) {
+                    list.addObject().put("STATUS_ID", prefix + "NEW").put("NAME", "Novo").put("SEMANTICS", "");
+                    list.addObject().put("STATUS_ID", prefix + "PREPARATION").put("NAME", "Proposta").put("SEMANTICS", "");
+                    list.addObject().put("STATUS_ID", prefix + "WON").put("NAME", "Ganho").put("SEMANTICS", "S");
+                    list.addObject().put("STATUS_ID", prefix + "LOSE").put("NAME", "Perdido").put("SEMANTICS", "F");
+                }
+                return new Listed(list, list.size(), null);
+            }
+            case "crm.activity.todo.add": {
+                if (!p.hasNonNull("ownerTypeId") || !p.hasNonNull("ownerId") || !p.hasNonNull("deadline")) {
+                    return new Reply(400, "{\"error\":\"INVALID_ARG_VALUE\",\"error_description\":\"ownerTypeId, ownerId and deadline are required\"}", null);
+                }
+                long id = ids.incrementAndGet();
+                ObjectNode todo = ((ObjectNode) p.deepCopy()).put("id", id).put("COMPLETED", "N");
+                activities.put(id, todo);
+                return JSON.createObjectNode().put("id", id);
+            }
+            case "crm.activity.update": {
+                ObjectNode activity = activities.get(p.path("id").asLong());
+                if (activity == null) {
+                    return new Reply(400, fixture("error-not-found.json"), null);
+                }
+                p.path("fields").fields().forEachRemaining(f -> activity.set(f.getKey(), f.getValue()));
+                return JSON.getNodeFactory().booleanNode(true);
+            }
+            case "crm.lead.add": {
+                long id = ids.incrementAndGet();
+                ObjectNode lead = ((ObjectNode) p.path("fields").deepCopy()).put("ID", Long.toString(id))
+                        .put("STATUS_SEMANTIC_ID", "P");
+                if (!lead.has("STATUS_ID")) {
+                    lead.put("STATUS_ID", "NEW");
+                }
+                items.put("1:" + id, lead);
+                lead.path("PHONE").forEach(f -> leadsByPhone.put(f.path("VALUE").asText().replaceAll("\\D", ""), id));
+                return JSON.getNodeFactory().numberNode(id);
             }
             case "crm.timeline.comment.add": {
                 JsonNode f = p.path("fields");
@@ -948,5 +1165,14 @@ public final class Bitrix24Fake implements ResponseDefinitionTransformerV2 {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static boolean containsText(JsonNode list, String value) {
+        for (JsonNode item : list) {
+            if (value.equals(item.asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 }

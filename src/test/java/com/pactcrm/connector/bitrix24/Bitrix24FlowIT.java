@@ -152,20 +152,32 @@ class Bitrix24FlowIT extends Bitrix24TestBase {
         assertEquals(200, postForm("/bitrix24/messageservice", send).statusCode());
         assertEquals(200, postForm("/bitrix24/messageservice", send).statusCode());
         await().atMost(Duration.ofSeconds(20)).until(() -> pact.messagesWithText("Olá João, seu pedido 1042 foi enviado") == 1);
-        await().atMost(Duration.ofSeconds(20)).until(() -> b24.senderStatuses("f3a9c2e1d0b4").equals(List.of("sent")));
+        await().atMost(Duration.ofSeconds(20)).until(() -> b24.senderStatuses("f3a9c2e1d0b4").equals(List.of("queued")));
         var sent = pact.messages().stream().filter(m -> m.text().startsWith("Olá João, seu pedido")).findFirst().orElseThrow();
         assertEquals("5511987654321", sent.phone());
 
         Http.postJson(server.getURL() + "/pact/webhooks/" + installation.pactHookKey(),
                 PactWebhooks.message("message-update-read", sent.id(), sent.conversationId()));
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> b24.senderStatuses("f3a9c2e1d0b4").equals(List.of("sent", "delivered")));
+        await().atMost(Duration.ofSeconds(20)).until(() -> b24.senderStatuses("f3a9c2e1d0b4").equals(List.of("queued", "delivered")));
         assertTrue(b24.comments("deal", "8066").isEmpty(), "Bitrix24 shows the message itself: no comment of ours");
         assertEquals(1, pact.messagesWithText("Olá João, seu pedido 1042 foi enviado"), "a repeated post is one message");
         assertEquals(401, postForm("/bitrix24/messageservice", send.replace(Bitrix24Fake.APPLICATION_TOKEN,
                 "00000000000000000000000000000000")).statusCode());
         assertEquals(400, postForm("/bitrix24/messageservice", send.replace("message_to=%2B55", "message_to=abc")
                 .replace("bindings%5B0%5D%5BOWNER_TYPE_ID%5D=2", "bindings%5B0%5D%5BOWNER_TYPE_ID%5D=9")).statusCode());
+    }
+
+    @Test
+    void aSenderMessagePactRefusesIsReportedFailed() {
+        b24.putDeal("8067", "9001", "7");
+        pact.denyToken(PACT_TOKEN, 402);
+        String send = Bitrix24Fake.fixture("messageservice-send.txt").strip().replace("{{ID}}", "a1b2c3d4e5f6");
+        assertEquals(200, postForm("/bitrix24/messageservice", send).statusCode());
+        await().atMost(Duration.ofSeconds(20)).until(() -> b24.senderStatuses("a1b2c3d4e5f6").equals(List.of("failed")));
+        assertEquals(1, sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ? AND kind = 'PACT_WRITE_FIRST' "
+                + "AND state = 'DEAD'", installation.id()));
+        assertEquals(0, pact.messagesWithText("Olá João, seu pedido 1042 foi enviado"));
     }
 
     @Test
@@ -337,8 +349,9 @@ class Bitrix24FlowIT extends Bitrix24TestBase {
     }
 
     @Test
-    void aFirstMessageFromAKnownPhoneIsLinkedToThatContact() {
+    void aFirstMessageFromAKnownPhoneIsLinkedToThatContactsOpenDeal() {
         autoCreateClientsIn(3);
+        b24.putDeal("9001", "9001", "7");
 
         Http.postJson(server.getURL() + "/pact/webhooks/" + installation.pactHookKey(), PactWebhooks.fixture("message-create-incoming"));
 
@@ -346,8 +359,10 @@ class Bitrix24FlowIT extends Bitrix24TestBase {
                 + "AND pact_conversation_id = 2073572213", installation.id()) == 1);
         assertEquals("9001", sql.queryOne("SELECT crm_entity_id FROM conversation_link WHERE installation_id = ? "
                 + "AND pact_conversation_id = 2073572213", installation.id()).get("crm_entity_id"));
+        assertEquals("deal", sql.queryOne("SELECT crm_entity_type FROM conversation_link WHERE installation_id = ? "
+                + "AND pact_conversation_id = 2073572213", installation.id()).get("crm_entity_type"));
         assertEquals(1, b24.items(3).size(), "no duplicate contact");
-        assertTrue(b24.items(2).isEmpty());
+        assertEquals(1, b24.items(2).size(), "no new deal while one is open");
         assertTrue(b24.calls("crm.item.add").isEmpty());
     }
 
@@ -371,6 +386,8 @@ class Bitrix24FlowIT extends Bitrix24TestBase {
         assertEquals(contacts.get(0).path("id").asLong(), deals.get(0).at("/contactIds/0").asLong());
         assertEquals("deal", sql.queryOne("SELECT crm_entity_type FROM conversation_link WHERE installation_id = ? "
                 + "AND pact_conversation_id = 2073572213", installation.id()).get("crm_entity_type"));
-        assertEquals(1, b24.calls("crm.duplicate.findbycomm").size());
+        assertEquals(List.of("CONTACT", "LEAD"), b24.calls("batch").stream().flatMap(c -> c.cmds().stream())
+                .filter(c -> c.startsWith("crm.duplicate.findbycomm")).map(c -> c.replaceAll(".*entity_type=(\\w+).*", "$1"))
+                .toList(), "contacts and leads holding the phone, looked up once");
     }
 }

@@ -93,5 +93,22 @@ class ResponsibleAndCommentIT implements TestPropertyProvider {
                 Instant.parse("2026-11-20T14:05:00Z"), 5L);
         await().atMost(Duration.ofSeconds(20)).until(() -> PACT.conversation(conversation).note() != null);
         assertEquals("2026-11-20 14:05 UTC · Ana Souza: Cliente prefere contato à tarde", PACT.conversation(conversation).note());
+
+        // A second note goes on top; the first stays below it (Pact's comment is replaced whole, so it is rewritten).
+        comments.apply(installation, "lead", "7003", "Bruno Reis", "Enviou o comprovante", Instant.parse("2026-11-21T09:00:00Z"), 6L);
+        await().atMost(Duration.ofSeconds(20)).until(() -> PACT.conversation(conversation).note().startsWith("2026-11-21"));
+        assertEquals("2026-11-21 09:00 UTC · Bruno Reis: Enviou o comprovante\n\n"
+                + "2026-11-20 14:05 UTC · Ana Souza: Cliente prefere contato à tarde", PACT.conversation(conversation).note());
+    }
+
+    @Test
+    void theComposedCommentKeepsTheNewestWholeNotesThatFit() {
+        String old = "x".repeat(900);
+        String earlier = "2026-11-19 · A: " + old + CommentUseCase.SEPARATOR + "2026-11-18 · B: " + old;
+        String composed = CommentUseCase.compose("2026-11-20 · C: " + "y".repeat(500), earlier);
+        assertTrue(composed.length() <= CommentUseCase.MAX_LENGTH, "fits: " + composed.length());
+        assertTrue(composed.startsWith("2026-11-20 · C: "), "newest first");
+        assertTrue(composed.contains("2026-11-19 · A: "), "the next newest still fits");
+        assertTrue(!composed.contains("2026-11-18"), "the oldest is dropped whole, not cut");
     }
 }

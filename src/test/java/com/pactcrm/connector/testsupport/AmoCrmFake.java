@@ -148,6 +148,38 @@ public final class AmoCrmFake implements AfterAllCallback {
         }
     }
 
+    /** A contact the account already has, with a phone; @return its id */
+    public long putContact(String host, String name, String phone, long responsibleUserId) {
+        ObjectNode contact = JSON.createObjectNode().put("name", name).put("responsible_user_id", responsibleUserId);
+        contact.putArray("custom_fields_values").addObject().put("field_code", "PHONE").putArray("values").addObject()
+                .put("value", phone);
+        synchronized (backend) {
+            return backend.records.putContact(host, contact);
+        }
+    }
+
+    /** A lead of the contact in {@code statusId} (142 won and 143 lost are closed); @return its id */
+    public long putLead(String host, long contactId, long statusId) {
+        ObjectNode lead = JSON.createObjectNode().put("name", "Earlier deal").put("status_id", statusId)
+                .put("responsible_user_id", 779);
+        lead.putObject("_embedded").putArray("contacts").addObject().put("id", contactId);
+        synchronized (backend) {
+            return backend.records.putLead(host, lead);
+        }
+    }
+
+    /** The account's contacts, leads or tasks as amoCRM keeps them. */
+    public List<JsonNode> records(String host, String entity) {
+        synchronized (backend) {
+            Map<Long, ObjectNode> found = switch (entity) {
+                case "contacts" -> backend.records.contacts.getOrDefault(host, Map.of());
+                case "leads" -> backend.records.leads.getOrDefault(host, Map.of());
+                default -> backend.records.tasks.getOrDefault(host, Map.of());
+            };
+            return found.values().stream().map(n -> (JsonNode) n.deepCopy()).toList();
+        }
+    }
+
     /** Every note an account's requests created or edited, in order. */
     public List<TimelineWrite> writes(String host) {
         synchronized (backend) {
@@ -198,6 +230,7 @@ public final class AmoCrmFake implements AfterAllCallback {
     private static final class Backend implements ResponseDefinitionTransformerV2 {
 
         private final List<Call> calls = new ArrayList<>();
+        private final AmoCrmFakeRecords records = new AmoCrmFakeRecords();
         private final List<Note> notes = new ArrayList<>();
         private final List<TimelineWrite> writes = new ArrayList<>();
         private final AtomicLong nextNoteId = new AtomicLong(4_100_000_000L);
@@ -260,6 +293,11 @@ public final class AmoCrmFake implements AfterAllCallback {
                         } else if ("GET".equals(method) && leadNotes.matches()) {
                             answer = list(host, Long.parseLong(leadNotes.group(1)), request.getUrl());
                             status = answer.path("_embedded").path("notes").isEmpty() ? 204 : 200;
+                        } else if (records.handles(path)) {
+                            AmoCrmFakeRecords.Answer a = records.handle(host, method, path, request.getUrl(),
+                                    body == null || body.isEmpty() ? JSON.createArrayNode() : read(body));
+                            status = a.status();
+                            answer = a.body() instanceof ObjectNode o ? o : JSON.createObjectNode();
                         } else {
                             answer = JSON.createObjectNode().put("title", "Not Found").put("status", 404);
                             status = 404;

@@ -74,7 +74,13 @@ public final class PactFake implements AfterAllCallback {
      */
     public record FakeMessage(long id, long companyId, long conversationId, String provider, String phone,
                               String nickname, String text, Long attachmentId, String repliedToId, Long wabaId,
-                              List<String> substitutions, boolean sendToCrm, boolean writeFirst, Instant createdAt) {
+                              List<String> substitutions, boolean sendToCrm, boolean writeFirst, Instant createdAt,
+                              boolean income, String status) {
+
+        FakeMessage withStatus(String newStatus) {
+            return new FakeMessage(id, companyId, conversationId, provider, phone, nickname, text, attachmentId, repliedToId,
+                    wabaId, substitutions, sendToCrm, writeFirst, createdAt, income, newStatus);
+        }
     }
 
     /**
@@ -259,6 +265,19 @@ public final class PactFake implements AfterAllCallback {
     public int maxCallsInAnyWindowForToken(String token, String operation, Duration window) {
         return maxInWindow(calls().stream().filter(c -> token.equals(c.token()) && matches(c, operation))
                 .map(FakeCall::at).toList(), window);
+    }
+
+    /**
+     * A client writes in (as Pact would have told us in a webhook that never arrived): the company's conversation with
+     * that phone, new or not, gets an incoming message and is unanswered. @return the message
+     */
+    public FakeMessage receive(long companyId, String provider, String phone, String text) {
+        return backend.receive(companyId, provider, phone, text);
+    }
+
+    /** The messenger moved a message on ({@code delivered}, {@code read}, {@code error}); its conversation is updated. */
+    public void setStatus(long messageId, String status) {
+        backend.setStatus(messageId, status);
     }
 
     public List<FakeMessage> messages() {

@@ -30,6 +30,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -152,7 +153,6 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
     private boolean webhookHandshakes;
     private final List<Template> templates = new ArrayList<>();
     /** Messages the client wrote (the fake's messages are outgoing unless listed here). */
-    private final Set<Long> incoming = new java.util.HashSet<>();
     /** Uploaded attachments as Pact describes them, and their bytes, served at {@code /cdn/{id}/{name}}. */
     private final Map<Long, ObjectNode> uploaded = new HashMap<>();
     private final Map<Long, byte[]> files = new HashMap<>();
@@ -213,7 +213,6 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
             handshakes.clear();
             webhookHandshakes = false;
             templates.clear();
-            incoming.clear();
             auths.clear();
             uploaded.clear();
             files.clear();
@@ -519,9 +518,12 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
         }
         String search = query(request, "search_string");
         String needle = search == null ? "" : stripHandle(search).toLowerCase(Locale.ROOT);
+        // Ordered by last_updated_at ([D2] get-conversations), newest first.
         List<JsonNode> found = conversations.values().stream()
                 .filter(c -> c.companyId == companyId)
                 .filter(c -> needle.isEmpty() || matchesSearch(c, needle))
+                .sorted(Comparator.comparing((Conversation c) -> c.lastUpdatedAt == null ? c.createdAt : c.lastUpdatedAt)
+                        .reversed())
                 .map(this::conversationJson)
                 .map(JsonNode.class::cast)
                 .toList();
@@ -707,6 +709,34 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
         return Reply.ok(JSON.createObjectNode().put("status", "updated"));
     }
 
+    FakeMessage receive(long companyId, String provider, String phone, String text) {
+        synchronized (lock) {
+            Instant now = clock.instant();
+            Conversation conversation = conversations.values().stream()
+                    .filter(c -> c.companyId == companyId && normalize(phone).equals(c.phone)).findFirst()
+                    .orElseGet(() -> newConversation(companyId, provider, phone, null, now));
+            FakeMessage message = new FakeMessage(nextMessageId++, companyId, conversation.id, provider, conversation.phone,
+                    null, text, null, null, null, List.of(), false, false, now, true, "created");
+            messages.add(message);
+            conversation.lastMessageId = message.id();
+            conversation.lastUpdatedAt = now;
+            conversation.repliedState = "unreplied";
+            return message;
+        }
+    }
+
+    void setStatus(long messageId, String status) {
+        synchronized (lock) {
+            for (int i = 0; i < messages.size(); i++) {
+                FakeMessage m = messages.get(i);
+                if (m.id() == messageId) {
+                    messages.set(i, m.withStatus(status));
+                    conversations.get(m.conversationId()).lastUpdatedAt = clock.instant();
+                }
+            }
+        }
+    }
+
     private Conversation newConversation(long companyId, String provider, String phone, String nickname, Instant now) {
         Conversation conversation = new Conversation(nextConversationId++, companyId, provider,
                 phone == null ? null : normalize(phone), nickname == null ? null : normalize(nickname), now);
@@ -725,7 +755,7 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
         boolean sendToCrm = body.path("send_to_crm").asBoolean(true);
         FakeMessage message = new FakeMessage(nextMessageId++, conversation.companyId, conversation.id,
                 conversation.provider, conversation.phone, conversation.nickname, text, attachmentId, repliedToId,
-                wabaId, List.copyOf(substitutions), sendToCrm, writeFirst, now);
+                wabaId, List.copyOf(substitutions), sendToCrm, writeFirst, now, false, "sent");
         messages.add(message);
         conversation.lastMessageId = message.id();
         conversation.lastUpdatedAt = now;
@@ -736,9 +766,8 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
         ObjectNode node = JSON.createObjectNode().put("id", m.id()).putNull("external_id")
                 .put("company_id", m.companyId()).put("conversation_id", m.conversationId()).putNull("contact_id");
         node.put("replied_to_id", m.repliedToId());
-        boolean income = incoming.contains(m.id());
         node.put("created_at", PACT_TIME.format(m.createdAt())).put("external_created_at", PACT_TIME.format(m.createdAt()))
-                .put("income", income).put("status", income ? "created" : "sent").put("message", m.text());
+                .put("income", m.income()).put("status", m.status()).put("message", m.text());
         node.putArray("reactions");
         node.putNull("details");
         ArrayNode attachments = node.putArray("attachments");
@@ -777,9 +806,8 @@ final class PactFakeBackend implements ResponseDefinitionTransformerV2 {
             }
             FakeMessage message = new FakeMessage(nextMessageId++, conversation.companyId, conversationId,
                     conversation.provider, conversation.phone, conversation.nickname, text, attachmentId, null, null,
-                    List.of(), false, false, at);
+                    List.of(), false, false, at, true, "created");
             messages.add(message);
-            incoming.add(message.id());
             conversation.lastMessageId = message.id();
             conversation.lastUpdatedAt = at;
             return message.id();

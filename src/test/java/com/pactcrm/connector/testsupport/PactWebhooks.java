@@ -40,4 +40,37 @@ public final class PactWebhooks {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * A client's incoming WhatsApp message from {@code phone} (digits) in a conversation of its own; {@code group}: the
+     * conversation is a WhatsApp group (Pact's {@code group} flag and a {@code @g.us} dialog id).
+     */
+    public static String incoming(long messageId, long conversationId, String text, String phone, boolean group) {
+        try {
+            ObjectNode root = (ObjectNode) JSON.readTree(message("message-create-incoming", messageId, conversationId));
+            ObjectNode object = (ObjectNode) root.get("object");
+            object.put("message", text);
+            object.put("external_id", "3EB0" + messageId);
+            ((ObjectNode) object.get("contact")).put("phone", "+" + phone).put("external_public_id", phone)
+                    .put("external_id", phone + "@c.us");
+            ((ObjectNode) object.get("conversation")).put("sender_phone", phone).put("sender_external_public_id", phone)
+                    .put("sender_external_id", group ? "120363" + conversationId + "@g.us" : phone + "@c.us")
+                    .put("group", group);
+            return JSON.writeValueAsString(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Pact's conversation {@code update} with these states (the fixture of an archived conversation, changed). */
+    public static String conversationUpdate(long conversationId, String operationalState, String repliedState) {
+        try {
+            ObjectNode root = (ObjectNode) JSON.readTree(fixture("conversation-update-archived"));
+            ((ObjectNode) root.get("object")).put("id", conversationId).put("operational_state", operationalState)
+                    .put("replied_state", repliedState);
+            return JSON.writeValueAsString(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

@@ -215,6 +215,97 @@ public class AmoCrmApiClient implements AutoCloseable {
     }
 
     /**
+     * {@code GET /api/v4/leads?filter[id][]=…}: the leads with these ids (a contact's, to see whether any is still open),
+     * one page of up to {@value #MAX_PAGE_SIZE}; none is a 204 and an empty list.
+     */
+    public List<AmoCrmLead> leadsByIds(AmoCrmAccount account, List<Long> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        UriBuilder uri = UriBuilder.of(API + "/leads").queryParam("limit", MAX_PAGE_SIZE);
+        ids.stream().limit(MAX_PAGE_SIZE).forEach(id -> uri.queryParam("filter[id][]", id));
+        return page(call(account, "leads-by-id", HttpRequest.GET(uri.toString())), "leads", AmoCrmLead.class, 1).items();
+    }
+
+    /**
+     * {@code POST /api/v4/leads/unsorted/forms}: a lead in the pipeline's "Incoming" (unsorted) stage, where amoCRM
+     * wants a person to accept it; a lead cannot be created there with {@code POST /leads} (Kommo reference
+     * "Add unsorted leads", https://developers.kommo.com/reference/add-unsorted-forms). {@code source_uid} names the
+     * Pact conversation, so the entry says where it came from.
+     *
+     * @param contactId an existing contact to attach, or {@code null} to create one from {@code name} and {@code phone}
+     * @return the new lead's id
+     */
+    public long createUnsortedLead(AmoCrmAccount account, String sourceUid, String name, Long pipelineId, Long contactId,
+                                   String phone) {
+        ObjectNode item = json.createObjectNode().put("source_uid", sourceUid).put("source_name", "Pact")
+                .put("created_at", clock.instant().getEpochSecond());
+        if (pipelineId != null) {
+            item.put("pipeline_id", pipelineId);
+        }
+        item.putObject("metadata").put("form_id", "pact").put("form_name", "Pact")
+                .put("form_page", "https://pact.im").put("form_sent_at", clock.instant().getEpochSecond())
+                .put("ip", "0.0.0.0");
+        ObjectNode embedded = item.putObject("_embedded");
+        embedded.putArray("leads").addObject().put("name", name + " — Pact");
+        ObjectNode contact = embedded.putArray("contacts").addObject();
+        if (contactId != null) {
+            contact.put("id", contactId);
+        } else {
+            contact.put("name", name);
+            if (phone != null && !phone.isBlank()) {
+                contact.putArray("custom_fields_values").addObject().put("field_code", AmoCrmCustomFieldValues.PHONE)
+                        .putArray("values").addObject().put("enum_code", "WORK").put("value", phone);
+            }
+        }
+        JsonNode answer = call(account, "create-unsorted", jsonRequest(HttpMethod.POST, API + "/leads/unsorted/forms",
+                json.createArrayNode().add(item))).orElseThrow(() -> ambiguous("create-unsorted", "no content"));
+        JsonNode lead = answer.path("_embedded").path("unsorted").path(0).path("_embedded").path("leads").path(0);
+        if (!lead.path("id").canConvertToLong()) {
+            throw ambiguous("create-unsorted", "answered no lead id");
+        }
+        return lead.path("id").asLong();
+    }
+
+    /**
+     * {@code POST /api/v4/tasks}: one task on a lead or contact (amocrm.md §4; Kommo reference "Add tasks":
+     * {@code text}, {@code complete_till} unix seconds, {@code entity_id}, {@code entity_type}, {@code task_type_id}
+     * 1 = follow-up call, 2 = meeting; {@code responsible_user_id} else the token's user).
+     *
+     * @return the new task's id
+     */
+    public long createTask(AmoCrmAccount account, String entityType, long entityId, String text, Instant dueAt,
+                           Long responsibleUserId) {
+        ObjectNode task = json.createObjectNode().put("text", text).put("complete_till", dueAt.getEpochSecond())
+                .put("entity_id", entityId).put("entity_type", entityType).put("task_type_id", 1)
+                .put("request_id", "0");
+        if (responsibleUserId != null) {
+            task.put("responsible_user_id", responsibleUserId);
+        }
+        return createdIds(call(account, "create-task", jsonRequest(HttpMethod.POST, API + "/tasks",
+                json.createArrayNode().add(task))), "tasks", 1, "create-task").get(0);
+    }
+
+    /**
+     * {@code PATCH /api/v4/tasks}: marks the task done with a result text (Kommo reference "Complete a task":
+     * {@code is_completed} and {@code result.text}). Completing a completed task again changes nothing.
+     */
+    public void completeTask(AmoCrmAccount account, long taskId, String result) {
+        ObjectNode task = json.createObjectNode().put("id", taskId).put("is_completed", true);
+        task.putObject("result").put("text", result);
+        call(account, "complete-task", jsonRequest(HttpMethod.PATCH, API + "/tasks", json.createArrayNode().add(task)));
+    }
+
+    /**
+     * {@code GET /api/v4/leads/pipelines}: the account's pipelines with their stages in {@code _embedded.statuses}
+     * (Kommo reference "Pipelines and stages"); stage 142 won and 143 lost close a lead, type 1 is "Incoming".
+     */
+    public JsonNode pipelines(AmoCrmAccount account) {
+        return call(account, "pipelines", HttpRequest.GET(API + "/leads/pipelines"))
+                .orElseGet(json::createObjectNode);
+    }
+
+    /**
      * {@code POST /api/v4/{leads|contacts}/notes}, {@value #MAX_NOTES_PER_REQUEST} notes per request
      * (amocrm.md §4.4, §4.5).
      *

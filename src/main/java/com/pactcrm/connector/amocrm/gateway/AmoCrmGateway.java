@@ -1,10 +1,12 @@
 package com.pactcrm.connector.amocrm.gateway;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.pactcrm.connector.amocrm.client.AmoCrmAccount;
 import com.pactcrm.connector.amocrm.client.AmoCrmApiClient;
 import com.pactcrm.connector.amocrm.client.AmoCrmApiException;
 import com.pactcrm.connector.amocrm.client.AmoCrmBatchException;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmContact;
+import com.pactcrm.connector.amocrm.client.dto.AmoCrmLead;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNewNote;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNote;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmNoteType;
@@ -15,8 +17,10 @@ import com.pactcrm.connector.amocrm.oauth.AmoCrmTokenService;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmEntityRef;
 import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.CrmPipeline;
 import com.pactcrm.connector.crm.CrmUser;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
+import com.pactcrm.connector.crm.CrmPayloads.TaskPayload;
 import com.pactcrm.connector.crm.TimelineEntry;
 import com.pactcrm.connector.crm.TimelineTexts;
 import com.pactcrm.connector.installation.CrmKind;
@@ -31,10 +35,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +56,8 @@ import org.slf4j.LoggerFactory;
 public class AmoCrmGateway implements CrmGateway {
 
     static final String SERVICE = "Pact";
+    /** A lead in stage 142 (won) or 143 (lost) is closed, in every pipeline (Kommo reference "Pipelines and stages"). */
+    static final Set<Long> CLOSED_STATUSES = Set.of(142L, 143L);
     private static final int MAX_CONTACTS_READ = 3;
     /** How far back an unanswered note write is looked for; the relay retries within minutes, not days. */
     private static final Duration NOTE_LOOKUP_WINDOW = Duration.ofDays(2);
@@ -237,32 +245,120 @@ public class AmoCrmGateway implements CrmGateway {
         return phones.stream().map(p -> p.replaceAll("\\D", "")).filter(p -> !p.isEmpty()).toList();
     }
 
+    /**
+     * The client's contact by phone; then the lead to link: the contact's newest open lead, else a new one (a
+     * returning client whose leads are all closed, won 142 or lost 143, gets new work), in the mapped pipeline and
+     * stage ("Incoming" through the unsorted API when the stage is {@code unsorted}). An unknown phone becomes a
+     * contact and a lead.
+     */
     @Override
     public CrmEntityRef findOrCreateClient(Installation installation, NewClientPayload client) {
-        InstallationSettings.Stage stage = InstallationSettings.of(installation.settings()).newClientStage(client.provider())
+        InstallationSettings settings = InstallationSettings.of(installation.settings());
+        InstallationSettings.Stage stage = settings.newClientStage(client.provider())
                 .orElse(new InstallationSettings.Stage(null, null));
-        return withFreshToken(installation, account -> findOrCreateClient(account, client, stage));
+        return withFreshToken(installation, account -> findOrCreateClient(account, client, stage,
+                settings.newClientResponsible()));
     }
 
-    private CrmEntityRef findOrCreateClient(AmoCrmAccount account, NewClientPayload client, InstallationSettings.Stage stage) {
+    private CrmEntityRef findOrCreateClient(AmoCrmAccount account, NewClientPayload client, InstallationSettings.Stage stage,
+                                            String rule) {
         String phone = client.phone() == null ? null : client.phone().replaceAll("\\D", "");
+        String name = client.name() != null && !client.name().isBlank() ? client.name() : "+" + phone;
+        Long assigned = userId(client.responsibleUserId());
         if (phone != null && !phone.isEmpty()) {
             List<AmoCrmContact> found = api.searchContacts(account, phone);
             if (!found.isEmpty()) {
-                return new CrmEntityRef("contact", Long.toString(found.get(0).id()));
+                AmoCrmContact contact = found.get(0);
+                // A search answer carries no leads: the contact is read again with them.
+                List<Long> leadIds = api.contact(account, contact.id()).map(AmoCrmContact::leadIds).orElse(List.of());
+                Optional<AmoCrmLead> open = api.leadsByIds(account, leadIds).stream()
+                        .filter(l -> l.statusId() == null || !CLOSED_STATUSES.contains(l.statusId()))
+                        .max(Comparator.comparingLong(AmoCrmLead::id));
+                if (open.isPresent()) {
+                    return new CrmEntityRef("lead", Long.toString(open.get().id()));
+                }
+                Long responsible = "contactOwner".equals(rule) ? contact.responsibleUserId() : assigned;
+                return newLead(account, client, stage, name, phone, contact.id(), responsible);
             }
         }
-        String name = client.name() != null && !client.name().isBlank() ? client.name() : "+" + phone;
-        long contactId = api.createContact(account, name, phone, null);
+        if (stage.unsorted()) {
+            return newLead(account, client, stage, name, phone, null, assigned);
+        }
+        long contactId = api.createContact(account, name, phone, assigned);
+        return newLead(account, client, stage, name, phone, contactId, assigned);
+    }
+
+    private CrmEntityRef newLead(AmoCrmAccount account, NewClientPayload client, InstallationSettings.Stage stage,
+                                 String name, String phone, Long contactId, Long responsible) {
         try {
-            long leadId = api.createLead(account, name + " — Pact", stage.pipelineId(), stage.statusId(), contactId, null);
-            return new CrmEntityRef("lead", Long.toString(leadId));
+            long leadId = stage.unsorted()
+                    ? api.createUnsortedLead(account, "pact-" + client.conversationId(), name, stage.pipelineId(),
+                            contactId, phone)
+                    : api.createLead(account, name + " — Pact", stage.pipelineId(), stage.statusId(), contactId, responsible);
+            return new CrmEntityRef("lead", Long.toString(leadId), true);
         } catch (OutboundCallException e) {
+            if (contactId == null) {
+                throw e;
+            }
             // The contact exists now: a retry of the whole command could create it a second time (search may
             // not see it yet), so the conversation is linked to the contact and the missing lead reported.
             LOG.warn("event=amocrm_lead_not_created contact={} error=\"{}\"", contactId, e.getMessage());
             return new CrmEntityRef("contact", Long.toString(contactId));
         }
+    }
+
+    private static Long userId(String crmUserId) {
+        return crmUserId != null && crmUserId.matches("\\d{1,18}") ? Long.parseLong(crmUserId) : null;
+    }
+
+    /**
+     * An amoCRM task (type 1, follow-up) on the lead or contact, for its responsible (read from the entity; amoCRM
+     * requires a responsible and a deadline, Kommo reference "Tasks").
+     */
+    @Override
+    public Optional<String> openTask(Installation installation, TaskPayload task) {
+        String language = InstallationSettings.of(installation.settings()).language();
+        long entityId = Long.parseLong(task.entityId());
+        return withFreshToken(installation, account -> {
+            Long responsible = "contact".equals(task.entityType())
+                    ? api.contact(account, entityId).map(AmoCrmContact::responsibleUserId).orElse(null)
+                    : api.lead(account, entityId).map(AmoCrmLead::responsibleUserId).orElse(null);
+            return Optional.of(Long.toString(api.createTask(account, apiEntity(task.entityType()), entityId,
+                    TimelineTexts.taskText(task, language), task.dueAt(), responsible)));
+        });
+    }
+
+    @Override
+    public void closeTask(Installation installation, TaskPayload task, String crmTaskId) {
+        String language = InstallationSettings.of(installation.settings()).language();
+        withFreshToken(installation, account -> {
+            api.completeTask(account, Long.parseLong(crmTaskId), TimelineTexts.taskDoneText(language));
+            return null;
+        });
+    }
+
+    /**
+     * {@code GET /api/v4/leads/pipelines}: each pipeline with its stages; type 1 (the "Incoming" stage) is offered as
+     * {@code unsorted}, the closing stages 142 and 143 are not offered (a new lead does not start closed).
+     */
+    @Override
+    public List<CrmPipeline> pipelines(Installation installation) {
+        return withFreshToken(installation, account -> {
+            List<CrmPipeline> out = new ArrayList<>();
+            for (JsonNode p : api.pipelines(account).path("_embedded").path("pipelines")) {
+                List<CrmPipeline.Stage> stages = new ArrayList<>();
+                for (JsonNode st : p.path("_embedded").path("statuses")) {
+                    long id = st.path("id").asLong();
+                    if (st.path("type").asInt() == 1) {
+                        stages.add(new CrmPipeline.Stage("unsorted", st.path("name").asText()));
+                    } else if (!CLOSED_STATUSES.contains(id)) {
+                        stages.add(new CrmPipeline.Stage(Long.toString(id), st.path("name").asText()));
+                    }
+                }
+                out.add(new CrmPipeline("lead", p.path("id").asLong(), p.path("name").asText(), stages));
+            }
+            return out;
+        });
     }
 
     @Override

@@ -11,6 +11,7 @@ import com.pactcrm.connector.installation.HookKeys;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationHealthRepository;
 import com.pactcrm.connector.installation.InstallationRepository;
+import com.pactcrm.connector.installation.InstallationSettings;
 import com.pactcrm.connector.installation.InstallationStatus;
 import com.pactcrm.connector.security.SecretCipher;
 import io.micronaut.context.annotation.Value;
@@ -63,8 +64,8 @@ class AmoCrmInstallation {
         Installation saved = existing == null
                 ? installations.save(new Installation(null, CrmKind.AMOCRM, accountId, accountHost, InstallationStatus.ACTIVE,
                         HookKeys.newKey(), HookKeys.newKey(), cipher.encrypt(tokens.accessToken()),
-                        cipher.encrypt(tokens.refreshToken()), tokens.expiresAt(), null, null, null, null, null,
-                        null, null, null))
+                        cipher.encrypt(tokens.refreshToken()), tokens.expiresAt(), null, null, null, null,
+                        InstallationSettings.NEW_INSTALLATION, null, null, null))
                 : installations.update(new Installation(existing.id(), CrmKind.AMOCRM, accountId, accountHost,
                         InstallationStatus.ACTIVE, existing.hookKey(), existing.pactHookKey(),
                         cipher.encrypt(tokens.accessToken()), cipher.encrypt(tokens.refreshToken()), tokens.expiresAt(),

@@ -14,6 +14,14 @@ sealed interface Bitrix24Event {
     record CommentAdded(String commentId) implements Bitrix24Event {
     }
 
+    /**
+     * The connector's automation robot ran in a workflow on a lead, deal or contact: send a Pact message (text) or a WABA
+     * template ({@code wabaId} + substitutions, which Bitrix24 has already filled from the document).
+     */
+    record RobotTriggered(String eventToken, String entityType, String entityId, String text, Long wabaId,
+                          java.util.List<String> substitutions) implements Bitrix24Event {
+    }
+
     record Ignored(String reason) implements Bitrix24Event {
     }
 }

@@ -24,6 +24,9 @@ final class Bitrix24EventTranslator {
             throw new UnprocessableEventException("Bitrix24 event body is not form-urlencoded");
         }
         String event = form.get("event");
+        if (event == null && form.get("event_token") != null) {
+            return robot(form);
+        }
         if (event == null) {
             throw new UnprocessableEventException("Bitrix24 event body has no event name");
         }
@@ -36,6 +39,27 @@ final class Bitrix24EventTranslator {
                     id(form, name, form.get("data[FIELDS][ID]") != null ? "data[FIELDS][ID]" : "data[ID]"));
             default -> new Bitrix24Event.Ignored("Bitrix24 " + name + " is not followed");
         };
+    }
+
+    private static final java.util.regex.Pattern DOCUMENT = java.util.regex.Pattern.compile("(LEAD|DEAL|CONTACT)_(\\d{1,20})");
+
+    /**
+     * A robot's call (bizproc.robot.add handler; apidocs.bitrix24.com api-reference/bizproc/bizproc-robot/): {@code code},
+     * {@code event_token}, {@code document_id[2]} ("DEAL_12") and {@code properties[...]} as the workflow filled them.
+     */
+    private static Bitrix24Event robot(Bitrix24Form form) {
+        java.util.regex.Matcher m = DOCUMENT.matcher(String.valueOf(form.get("document_id[2]")));
+        if (!m.matches() || !CrmEntityIds.valid(m.group(2))) {
+            throw new UnprocessableEventException("robot call without a lead, deal or contact document");
+        }
+        String waba = form.get("properties[waba_id]");
+        Long wabaId = waba != null && waba.strip().matches("\\d{1,18}") ? Long.valueOf(waba.strip()) : null;
+        java.util.List<String> substitutions = new java.util.ArrayList<>();
+        for (int i = 0; form.get("properties[substitutions][" + i + "]") != null; i++) {
+            substitutions.add(form.get("properties[substitutions][" + i + "]"));
+        }
+        return new Bitrix24Event.RobotTriggered(form.get("event_token"), m.group(1).toLowerCase(Locale.ROOT), m.group(2),
+                form.get("properties[text]"), wabaId, substitutions);
     }
 
     private static String id(Bitrix24Form form, String event, String key) {

@@ -13,10 +13,13 @@ import com.pactcrm.connector.chat.CommentUseCase;
 import com.pactcrm.connector.chat.ConversationLink;
 import com.pactcrm.connector.chat.ConversationLinkRepository;
 import com.pactcrm.connector.chat.ResponsibleUseCase;
+import com.pactcrm.connector.chat.StartChatUseCase;
+import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationHealthRepository;
 import com.pactcrm.connector.mapping.UserMapping;
 import com.pactcrm.connector.mapping.UserMappingRepository;
+import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
 import com.pactcrm.connector.sync.EventSource;
 import com.pactcrm.connector.sync.inbound.InboundEvent;
 import com.pactcrm.connector.sync.inbound.InboundEventHandler;
@@ -62,12 +65,13 @@ class Bitrix24InboundEventHandler implements InboundEventHandler {
     private final CommentUseCase comments;
     private final InstallationHealthRepository health;
     private final ObjectMapper json;
+    private final StartChatUseCase startChat;
 
     Bitrix24InboundEventHandler(Bitrix24TokenService tokens, Bitrix24ApiClient api, Bitrix24Gateway gateway,
                                 ConversationLinkRepository conversations, Bitrix24ResponsibleRepository responsibles,
                                 Bitrix24TimelineEntryRepository ownEntries, UserMappingRepository users,
                                 ResponsibleUseCase responsible, CommentUseCase comments,
-                                InstallationHealthRepository health, ObjectMapper json) {
+                                InstallationHealthRepository health, ObjectMapper json, StartChatUseCase startChat) {
         this.tokens = tokens;
         this.api = api;
         this.gateway = gateway;
@@ -79,6 +83,7 @@ class Bitrix24InboundEventHandler implements InboundEventHandler {
         this.comments = comments;
         this.health = health;
         this.json = json;
+        this.startChat = startChat;
     }
 
     @Override
@@ -95,6 +100,9 @@ class Bitrix24InboundEventHandler implements InboundEventHandler {
             }
             if (e instanceof Bitrix24Event.CommentAdded c) {
                 return commentAdded(installation, c, event.id());
+            }
+            if (e instanceof Bitrix24Event.RobotTriggered r) {
+                return robot(installation, r);
             }
             return ((Bitrix24Event.Ignored) e).reason();
         } catch (OutboundCallException ex) {
@@ -130,6 +138,32 @@ class Bitrix24InboundEventHandler implements InboundEventHandler {
         LOG.info("event=bitrix24_responsible_changed installationId={} eventId={} entity={}:{} responsible={}",
                 installation.id(), eventId, u.entityType(), u.entityId(), assigned);
         return responsible.apply(installation, u.entityType(), u.entityId(), assigned, eventId);
+    }
+
+    /**
+     * The robot's message goes to the entity's first phone (its own, or its contacts'), as a Pact "write first" whose
+     * request id is the workflow's {@code event_token}: the same trigger is one message, however often it is journaled.
+     */
+    private String robot(Installation installation, Bitrix24Event.RobotTriggered r) {
+        Optional<CrmEntity> entity = gateway.entity(installation, r.entityType(), r.entityId());
+        if (entity.isEmpty()) {
+            return r.entityType() + " " + r.entityId() + " no longer exists in Bitrix24; nothing sent";
+        }
+        if (entity.get().phones().isEmpty()) {
+            return r.entityType() + " " + r.entityId() + " has no phone; nothing sent";
+        }
+        String phone = entity.get().phones().get(0);
+        PactWriteFirstRequest request;
+        if (r.wabaId() != null) {
+            request = PactWriteFirstRequest.waba(phone, r.wabaId(), r.substitutions());
+        } else if (r.text() != null && !r.text().isBlank() && r.text().length() <= PactWriteFirstRequest.MAX_TEXT) {
+            request = PactWriteFirstRequest.whatsapp(phone, r.text());
+        } else {
+            return "robot on " + r.entityType() + " " + r.entityId() + " has neither a text (up to "
+                    + PactWriteFirstRequest.MAX_TEXT + " characters) nor a WABA template; nothing sent";
+        }
+        boolean queued = startChat.start(installation, "robot:" + r.eventToken(), r.entityType(), r.entityId(), request);
+        return "robot on " + r.entityType() + " " + r.entityId() + ": Pact message " + (queued ? "queued" : "already queued");
     }
 
     private String commentAdded(Installation installation, Bitrix24Event.CommentAdded c, long eventId) {

@@ -14,8 +14,11 @@ import com.pactcrm.connector.bitrix24.sender.Bitrix24SenderMessageRepository;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmEntityRef;
 import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.CrmPipeline;
 import com.pactcrm.connector.crm.CrmUser;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
+import com.pactcrm.connector.crm.CrmPayloads.TaskPayload;
+import com.pactcrm.connector.crm.TimelineTexts;
 import com.pactcrm.connector.crm.TimelineEntry;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
@@ -26,6 +29,8 @@ import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -347,12 +352,16 @@ public class Bitrix24Gateway implements CrmGateway {
         return found;
     }
 
-    /** Pact's clock is Bitrix24's "sent"; Bitrix24 has no "read", so two ticks stay "delivered". */
+    /**
+     * Pact's clock (its "sent": accepted, not yet at the messenger) is Bitrix24's {@code queued}; one tick is the messenger
+     * having it, {@code delivered}; Bitrix24 has no "read", so two ticks stay {@code delivered}; an error is
+     * {@code failed} (bitrix24.md §6.3).
+     */
     private String senderStatusCommand(TimelineEntry entry, String bitrixMessageId) {
         String status = switch (entry.status().status()) {
             case "DELIVERED", "READ" -> "delivered";
             case "ERROR" -> "failed";
-            default -> "sent";
+            default -> "queued";
         };
         ObjectNode p = json.createObjectNode().put("CODE", Bitrix24Installer.SENDER_CODE).put("MESSAGE_ID", bitrixMessageId)
                 .put("STATUS", status);
@@ -450,48 +459,231 @@ public class Bitrix24Gateway implements CrmGateway {
     }
 
     /**
-     * Finds a contact by phone with {@code crm.duplicate.findbycomm}, or creates a contact and a deal in the
-     * mapped category (bitrix24.md §5.1). The stage setting is an amoCRM-style number; Bitrix24 stage ids are
-     * strings ("C2:NEW"), so only the category is mapped and the deal starts in its first stage.
+     * The client's open work, else new work (bitrix24.md §5.1):
+     * <ol>
+     *   <li>contacts and leads holding the phone ({@code crm.duplicate.findbycomm} for CONTACT and LEAD, one
+     *       {@code batch});</li>
+     *   <li>the contact's newest deal not closed ({@code crm.deal.list}, {@code CLOSED=N}) or the newest of those leads
+     *       still in progress ({@code STATUS_SEMANTIC_ID=P}), with the contact's responsible, in a second {@code batch};</li>
+     *   <li>nothing open (a new client, or a returning one whose deals and leads are all closed): a lead
+     *       ({@code crm.lead.add}, its status from the mapped stage) or a deal ({@code crm.item.add} in the mapped category
+     *       and stage), on the found contact or a new one (a lead holds the phone itself when there is none).</li>
+     * </ol>
      */
     @Override
     public CrmEntityRef findOrCreateClient(Installation installation, NewClientPayload client) {
-        Long categoryId = InstallationSettings.of(installation.settings()).newClientStage(client.provider())
-                .map(InstallationSettings.Stage::pipelineId).orElse(null);
-        return tokens.withPortal(installation.id(), portal -> findOrCreate(portal, client, categoryId));
+        InstallationSettings settings = InstallationSettings.of(installation.settings());
+        InstallationSettings.Stage stage = settings.newClientStage(client.provider())
+                .orElse(new InstallationSettings.Stage(null, null));
+        return tokens.withPortal(installation.id(), portal -> findOrCreate(portal, client, stage,
+                settings.newClientResponsible()));
     }
 
-    private CrmEntityRef findOrCreate(Bitrix24Portal portal, NewClientPayload client, Long categoryId) {
+    private CrmEntityRef findOrCreate(Bitrix24Portal portal, NewClientPayload client, InstallationSettings.Stage stage,
+                                      String rule) {
         String digits = client.phone() == null ? "" : client.phone().replaceAll("\\D", "");
+        String name = client.name() != null && !client.name().isBlank() ? client.name() : "+" + digits;
+        String contactId = null;
+        String responsible = client.responsibleUserId();
         if (!digits.isEmpty()) {
-            Optional<CrmEntityRef> found = findContact(portal, digits);
-            if (found.isPresent()) {
-                return found.get();
+            Map<String, String> find = new LinkedHashMap<>();
+            find.put("contacts", findByPhoneCommand("CONTACT", digits));
+            find.put("leads", findByPhoneCommand("LEAD", digits));
+            Bitrix24BatchResult found = api.batch(portal, find);
+            JsonNode contacts = found.results().getOrDefault("contacts", json.nullNode()).path("CONTACT");
+            JsonNode leads = found.results().getOrDefault("leads", json.nullNode()).path("LEAD");
+            contactId = contacts.isArray() && !contacts.isEmpty() ? contacts.get(0).asText() : null;
+            Map<String, String> open = new LinkedHashMap<>();
+            if (contactId != null) {
+                ObjectNode deals = json.createObjectNode();
+                deals.putObject("filter").put("CONTACT_ID", contactId).put("CLOSED", "N");
+                deals.putObject("order").put("ID", "DESC");
+                deals.putArray("select").add("ID");
+                open.put("deals", Bitrix24Query.command("crm.deal.list", deals));
+                open.put("contact", Bitrix24Query.command("crm.item.get",
+                        json.createObjectNode().put("entityTypeId", CONTACT).put("id", contactId)));
+            }
+            if (leads.isArray() && !leads.isEmpty()) {
+                ObjectNode inProgress = json.createObjectNode();
+                ObjectNode filter = inProgress.putObject("filter").put("STATUS_SEMANTIC_ID", "P");
+                leads.forEach(filter.putArray("ID")::add);
+                inProgress.putObject("order").put("ID", "DESC");
+                inProgress.putArray("select").add("ID");
+                open.put("leads", Bitrix24Query.command("crm.lead.list", inProgress));
+            }
+            if (!open.isEmpty()) {
+                Bitrix24BatchResult answer = api.batch(portal, open);
+                JsonNode deal = answer.results().getOrDefault("deals", json.nullNode()).path(0).path("ID");
+                if (!deal.isMissingNode() && !deal.asText().isEmpty()) {
+                    return new CrmEntityRef("deal", deal.asText());
+                }
+                JsonNode lead = answer.results().getOrDefault("leads", json.nullNode()).path(0).path("ID");
+                if (!lead.isMissingNode() && !lead.asText().isEmpty()) {
+                    return new CrmEntityRef("lead", lead.asText());
+                }
+                String owner = answer.results().getOrDefault("contact", json.nullNode()).path("item")
+                        .path("assignedById").asText("");
+                if ("contactOwner".equals(rule) && !owner.isEmpty()) {
+                    responsible = owner;
+                }
             }
         }
-        String name = client.name() != null && !client.name().isBlank() ? client.name() : "+" + digits;
-        ObjectNode contact = json.createObjectNode().put("entityTypeId", CONTACT);
-        ObjectNode fields = contact.putObject("fields").put("name", name);
-        if (!digits.isEmpty()) {
-            fields.putArray("fm").addObject().put("typeId", "PHONE").put("valueType", "WORK").put("value", "+" + digits);
+        if (stage.lead()) {
+            return new CrmEntityRef("lead", addLead(portal, name, digits, contactId, stage, responsible), true);
         }
-        String contactId = api.call(portal, "crm.item.add", contact).path("item").path("id").asText();
+        boolean newContact = contactId == null;
+        if (newContact) {
+            ObjectNode contact = json.createObjectNode().put("entityTypeId", CONTACT);
+            ObjectNode fields = contact.putObject("fields").put("name", name);
+            if (responsible != null) {
+                fields.put("assignedById", responsible);
+            }
+            if (!digits.isEmpty()) {
+                fields.putArray("fm").addObject().put("typeId", "PHONE").put("valueType", "WORK").put("value", "+" + digits);
+            }
+            contactId = api.call(portal, "crm.item.add", contact).path("item").path("id").asText();
+        }
         try {
             ObjectNode deal = json.createObjectNode().put("entityTypeId", DEAL);
             ObjectNode dealFields = deal.putObject("fields").put("title", name + " — Pact");
-            if (categoryId != null) {
-                dealFields.put("categoryId", categoryId);
+            if (stage.pipelineId() != null) {
+                dealFields.put("categoryId", stage.pipelineId());
+            }
+            if (stage.stageId() != null && !stage.stageId().isBlank()) {
+                dealFields.put("stageId", stage.stageId());
+            }
+            if (responsible != null) {
+                dealFields.put("assignedById", responsible);
             }
             dealFields.putArray("contactIds").add(Long.parseLong(contactId));
             String dealId = api.call(portal, "crm.item.add", deal).path("item").path("id").asText();
-            return new CrmEntityRef("deal", dealId);
+            return new CrmEntityRef("deal", dealId, true);
         } catch (OutboundCallException e) {
+            if (!newContact) {
+                throw e;
+            }
             // The contact exists now: retrying the whole command could create a second one, so the conversation is
             // linked to the contact and the missing deal is reported.
             LOG.warn("event=bitrix24_deal_not_created memberId={} contact={} error=\"{}\"", portal.memberId(), contactId,
                     e.getMessage());
             return new CrmEntityRef("contact", contactId);
         }
+    }
+
+    /** {@code crm.lead.add} (classic fields: TITLE, NAME, STATUS_ID, PHONE multifield, CONTACT_ID); returns the id. */
+    private String addLead(Bitrix24Portal portal, String name, String digits, String contactId,
+                           InstallationSettings.Stage stage, String responsible) {
+        ObjectNode lead = json.createObjectNode();
+        ObjectNode fields = lead.putObject("fields").put("TITLE", name + " — Pact").put("NAME", name);
+        if (stage.stageId() != null && !stage.stageId().isBlank()) {
+            fields.put("STATUS_ID", stage.stageId());
+        }
+        if (responsible != null) {
+            fields.put("ASSIGNED_BY_ID", responsible);
+        }
+        if (contactId != null) {
+            fields.put("CONTACT_ID", contactId);
+        } else if (!digits.isEmpty()) {
+            fields.putArray("PHONE").addObject().put("VALUE", "+" + digits).put("VALUE_TYPE", "WORK");
+        }
+        return api.call(portal, "crm.lead.add", lead).asText();
+    }
+
+    private String findByPhoneCommand(String entityType, String digits) {
+        ObjectNode find = json.createObjectNode().put("type", "PHONE").put("entity_type", entityType);
+        find.putArray("values").add("+" + digits);
+        return Bitrix24Query.command("crm.duplicate.findbycomm", find);
+    }
+
+    /**
+     * A to-do activity on the card ({@code crm.activity.todo.add}: ownerTypeId, ownerId, deadline, title, description,
+     * responsibleId; https://dev.1c-bitrix.ru/rest_help/crm/rest_activity/todo/crm_activity_todo_add.php), for the
+     * entity's responsible (read in the same {@code batch}, chained with {@code $result}).
+     */
+    @Override
+    public Optional<String> openTask(Installation installation, TaskPayload task) {
+        String language = InstallationSettings.of(installation.settings()).language();
+        return tokens.withPortal(installation.id(), portal -> {
+            Map<String, String> calls = new LinkedHashMap<>();
+            calls.put("owner", Bitrix24Query.command("crm.item.get", json.createObjectNode()
+                    .put("entityTypeId", entityTypeId(task.entityType())).put("id", task.entityId())));
+            ObjectNode todo = json.createObjectNode().put("ownerTypeId", entityTypeId(task.entityType()))
+                    .put("ownerId", task.entityId())
+                    .put("deadline", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(task.dueAt().atOffset(ZoneOffset.UTC)))
+                    .put("title", TimelineTexts.taskText(task, language))
+                    .put("description", TimelineTexts.taskText(task, language))
+                    .put("responsibleId", "$result[owner][item][assignedById]");
+            calls.put("todo", Bitrix24Query.command("crm.activity.todo.add", todo));
+            Bitrix24BatchResult answer = api.batch(portal, calls);
+            Bitrix24BatchResult.Error error = answer.errors().get("todo");
+            if (error != null) {
+                throw new Bitrix24ApiException("Bitrix24 refused the to-do on " + task.entityType() + " " + task.entityId()
+                        + ": " + error.error() + " " + error.description(), Disposition.PERMANENT, 200, error.error(),
+                        null, null, null, null);
+            }
+            return Optional.of(answer.results().get("todo").path("id").asText());
+        });
+    }
+
+    /** {@code crm.activity.update} with {@code COMPLETED=Y} (the classic method closes any activity, to-dos included). */
+    @Override
+    public void closeTask(Installation installation, TaskPayload task, String crmTaskId) {
+        tokens.withPortal(installation.id(), portal -> {
+            ObjectNode update = json.createObjectNode().put("id", crmTaskId);
+            update.putObject("fields").put("COMPLETED", "Y");
+            return api.call(portal, "crm.activity.update", update);
+        });
+    }
+
+    /**
+     * Leads (their statuses, {@code crm.status.list} ENTITY_ID {@code STATUS}) and each deal category with its stages
+     * ({@code crm.category.list} for deals, then {@code crm.status.list} ENTITY_ID {@code DEAL_STAGE} for the default
+     * category 0 and {@code DEAL_STAGE_<id>} for the others), two {@code batch} calls; closing stages (semantics S, F)
+     * are not offered.
+     */
+    @Override
+    public List<CrmPipeline> pipelines(Installation installation) {
+        return tokens.withPortal(installation.id(), portal -> {
+            Map<String, String> first = new LinkedHashMap<>();
+            first.put("categories", Bitrix24Query.command("crm.category.list", json.createObjectNode().put("entityTypeId", DEAL)));
+            first.put("lead", statusList("STATUS"));
+            Bitrix24BatchResult answer = api.batch(portal, first);
+            List<CrmPipeline> out = new ArrayList<>();
+            out.add(new CrmPipeline("lead", null, "Leads", stages(answer.results().get("lead"))));
+            Map<String, String> stages = new LinkedHashMap<>();
+            Map<String, String> names = new LinkedHashMap<>();
+            for (JsonNode c : answer.results().getOrDefault("categories", json.nullNode()).path("categories")) {
+                String id = c.path("id").asText();
+                names.put(id, c.path("name").asText());
+                stages.put("c" + id, statusList("0".equals(id) ? "DEAL_STAGE" : "DEAL_STAGE_" + id));
+            }
+            if (!stages.isEmpty()) {
+                Bitrix24BatchResult dealStages = api.batch(portal, stages);
+                names.forEach((id, name) -> out.add(new CrmPipeline("deal", Long.parseLong(id), name,
+                        stages(dealStages.results().get("c" + id)))));
+            }
+            return out;
+        });
+    }
+
+    private String statusList(String entityId) {
+        ObjectNode p = json.createObjectNode();
+        p.putObject("filter").put("ENTITY_ID", entityId);
+        p.putObject("order").put("SORT", "ASC");
+        return Bitrix24Query.command("crm.status.list", p);
+    }
+
+    private static List<CrmPipeline.Stage> stages(JsonNode statuses) {
+        List<CrmPipeline.Stage> out = new ArrayList<>();
+        if (statuses != null) {
+            for (JsonNode st : statuses) {
+                String semantics = st.path("SEMANTICS").asText("");
+                if (!"S".equals(semantics) && !"F".equals(semantics)) {
+                    out.add(new CrmPipeline.Stage(st.path("STATUS_ID").asText(), st.path("NAME").asText()));
+                }
+            }
+        }
+        return out;
     }
 
     /** The dry run's read-only half of {@link #findOrCreateClient}: the same lookup, so it predicts what would happen. */

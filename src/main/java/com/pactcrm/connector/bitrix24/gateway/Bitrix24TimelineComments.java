@@ -42,6 +42,6 @@ public final class Bitrix24TimelineComments {
         MessageStatusPayload s = entry.status();
         return new TimelineEntry(entry.entityType(), entry.entityId(), entry.existingEntryId(),
                 new MessageStatusPayload(s.messageId(), s.conversationId(), s.entityType(), s.entityId(), status, s.icon(),
-                        null, s.text(), s.at()), null, null, entry.ambiguous());
+                        null, s.text(), s.at()), null, null, entry.ambiguous(), entry.language());
     }
 }

@@ -18,6 +18,7 @@ import com.pactcrm.connector.installation.HookKeys;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationHealthRepository;
 import com.pactcrm.connector.installation.InstallationRepository;
+import com.pactcrm.connector.installation.InstallationSettings;
 import com.pactcrm.connector.installation.InstallationStatus;
 import com.pactcrm.connector.security.SecretCipher;
 import com.pactcrm.connector.sync.outbox.CommandKind;
@@ -67,6 +68,11 @@ public class Bitrix24Installer {
     /** The events the use-cases need (bitrix24.md §3.6): responsible via UPDATE, comments, and the app lifecycle. */
     public static final List<String> EVENTS = List.of("ONCRMLEADUPDATE", "ONCRMDEALUPDATE", "ONCRMCONTACTUPDATE",
             "ONCRMTIMELINECOMMENTADD", "ONAPPUPDATE", "ONAPPUNINSTALL");
+    /** The automation robot that sends through Pact (issue 15). */
+    public static final String ROBOT_CODE = "pact_send";
+    /** The CRM events also bound as offline events, for the catch-up (issue 15). */
+    public static final List<String> OFFLINE_EVENTS = List.of("ONCRMLEADUPDATE", "ONCRMDEALUPDATE", "ONCRMCONTACTUPDATE",
+            "ONCRMTIMELINECOMMENTADD");
     /** Toolbar items start a chat, tabs show the entity's chats and statuses (bitrix24.md §4.2). */
     public static final List<String> PLACEMENTS = List.of("CRM_LEAD_DETAIL_TOOLBAR", "CRM_DEAL_DETAIL_TOOLBAR",
             "CRM_CONTACT_DETAIL_TOOLBAR", "CRM_LEAD_DETAIL_TAB", "CRM_DEAL_DETAIL_TAB", "CRM_CONTACT_DETAIL_TAB");
@@ -86,6 +92,16 @@ public class Bitrix24Installer {
     private final Bitrix24InstallationRepository bitrix24Installations;
     private final InstallationHealthRepository health;
     private final SecretCipher cipher;
+    /** Per Bitrix24 language id: the toolbar item's title, the tab's description, the toolbar item's description. */
+    private static final Map<String, String[]> PLACEMENT_WORDS = new LinkedHashMap<>();
+
+    static {
+        PLACEMENT_WORDS.put("br", new String[] {"Pact: escrever primeiro", "Conversas e status do Pact", "Iniciar conversa no Pact"});
+        PLACEMENT_WORDS.put("en", new String[] {"Pact: write first", "Pact conversations and statuses", "Start a Pact conversation"});
+        PLACEMENT_WORDS.put("ru", new String[] {"Pact: написать первым", "Диалоги и статусы Pact", "Начать диалог в Pact"});
+        PLACEMENT_WORDS.put("la", new String[] {"Pact: escribir primero", "Conversaciones y estados de Pact", "Iniciar conversación en Pact"});
+    }
+
     private final ObjectMapper json;
     private final Outbox outbox;
     private final Bitrix24TokenVerifier tokenOwners;
@@ -254,10 +270,14 @@ public class Bitrix24Installer {
         reads.put("events", "event.get");
         reads.put("placements", "placement.get");
         reads.put("senders", "messageservice.sender.list");
+        reads.put("robots", "bizproc.robot.list");
         Bitrix24BatchResult bound = api.batch(portal, reads);
         Set<String> boundEvents = new HashSet<>();
+        Set<String> boundOffline = new HashSet<>();
         bound.results().getOrDefault("events", json.createArrayNode()).forEach(e -> {
-            if (eventHandler.equals(e.path("handler").asText())) {
+            if (e.path("offline").asInt(0) == 1) {
+                boundOffline.add(e.path("event").asText().toUpperCase(Locale.ROOT));
+            } else if (eventHandler.equals(e.path("handler").asText())) {
                 boundEvents.add(e.path("event").asText().toUpperCase(Locale.ROOT));
             }
         });
@@ -274,12 +294,27 @@ public class Bitrix24Installer {
                 binds.put("event_" + event, Bitrix24Query.command("event.bind", p));
             }
         }
+        // The same CRM events also as offline events: Bitrix24 keeps them in the portal's queue until the connector's
+        // catch-up collects them with event.offline.get, so an online event lost on the way is not lost for good
+        // (bitrix24.md §3.4; event.bind event_type=offline).
+        for (String event : OFFLINE_EVENTS) {
+            if (!boundOffline.contains(event)) {
+                ObjectNode p = json.createObjectNode().put("event", event).put("handler", eventHandler)
+                        .put("event_type", "offline");
+                binds.put("offline_" + event, Bitrix24Query.command("event.bind", p));
+            }
+        }
         for (String placement : PLACEMENTS) {
             if (!boundPlacements.contains(placement)) {
                 boolean tab = placement.endsWith("_TAB");
                 ObjectNode p = json.createObjectNode().put("PLACEMENT", placement).put("HANDLER", placementHandler)
-                        .put("TITLE", tab ? "Pact" : "Pact: escrever primeiro")
-                        .put("DESCRIPTION", tab ? "Conversas e status do Pact" : "Iniciar conversa no Pact");
+                        .put("TITLE", tab ? "Pact" : PLACEMENT_WORDS.get("br")[0])
+                        .put("DESCRIPTION", tab ? PLACEMENT_WORDS.get("br")[1] : PLACEMENT_WORDS.get("br")[2]);
+                // Each user sees the title in the portal language they chose (placement.bind LANG_ALL, by Bitrix24
+                // language id: br Portuguese, la Spanish; apidocs.bitrix24.com api-reference/widgets/placement-bind).
+                ObjectNode langAll = p.putObject("LANG_ALL");
+                PLACEMENT_WORDS.forEach((lang, words) -> langAll.putObject(lang).put("TITLE", tab ? "Pact" : words[0])
+                        .put("DESCRIPTION", tab ? words[1] : words[2]));
                 binds.put("placement_" + placement, Bitrix24Query.command("placement.bind", p));
             }
         }
@@ -295,6 +330,15 @@ public class Bitrix24Installer {
         } else {
             states.add(new HealthState("CRM_SENDER", "OK", "registered"));
         }
+        if (!bound.results().containsKey("robots")) {
+            Bitrix24BatchResult.Error error = bound.errors().get("robots");
+            states.add(new HealthState("CRM_ROBOT", "UNAVAILABLE", "bizproc: " + (error == null ? "" : error.error() + " "
+                    + error.description()) + " (is the bizproc scope granted?)"));
+        } else if (!containsText(bound.results().get("robots"), ROBOT_CODE)) {
+            binds.put("robot", Bitrix24Query.command("bizproc.robot.add", robot(publicUrl + "/bitrix24/robot")));
+        } else {
+            states.add(new HealthState("CRM_ROBOT", "OK", "registered"));
+        }
         if (binds.isEmpty()) {
             LOG.info("event=bitrix24_bindings_present memberId={}", portal.memberId());
             states.add(new HealthState("CRM_EVENTS", "OK", "events and placements bound"));
@@ -304,6 +348,11 @@ public class Bitrix24Installer {
         StringBuilder failures = new StringBuilder();
         result.errors().forEach((key, error) -> {
             if (error.description() != null && error.description().toLowerCase(Locale.ROOT).contains(ALREADY_BOUND)) {
+                return;
+            }
+            if (key.equals("robot")) {
+                // The robot is an extra too.
+                states.add(new HealthState("CRM_ROBOT", "FAILED", error.error() + " " + error.description()));
                 return;
             }
             if (key.equals("sender")) {
@@ -319,10 +368,30 @@ public class Bitrix24Installer {
         if (result.results().containsKey("sender")) {
             states.add(new HealthState("CRM_SENDER", "OK", "registered"));
         }
+        if (result.results().containsKey("robot")) {
+            states.add(new HealthState("CRM_ROBOT", "OK", "registered"));
+        }
         states.add(new HealthState("CRM_EVENTS", "OK", "events and placements bound"));
         LOG.info("event=bitrix24_bound memberId={} bound={} alreadyBound={}", portal.memberId(),
                 result.results().size(), result.errors().size());
         return new Bindings(states, null);
+    }
+
+    /**
+     * The automation robot "Pact: send a message": a text, or a WABA template id with its substitutions; Bitrix24 fills
+     * document fields ({=Document:TITLE}) into them before calling. Names per portal language ({@code br}, {@code la}).
+     */
+    private ObjectNode robot(String handler) {
+        ObjectNode p = json.createObjectNode().put("CODE", ROBOT_CODE).put("HANDLER", handler).put("AUTH_USER_ID", 1)
+                .put("USE_SUBSCRIPTION", "N");
+        p.putObject("NAME").put("br", "Pact: enviar mensagem").put("en", "Pact: send a message")
+                .put("ru", "Pact: отправить сообщение").put("la", "Pact: enviar mensaje");
+        ObjectNode props = p.putObject("PROPERTIES");
+        props.putObject("text").put("Name", "Text / Texto").put("Type", "text").put("Required", "N");
+        props.putObject("waba_id").put("Name", "WABA template id").put("Type", "int").put("Required", "N");
+        props.putObject("substitutions").put("Name", "WABA substitutions").put("Type", "string").put("Multiple", "Y")
+                .put("Required", "N");
+        return p;
     }
 
     private static boolean containsText(JsonNode list, String value) {
@@ -339,7 +408,8 @@ public class Bitrix24Installer {
         if (existing == null) {
             return installations.save(new Installation(null, CrmKind.BITRIX24, memberId, t.portalHost(),
                     InstallationStatus.ACTIVE, HookKeys.newKey(), HookKeys.newKey(), cipher.encrypt(t.accessToken()),
-                    cipher.encrypt(t.refreshToken()), t.expiresAt(), appTokenEnc, null, null, null, null, null, null, null));
+                    cipher.encrypt(t.refreshToken()), t.expiresAt(), appTokenEnc, null, null, null,
+                    InstallationSettings.NEW_INSTALLATION, null, null, null));
         }
         return installations.update(new Installation(existing.id(), CrmKind.BITRIX24, memberId, t.portalHost(),
                 InstallationStatus.ACTIVE, existing.hookKey(), existing.pactHookKey(), cipher.encrypt(t.accessToken()),

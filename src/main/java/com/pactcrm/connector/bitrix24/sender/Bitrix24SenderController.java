@@ -1,17 +1,15 @@
 package com.pactcrm.connector.bitrix24.sender;
 
+import com.pactcrm.connector.bitrix24.Bitrix24Callbacks;
 import com.pactcrm.connector.bitrix24.Bitrix24Form;
-import com.pactcrm.connector.bitrix24.Bitrix24MemberId;
 import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
 import com.pactcrm.connector.crm.CrmEntityIds;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.crm.PhoneNumbers;
 import com.pactcrm.connector.installation.Installation;
-import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
 import io.micronaut.core.annotation.Nullable;
-import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
@@ -41,32 +39,18 @@ class Bitrix24SenderController {
     private static final Pattern DOCUMENT = Pattern.compile("(LEAD|DEAL|CONTACT)_(\\d{1,20})");
     private static final Logger LOG = LoggerFactory.getLogger(Bitrix24SenderController.class);
 
-    private final InstallationRepository installations;
-    private final Bitrix24Installer installer;
+    private final Bitrix24Callbacks callbacks;
     private final Bitrix24SenderMessages messages;
 
-    Bitrix24SenderController(InstallationRepository installations, Bitrix24Installer installer,
-                             Bitrix24SenderMessages messages) {
-        this.installations = installations;
-        this.installer = installer;
+    Bitrix24SenderController(Bitrix24Callbacks callbacks, Bitrix24SenderMessages messages) {
+        this.callbacks = callbacks;
         this.messages = messages;
     }
 
     @Post(consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
     Map<String, String> send(@Nullable @Body byte[] body) {
-        Bitrix24Form form;
-        try {
-            form = Bitrix24Form.parse(body);
-        } catch (IllegalArgumentException e) {
-            throw ProblemException.badRequest("the body is not form-urlencoded");
-        }
-        String memberId = Bitrix24MemberId.canonicalOrNull(form.get("auth[member_id]"));
-        Installation installation = memberId == null ? null
-                : installations.findByCrmAndCrmAccountId(CrmKind.BITRIX24, memberId).filter(Installation::active).orElse(null);
-        if (installation == null || !installer.sameSecret(installation, form.get("auth[application_token]"))) {
-            LOG.warn("event=bitrix24_sender_refused memberId={}", memberId);
-            throw new ProblemException(HttpStatus.UNAUTHORIZED, "Unauthorized", "the request is not authenticated");
-        }
+        Bitrix24Form form = Bitrix24Callbacks.form(body);
+        Installation installation = callbacks.installation(form, "sender");
         MDC.put("installationId", Long.toString(installation.id()));
         try {
             return accept(installation, form);

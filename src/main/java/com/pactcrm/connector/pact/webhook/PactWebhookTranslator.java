@@ -147,9 +147,22 @@ public final class PactWebhookTranslator {
     }
 
     private static ConversationSnapshot conversation(JsonNode c) {
+        JsonNode assignee = c.hasNonNull("assignee_id") ? c.get("assignee_id") : c.path("assignee").path("id");
         return new ConversationSnapshot(requiredId(c, "id"), text(c, "provider"), text(c, "sender_name"),
                 text(c, "sender_phone"), text(c, "sender_external_public_id"), text(c, "operational_state"),
-                text(c, "replied_state"));
+                text(c, "replied_state"), isGroup(c), assignee.canConvertToLong() ? assignee.asLong() : null);
+    }
+
+    /**
+     * {@code group} is documented as a boolean (pact-api.md §2.1); a WhatsApp group's {@code sender_external_id} is a
+     * {@code 120363…@g.us}-style id, which is also taken as a group in case a payload leaves the flag out.
+     */
+    private static boolean isGroup(JsonNode c) {
+        if (c.path("group").asBoolean(false)) {
+            return true;
+        }
+        String external = text(c, "sender_external_id");
+        return external != null && external.endsWith("@g.us");
     }
 
     private static long requiredId(JsonNode node, String field) {

@@ -44,6 +44,23 @@ public class WebhookIntake {
         return stored;
     }
 
+    /**
+     * Journals an event a catch-up fetched back from the source because its webhook never came (issue 15), keyed like
+     * a webhook by the SHA-256 of its bytes, so the same catch-up twice is one event; counted with outcome
+     * {@code recovered} (or {@code duplicate}).
+     *
+     * @param origin what fetched it, kept as a header of the journal row
+     */
+    public boolean acceptRecovered(long installationId, EventSource source, byte[] body, String contentType, String origin) {
+        boolean stored = journal.append(installationId, source, Hashes.sha256Hex(body), contentType,
+                "X-Connector-Catch-Up: " + origin + "\n", body);
+        if (stored) {
+            journaled.publishEvent(new InboundEventJournaled(installationId));
+        }
+        count(source, stored ? "recovered" : "duplicate");
+        return stored;
+    }
+
     /** Counts a call that was not journaled (unknown hook key, rejected body, handshake). */
     public void count(EventSource source, String outcome) {
         meters.counter("connector.inbound.received", "source", source.name().toLowerCase(Locale.ROOT), "outcome", outcome)

@@ -6,6 +6,7 @@ import io.micronaut.data.model.query.builder.sql.Dialect;
 import io.micronaut.data.repository.GenericRepository;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 @JdbcRepository(dialect = Dialect.MYSQL)
 interface InstallationLeaseRepository extends GenericRepository<InstallationLease, Long> {
@@ -74,6 +75,12 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
               AND NOT EXISTS (SELECT 1 FROM installation_lease l WHERE l.installation_id = i.id)
             ORDER BY i.id LIMIT :limit""")
     int takeUnleased(String owner, Instant now, Instant leaseUntil, int limit);
+
+    /** When the next lease of another replica runs out, if one does. */
+    @Query("""
+            SELECT lease_until FROM installation_lease WHERE owner <> :owner AND lease_until > :now
+            ORDER BY lease_until LIMIT 1""")
+    Optional<Instant> nextExpiryOfOthers(String owner, Instant now);
 
     @Query("""
             SELECT * FROM installation_lease WHERE lease_until <= :now

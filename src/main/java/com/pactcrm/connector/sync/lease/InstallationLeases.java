@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public class InstallationLeases implements ApplicationEventListener<ServerStartupEvent> {
 
     private static final Logger LOG = LoggerFactory.getLogger(InstallationLeases.class);
+    /** Past a lease's end, so that the round it triggers finds it ended. */
+    private static final Duration EXPIRY_SLACK = Duration.ofMillis(50);
 
     private final InstallationLeaseRepository leases;
     private final TransactionOperations<Connection> tx;
@@ -117,12 +119,12 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         if (!enabled || timer != null) {
             return;
         }
-        balance();
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "installation-leases");
             t.setDaemon(true);
             return t;
         });
+        balance();
         timer.scheduleWithFixedDelay(this::balanceLogged, renewEvery.toMillis(), renewEvery.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -153,6 +155,22 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         if (changed || !takenOver.isEmpty()) {
             events.publishEvent(new LeasesChanged(owner, owned.get().size(), Set.copyOf(takenOver)));
         }
+        roundAtNextExpiry(now);
+    }
+
+    /**
+     * A lease of another replica that runs out before the next round is looked at when it does: a dead replica's
+     * installations are served again its ttl plus the target's window after its last renewal, not up to a renewal
+     * period later.
+     */
+    private void roundAtNextExpiry(Instant now) {
+        if (timer == null || draining) {
+            return;
+        }
+        leases.nextExpiryOfOthers(owner, now)
+                .map(expiry -> Duration.between(clock.instant(), expiry).plus(EXPIRY_SLACK))
+                .filter(wait -> wait.compareTo(renewEvery) < 0)
+                .ifPresent(wait -> timer.schedule(this::balanceLogged, Math.max(0, wait.toMillis()), TimeUnit.MILLISECONDS));
     }
 
     /**

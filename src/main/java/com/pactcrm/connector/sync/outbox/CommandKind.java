@@ -10,6 +10,10 @@ public enum CommandKind {
     CRM_CONVERSATION_STATE(Target.CRM),
     /** Find the CRM contact by phone, or create contact and lead, for a first incoming message. */
     CRM_FIND_OR_CREATE_CLIENT(Target.CRM),
+    /** A CRM task (amoCRM task, Bitrix24 to-do) for an unanswered conversation. */
+    CRM_TASK_OPEN(Target.CRM),
+    /** Completes the task once the conversation is answered. */
+    CRM_TASK_CLOSE(Target.CRM),
     /** Pact "write first" message. */
     PACT_WRITE_FIRST(Target.PACT),
     /** A message in an existing Pact conversation. */

@@ -14,6 +14,7 @@ import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.context.event.ApplicationEventListener;
 import io.micronaut.runtime.event.annotation.EventListener;
 import io.micronaut.runtime.server.event.ServerStartupEvent;
@@ -85,6 +86,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
     private final Map<OutboxLane, Object> claimLocks = new ConcurrentHashMap<>();
     private final AtomicInteger busyThreads = new AtomicInteger();
     private final Duration healthHold;
+    private final ApplicationEventPublisher<OutboxCommandDead> deadLetters;
 
     public OutboxRelay(OutboxClaims claims, InstallationLeases leases, OutboxRepository commands, InstallationRepository installations,
                        InstallationHealthRepository health, SyncLogRepository syncLog, RetryLadder ladder,
@@ -95,8 +97,10 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
                        @Value("${connector.relay.threads:16}") int threads,
                        @Value("${connector.relay.reap-every:10s}") Duration reapEvery,
                        @Value("${connector.shutdown-grace:20s}") Duration shutdownGrace,
-                       @Value("${connector.outbox.health-hold:15m}") Duration healthHold) {
+                       @Value("${connector.outbox.health-hold:15m}") Duration healthHold,
+                       ApplicationEventPublisher<OutboxCommandDead> deadLetters) {
         super("outbox-relay", pollInterval, threads, reapEvery, clock);
+        this.deadLetters = deadLetters;
         this.claims = claims;
         this.leases = leases;
         this.commands = commands;
@@ -508,6 +512,7 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
         syncLog.record(c.installationId(), c.kind().name(), c.sourceEventId(), c.id(), null, null, "DEAD", reason);
         meters.counter("connector.outbox.commands", "kind", c.kind().name(), "outcome", "dead").increment();
         LOG.error("event=command_dead command={} kind={} attempts={} reason=\"{}\"", c.id(), c.kind(), c.attempts(), reason);
+        deadLetters.publishEvent(new OutboxCommandDead(c.installationId(), c.id(), c.kind(), c.idempotencyKey(), reason));
     }
 
 }

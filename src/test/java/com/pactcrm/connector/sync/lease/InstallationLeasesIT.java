@@ -1,5 +1,6 @@
 package com.pactcrm.connector.sync.lease;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +19,7 @@ import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -170,6 +172,38 @@ class InstallationLeasesIT {
         assertEquals(List.of("CRM"), claimableTargets(newOwner), "after the CRM's window it calls the CRM, not Pact yet");
         rounds((int) (PACT_QUIET.minus(QUIET).toMillis() / RENEW.toMillis()), List.of(a, b));
         assertEquals(List.of("CRM", "PACT"), claimableTargets(newOwner), "after Pact's window, Pact too");
+    }
+
+    /**
+     * With production-like periods (rounds 10 s apart), a dead replica's leases are taken when they end, not at the
+     * survivor's next round up to a period later; on the real clock, since the survivor's own timer runs it.
+     */
+    @Test
+    void aDeadReplicasLeasesAreTakenWhenTheyEndNotAtTheNextRound() {
+        List<Long> ids = createInstallations(2);
+        Clock real = Clock.systemUTC();
+        Duration ttl = Duration.ofSeconds(30);
+        Duration renew = Duration.ofSeconds(10);
+        InstallationLeases dead = new InstallationLeases(repository, tx, event -> { },
+                new InstanceIdentity("replica-" + NEXT_REPLICA.incrementAndGet(), real.instant()), real, true, true, true,
+                ttl, renew, new TakeoverQuiet(QUIET, QUIET, PACT_QUIET), new SimpleMeterRegistry());
+        dead.balance();
+        // Its last round was 28.5 s ago: its leases and its heartbeat end 1.5 s from now.
+        Instant end = real.instant().plusMillis(1500);
+        sql.update("UPDATE installation_lease SET lease_until = ?", Timestamp.from(end));
+        sql.update("UPDATE replica SET seen_until = ?", Timestamp.from(end));
+        InstallationLeases survivor = new InstallationLeases(repository, tx, event -> { },
+                new InstanceIdentity("replica-" + NEXT_REPLICA.incrementAndGet(), real.instant()), real, true, true, true,
+                ttl, renew, new TakeoverQuiet(QUIET, QUIET, PACT_QUIET), new SimpleMeterRegistry());
+        try {
+            survivor.onApplicationEvent(null);
+            assertEquals(Set.of(), survivor.owned(), "the dead replica's leases still run");
+
+            await().atMost(Duration.ofSeconds(6)).until(() -> survivor.owned().containsAll(ids));
+            assertTrue(!real.instant().isBefore(end), "taken once they ended");
+        } finally {
+            survivor.releaseAll();
+        }
     }
 
     @Test
