@@ -385,6 +385,41 @@ define(['jquery'], function ($) {
         return true;
       },
 
+      /**
+       * The digital-pipeline action's settings (manifest dp.settings) are open: the action must carry this account's
+       * connector key, which the connector gives an admin's session (GET /api/v1/settings, automationKey).
+       */
+      dpSettings: function () {
+        var base = configuredBase();
+        var field = $('input[name="key"]');
+        if (!base || base === 'invalid' || !field.length || field.val()) {
+          return true;
+        }
+        withSession(base, function (s) {
+          whenSettled($.ajax({ url: base + '/api/v1/settings', method: 'GET', dataType: 'json',
+            headers: { Authorization: 'Bearer ' + s.token } }), function (settings) {
+            if (settings && settings.automationKey) {
+              field.val(settings.automationKey).trigger('change');
+            }
+          }, function () {});
+        }, function () {});
+        return true;
+      },
+
+      /**
+       * The Salesbot designer saved the "Pact: send a message" step: the bot calls the connector with widget_request
+       * (its token proves the account), then waits until the connector lets it go on.
+       */
+      onSalesbotDesignerSave: function (handlerCode, params) {
+        var base = configuredBase();
+        var p = params || {};
+        var substitutions = String(p.substitutions || '').split(/\r?\n/).filter(function (v) { return v.trim() !== ''; });
+        return JSON.stringify([{ question: [{ handler: 'widget_request', params: {
+          url: (base && base !== 'invalid' ? base : '') + '/amocrm/salesbot',
+          data: { text: p.text || '', waba_id: p.waba_id || '', substitutions: substitutions }
+        } }] }]);
+      },
+
       destroy: function () {
         closeOverlay();
         $(document).off('click' + ns());

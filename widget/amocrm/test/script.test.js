@@ -243,7 +243,8 @@ test('i18n: every language has the same keys, and the manifest\'s keys exist in 
     assert.deepEqual(keys(byLang[lang], ''), keys(byLang.pt, ''), lang);
     const lookup = (k) => k.split('.').reduce((o, p) => (o == null ? o : o[p]), byLang[lang]);
     const referenced = [manifest.widget.name, manifest.widget.description, manifest.widget.short_description, manifest.advanced.title]
-      .concat(Object.values(manifest.settings).map((s) => s.name));
+      .concat(Object.values(manifest.settings).map((s) => s.name)).concat(Object.values(manifest.dp.settings).map((s) => s.name))
+      .concat([manifest.salesbot_designer.pact_send.name]);
     for (const key of referenced) assert.equal(typeof lookup(key), 'string', lang + ': ' + key);
   }
 });
@@ -252,8 +253,15 @@ test('manifest: documented shape, card and settings locations, version in step w
   const manifest = JSON.parse(fs.readFileSync(path.join(WIDGET_DIR, 'manifest.json'), 'utf8'));
   assert.equal(manifest.widget.interface_version, 2);
   assert.equal(manifest.widget.installation, true);
-  assert.deepEqual(manifest.locations, ['lcard-1', 'ccard-1', 'settings', 'advanced_settings']);
+  assert.deepEqual(manifest.locations, ['lcard-1', 'ccard-1', 'settings', 'advanced_settings', 'digital_pipeline',
+    'salesbot_designer']);
+  assert.deepEqual(Object.keys(manifest.salesbot_designer.pact_send.settings), ['text', 'waba_id', 'substitutions']);
   assert.equal(manifest.settings.connector_url.type, 'text');
+  // The digital-pipeline action (issue 15): its settings, one action per stage, and the connector's endpoint, whose
+  // host the build fills in (-Dwidget.connector-url).
+  assert.deepEqual(Object.keys(manifest.dp.settings), ['text', 'waba_id', 'substitutions', 'key']);
+  assert.equal(manifest.dp.action_multiple, false);
+  assert.equal(manifest.dp.webhook_url, '@CONNECTOR_URL@/amocrm/automation');
   const pom = fs.readFileSync(path.join(WIDGET_DIR, '..', '..', 'pom.xml'), 'utf8');
   const projectVersion = /<artifactId>pact-crm-connector<\/artifactId>\s*<version>([^<]+)<\/version>/.exec(pom)[1];
   assert.equal(manifest.widget.version, projectVersion.replace(/-SNAPSHOT$/, ''));
@@ -267,4 +275,14 @@ test('images: every documented logo exists as a PNG of its size and under 300 KB
     assert.deepEqual([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], [w, h], name);
     assert.ok(bytes.length < 300 * 1024, name);
   }
+});
+
+test('the Salesbot step calls the connector with widget_request and the step\'s values', () => {
+  const w = loadWidget({ settings: { connector_url: 'https://connector.example.com/' } });
+  const step = JSON.parse(w.widget.callbacks.onSalesbotDesignerSave('pact_send',
+    { text: 'Olá {{lead.name}}', waba_id: '', substitutions: 'João\n\n1042' }));
+  const call = step[0].question[0];
+  assert.equal(call.handler, 'widget_request');
+  assert.equal(call.params.url, 'https://connector.example.com/amocrm/salesbot');
+  assert.deepEqual(call.params.data, { text: 'Olá {{lead.name}}', waba_id: '', substitutions: ['João', '1042'] });
 });

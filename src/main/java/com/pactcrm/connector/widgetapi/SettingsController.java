@@ -51,7 +51,7 @@ class SettingsController {
 
     record SettingsView(Toggles toggles, String responsibleFrom, Map<String, Stage> newClientStages, String language,
                         PactView pact, boolean crmUsersAvailable, List<UserRow> users, List<Operator> pactOperators,
-                        Automation automation) {
+                        Automation automation, @Nullable String automationKey) {
     }
 
     /**
@@ -281,7 +281,9 @@ class SettingsController {
                 settings.language(installation), new PactView(installation.pactTokenEnc() != null,
                 installation.pactCompanyId(), installation.pactWebhookId()), crmUsers.isPresent(), rows, pactOperators,
                 new Automation(s.firstRunPending(), s.newClientResponsible(), s.roundRobinUsers(), s.unansweredTasksOn(),
-                        (int) s.unansweredTaskDue().toMinutes()));
+                        (int) s.unansweredTaskDue().toMinutes()),
+                // amoCRM's digital-pipeline action carries it (the widget fills it in for the admin; issue 15).
+                installation.crm() == CrmKind.AMOCRM ? installation.hookKey() : null);
     }
 
     private List<CrmUser> users(Installation installation) {

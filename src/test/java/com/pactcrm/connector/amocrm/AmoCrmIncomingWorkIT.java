@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.testsupport.AmoCrmDisposableTokens;
 import com.pactcrm.connector.testsupport.AmoCrmFake;
 import com.pactcrm.connector.testsupport.Http;
+import com.pactcrm.connector.testsupport.PactFake;
 import com.pactcrm.connector.testsupport.PactWebhooks;
 import com.pactcrm.connector.testsupport.TestInstallations;
 import com.pactcrm.connector.testsupport.TestSql;
@@ -37,8 +39,11 @@ class AmoCrmIncomingWorkIT implements TestPropertyProvider {
 
     @RegisterExtension
     static final AmoCrmFake AMO = AmoCrmFake.start();
+    @RegisterExtension
+    static final PactFake PACT = PactFake.start();
     static final AtomicLong IDS = new AtomicLong(2_095_000_000L);
     static final AtomicInteger HOSTS = new AtomicInteger(20);
+    static final String SECRET = "Wq9ZtN3pXk8LmR2vYb6HcJ4sDf7GhUe1QaTo5IwPzVxSnMy0BlKrCjEgFiAdOuT2";
 
     @Inject
     EmbeddedServer server;
@@ -52,8 +57,9 @@ class AmoCrmIncomingWorkIT implements TestPropertyProvider {
         Map<String, String> p = new HashMap<>();
         p.put("test.crm-double", "false");
         p.put("connector.amocrm.client-id", "6a1b3c9e-2f4d-4e8a-9b7c-0d1e2f3a4b5c");
-        p.put("connector.amocrm.client-secret", "Wq9ZtN3pXk8LmR2vYb6HcJ4sDf7GhUe1QaTo5IwPzVxSnMy0BlKrCjEgFiAdOuT2");
+        p.put("connector.amocrm.client-secret", SECRET);
         p.put("connector.amocrm.scheme", "http");
+        p.put("connector.pact.api-url", PACT.baseUrl());
         p.put("connector.amocrm.allowed-host-suffixes", String.join(",", IntStream.range(20, 40)
                 .mapToObj(i -> "127.0.0." + i + ":" + AMO.port()).toList()));
         return p;
@@ -179,6 +185,71 @@ class AmoCrmIncomingWorkIT implements TestPropertyProvider {
         assertEquals("Answered in Pact", AMO.records(host, "tasks").get(0).at("/result/text").asText());
         assertEquals(1, AMO.records(host, "tasks").size(), "never a second task");
         assertEquals(1, sql.count("SELECT COUNT(*) FROM crm_task WHERE installation_id = ? AND state = 'CLOSED'", inst.id()));
+    }
+
+    @Test
+    void theDigitalPipelineActionSendsOnePactMessagePerFiringWithTheLeadsValues() {
+        String host = host();
+        Installation inst = installations.amoCrmAt(host, TestInstallations.PACT_TOKEN, "{}");
+        long contact = AMO.putContact(host, "Ana Lima", "+55 11 91234-5678", 101);
+        long lead = AMO.putLead(host, contact, 7100001);
+        String action = "event%5Btype%5D=lead_appeared_in_status&event%5Btype_code%5D=15&event%5Bdata%5D%5Bid%5D=" + lead
+                + "&event%5Bdata%5D%5Belement_type%5D=2&event%5Bdata%5D%5Bstatus_id%5D=7100001"
+                + "&event%5Bdata%5D%5Bpipeline_id%5D=7000001&event%5Btime%5D=1766047300&action%5Bcode%5D=pact"
+                + "&action%5Bsettings%5D%5Bwidget%5D%5Bsettings%5D%5Btext%5D=Ol%C3%A1%2C+pedido+%7B%7Blead.name%7D%7D+%23%7B%7Blead.id%7D%7D"
+                + "&action%5Bsettings%5D%5Bwidget%5D%5Bsettings%5D%5Bkey%5D=" + inst.hookKey()
+                + "&account_id=" + inst.crmAccountId();
+        assertEquals(200, postForm("/amocrm/automation", action));
+        assertEquals(200, postForm("/amocrm/automation", action), "amoCRM's retry of the same firing");
+        String expected = "Olá, pedido Earlier deal #" + lead;
+        await().atMost(Duration.ofSeconds(20)).until(() -> PACT.messagesWithText(expected) == 1);
+        assertEquals("5511912345678", PACT.messages().stream().filter(m -> expected.equals(m.text())).findFirst()
+                .orElseThrow().phone(), "the lead contact's phone");
+        // The same action firing again later (another time) is another message.
+        assertEquals(200, postForm("/amocrm/automation", action.replace("1766047300", "1766050900")));
+        await().atMost(Duration.ofSeconds(20)).until(() -> PACT.messagesWithText(expected) == 2);
+        assertEquals(404, postForm("/amocrm/automation", action.replace(inst.hookKey(), "x" + inst.hookKey().substring(1))));
+        assertEquals(404, postForm("/amocrm/automation", action.replace("account_id=" + inst.crmAccountId(), "account_id=1")));
+        assertEquals(400, postForm("/amocrm/automation", "event%5Btype%5D=x&action%5Bcode%5D=pact"));
+    }
+
+    @Test
+    void theSalesbotStepSendsOnePactMessageAndLetsTheBotGoOn() throws Exception {
+        String host = host();
+        Installation inst = installations.amoCrmAt(host, TestInstallations.PACT_TOKEN, "{}");
+        long contact = AMO.putContact(host, "Rui Alves", "+55 11 95555-4444", 101);
+        long lead = AMO.putLead(host, contact, 7100001);
+        long now = System.currentTimeMillis() / 1000;
+        Map<String, Object> claims = new HashMap<>();
+        claims.put("account_id", Long.parseLong(inst.crmAccountId()));
+        claims.put("entity_id", lead);
+        claims.put("entity_type", 2);
+        claims.put("bot_type", "salesbot");
+        claims.put("iat", now);
+        claims.put("exp", now + 600);
+        String token = AmoCrmDisposableTokens.jwt("HS512", SECRET, claims);
+        String call = "{\"token\":\"" + token + "\",\"data\":{\"text\":\"Oi! Seu pedido {{lead.id}} chegou\"},"
+                + "\"return_url\":\"http://" + host + "/api/v4/salesbot/321/continue/9001\"}";
+        assertEquals(200, Http.postJson(server.getURL() + "/amocrm/salesbot", call).statusCode());
+        assertEquals(200, Http.postJson(server.getURL() + "/amocrm/salesbot", call).statusCode(), "the bot's retry");
+        String expected = "Oi! Seu pedido " + lead + " chegou";
+        await().atMost(Duration.ofSeconds(20)).until(() -> AMO.records(host, "continued").size() == 1);
+        assertEquals(1, PACT.messagesWithText(expected));
+        assertEquals("5511955554444", PACT.messages().stream().filter(m -> expected.equals(m.text())).findFirst()
+                .orElseThrow().phone());
+        JsonNode continued = AMO.records(host, "continued").get(0);
+        assertEquals("/api/v4/salesbot/321/continue/9001", continued.path("path").asText());
+        assertEquals("queued", continued.at("/data/status").asText());
+
+        String forged = AmoCrmDisposableTokens.jwt("HS512", "another-secret-of-sixty-four-characters-0123456789012345678901", claims);
+        assertEquals(401, Http.postJson(server.getURL() + "/amocrm/salesbot", call.replace(token, forged)).statusCode());
+        assertEquals(400, Http.postJson(server.getURL() + "/amocrm/salesbot",
+                call.replace("http://" + host, "http://evil.example.com")).statusCode(), "the bot waits on the account's host only");
+        assertEquals(400, Http.postJson(server.getURL() + "/amocrm/salesbot", "{\"token\":1}").statusCode());
+    }
+
+    private int postForm(String path, String body) {
+        return Http.postForm(server.getURL() + path, body).statusCode();
     }
 
     private static String host() {

@@ -22,8 +22,10 @@ public final class AmoCrmDisposableTokens {
             Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
             String header = b64.encodeToString(JSON.writeValueAsBytes(Map.of("alg", alg, "typ", "JWT")));
             String payload = b64.encodeToString(JSON.writeValueAsBytes(claims));
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            // HS512 for the bots' widget_request tokens; every other header value is signed HS256 (to test refusals).
+            String algorithm = "HS512".equals(alg) ? "HmacSHA512" : "HmacSHA256";
+            Mac mac = Mac.getInstance(algorithm);
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), algorithm));
             byte[] signature = mac.doFinal((header + "." + payload).getBytes(StandardCharsets.US_ASCII));
             return header + "." + payload + "." + b64.encodeToString(signature);
         } catch (JsonProcessingException | GeneralSecurityException e) {

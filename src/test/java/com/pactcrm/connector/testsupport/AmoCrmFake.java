@@ -168,9 +168,12 @@ public final class AmoCrmFake implements AfterAllCallback {
         }
     }
 
-    /** The account's contacts, leads or tasks as amoCRM keeps them. */
+    /** The account's contacts, leads or tasks as amoCRM keeps them; {@code continued}: the bots let go on. */
     public List<JsonNode> records(String host, String entity) {
         synchronized (backend) {
+            if ("continued".equals(entity)) {
+                return backend.records.continued.getOrDefault(host, List.of()).stream().map(n -> (JsonNode) n.deepCopy()).toList();
+            }
             Map<Long, ObjectNode> found = switch (entity) {
                 case "contacts" -> backend.records.contacts.getOrDefault(host, Map.of());
                 case "leads" -> backend.records.leads.getOrDefault(host, Map.of());

@@ -40,10 +40,11 @@ final class AmoCrmFakeRecords {
     final Map<String, Map<Long, ObjectNode>> contacts = new LinkedHashMap<>();
     final Map<String, Map<Long, ObjectNode>> leads = new LinkedHashMap<>();
     final Map<String, Map<Long, ObjectNode>> tasks = new LinkedHashMap<>();
+    final Map<String, List<ObjectNode>> continued = new LinkedHashMap<>();
 
     boolean handles(String path) {
         return path.startsWith("/api/v4/contacts") || path.startsWith("/api/v4/leads") && !path.endsWith("/notes")
-                || path.startsWith("/api/v4/tasks");
+                || path.startsWith("/api/v4/tasks") || path.startsWith("/api/v4/salesbot/");
     }
 
     Answer handle(String host, String method, String path, String url, JsonNode body) {
@@ -56,6 +57,11 @@ final class AmoCrmFakeRecords {
             ObjectNode found = ("contacts".equals(one.group(1)) ? contacts : leads)
                     .getOrDefault(host, Map.of()).get(Long.parseLong(one.group(2)));
             return found == null ? new Answer(204, null) : new Answer(200, found);
+        }
+        if ("POST".equals(method) && path.matches("/api/v4/salesbot/\\d+/continue/\\d+")) {
+            // The bot goes on (Kommo reference "Salesbot widget block execution confirmation"); kept to be asserted on.
+            continued.computeIfAbsent(host, h -> new ArrayList<>()).add(((ObjectNode) body.deepCopy()).put("path", path));
+            return new Answer(200, JSON.createObjectNode());
         }
         switch (method + " " + path) {
             case "GET /api/v4/contacts": {

@@ -28,6 +28,15 @@ public final class Http {
                 .build());
     }
 
+    /** A form post as amoCRM and Bitrix24 send them. */
+    public static HttpResponse<String> postForm(String url, String body) {
+        return send(HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .timeout(Duration.ofSeconds(30))
+                .build());
+    }
+
     public static HttpResponse<String> get(String url) {
         return send(HttpRequest.newBuilder(URI.create(url)).GET().timeout(Duration.ofSeconds(30)).build());
     }

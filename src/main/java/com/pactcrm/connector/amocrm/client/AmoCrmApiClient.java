@@ -297,6 +297,18 @@ public class AmoCrmApiClient implements AutoCloseable {
     }
 
     /**
+     * {@code POST /api/v4/{salesbot|marketingbot}/{bot_id}/continue/{continue_id}} with {@code {"data": …,
+     * "execute_handlers": []}}: the bot goes on after its widget step (Kommo reference "Salesbot widget block execution
+     * confirmation"; admin rights). {@code path} is the bot's {@code return_url} path, already checked.
+     */
+    public void continueBot(AmoCrmAccount account, String path, JsonNode data) {
+        ObjectNode body = json.createObjectNode();
+        body.set("data", data);
+        body.putArray("execute_handlers");
+        call(account, "continue-bot", jsonRequest(HttpMethod.POST, path, body));
+    }
+
+    /**
      * {@code GET /api/v4/leads/pipelines}: the account's pipelines with their stages in {@code _embedded.statuses}
      * (Kommo reference "Pipelines and stages"); stage 142 won and 143 lost close a lead, type 1 is "Incoming".
      */

@@ -1,5 +1,8 @@
 package com.pactcrm.connector.amocrm.webhook;
 
+import com.pactcrm.connector.amocrm.automation.AmoCrmAutomationUseCase;
+import com.pactcrm.connector.amocrm.automation.AmoCrmDigitalPipelineAction;
+import com.pactcrm.connector.amocrm.automation.AmoCrmSalesbotRequest;
 import com.pactcrm.connector.chat.CommentUseCase;
 import com.pactcrm.connector.chat.ResponsibleUseCase;
 import com.pactcrm.connector.crm.event.CrmEntityType;
@@ -31,9 +34,12 @@ class AmoCrmInboundEventHandler implements InboundEventHandler {
     private final CommentUseCase comments;
     private final UserMappingRepository users;
     private final AmoCrmNoteOrigin ownNotes;
+    private final AmoCrmAutomationUseCase automation;
 
     AmoCrmInboundEventHandler(ResponsibleUseCase responsible, CommentUseCase comments, UserMappingRepository users,
-                              @Value("${connector.amocrm.own-note-services:Pact}") Set<String> ownServiceNames) {
+                              @Value("${connector.amocrm.own-note-services:Pact}") Set<String> ownServiceNames,
+                              AmoCrmAutomationUseCase automation) {
+        this.automation = automation;
         this.responsible = responsible;
         this.comments = comments;
         this.users = users;
@@ -47,6 +53,12 @@ class AmoCrmInboundEventHandler implements InboundEventHandler {
 
     @Override
     public String handle(InboundEvent event, Installation installation) {
+        if (event.body().length > 0 && event.body()[0] == '{') {
+            return automation.salesbot(installation, AmoCrmSalesbotRequest.of(event.body()));
+        }
+        if (AmoCrmDigitalPipelineAction.isAction(AmoCrmFormBody.parse(event.body()))) {
+            return automation.apply(installation, AmoCrmDigitalPipelineAction.of(event.body()));
+        }
         AmoCrmWebhook webhook = AmoCrmWebhookTranslator.translate(event.body(), ownNotes);
         if (!webhook.isFromAccount(installation.crmAccountId())) {
             throw new UnprocessableEventException("body is for account " + webhook.accountId());

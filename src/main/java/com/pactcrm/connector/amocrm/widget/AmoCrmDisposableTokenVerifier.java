@@ -53,32 +53,7 @@ public class AmoCrmDisposableTokenVerifier {
         if (!amocrm.configured() || amocrm.audience() == null) {
             throw new AmoCrmTokenRejectedException("the amoCRM integration is not configured");
         }
-        String[] parts = token == null ? new String[0] : token.strip().split("\\.");
-        if (parts.length != 3) {
-            throw new AmoCrmTokenRejectedException("not a JWT");
-        }
-        JsonNode header = decode(parts[0]);
-        if (!"HS256".equals(header.path("alg").asText())) {
-            throw new AmoCrmTokenRejectedException("algorithm " + header.path("alg").asText() + " is not HS256");
-        }
-        byte[] expected = hmac(parts[0] + "." + parts[1]);
-        byte[] given;
-        try {
-            given = DECODER.decode(parts[2]);
-        } catch (IllegalArgumentException e) {
-            throw new AmoCrmTokenRejectedException("signature is not base64url");
-        }
-        if (!MessageDigest.isEqual(expected, given)) {
-            throw new AmoCrmTokenRejectedException("bad signature");
-        }
-        JsonNode claims = decode(parts[1]);
-        Instant now = clock.instant();
-        if (!claims.path("exp").canConvertToLong() || Instant.ofEpochSecond(claims.path("exp").asLong()).plus(leeway).isBefore(now)) {
-            throw new AmoCrmTokenRejectedException("expired");
-        }
-        if (claims.path("nbf").canConvertToLong() && Instant.ofEpochSecond(claims.path("nbf").asLong()).minus(leeway).isAfter(now)) {
-            throw new AmoCrmTokenRejectedException("not valid yet");
-        }
+        JsonNode claims = signedClaims(token, "HS256", "HmacSHA256");
         if (!amocrm.audience().equals(claims.path("aud").asText())) {
             throw new AmoCrmTokenRejectedException("wrong audience " + claims.path("aud").asText());
         }
@@ -103,6 +78,55 @@ public class AmoCrmDisposableTokenVerifier {
                 claims.path("iss").asText(null));
     }
 
+    /**
+     * A Salesbot / marketing bot {@code widget_request} token (amocrm.md §3.6, §6.3): HS512 with the client secret, as
+     * amoCRM's library checks it ({@code parseBotDisposableToken}); its claims ({@code account_id}, {@code entity_id},
+     * {@code entity_type}, …) once the signature and times hold.
+     *
+     * @throws AmoCrmTokenRejectedException saying why
+     */
+    public JsonNode verifyBotToken(String token) {
+        if (!amocrm.configured()) {
+            throw new AmoCrmTokenRejectedException("the amoCRM integration is not configured");
+        }
+        JsonNode claims = signedClaims(token, "HS512", "HmacSHA512");
+        if (!claims.path("account_id").canConvertToLong()) {
+            throw new AmoCrmTokenRejectedException("account_id missing");
+        }
+        return claims;
+    }
+
+    /** The claims of a JWT signed with the client secret by {@code alg}, once its signature, expiry and start hold. */
+    private JsonNode signedClaims(String token, String alg, String macAlgorithm) {
+        String[] parts = token == null ? new String[0] : token.strip().split("\\.");
+        if (parts.length != 3) {
+            throw new AmoCrmTokenRejectedException("not a JWT");
+        }
+        JsonNode header = decode(parts[0]);
+        if (!alg.equals(header.path("alg").asText())) {
+            throw new AmoCrmTokenRejectedException("algorithm " + header.path("alg").asText() + " is not " + alg);
+        }
+        byte[] expected = hmac(parts[0] + "." + parts[1], macAlgorithm);
+        byte[] given;
+        try {
+            given = DECODER.decode(parts[2]);
+        } catch (IllegalArgumentException e) {
+            throw new AmoCrmTokenRejectedException("signature is not base64url");
+        }
+        if (!MessageDigest.isEqual(expected, given)) {
+            throw new AmoCrmTokenRejectedException("bad signature");
+        }
+        JsonNode claims = decode(parts[1]);
+        Instant now = clock.instant();
+        if (!claims.path("exp").canConvertToLong() || Instant.ofEpochSecond(claims.path("exp").asLong()).plus(leeway).isBefore(now)) {
+            throw new AmoCrmTokenRejectedException("expired");
+        }
+        if (claims.path("nbf").canConvertToLong() && Instant.ofEpochSecond(claims.path("nbf").asLong()).minus(leeway).isAfter(now)) {
+            throw new AmoCrmTokenRejectedException("not valid yet");
+        }
+        return claims;
+    }
+
     private JsonNode decode(String part) {
         try {
             JsonNode node = json.readTree(DECODER.decode(part));
@@ -115,11 +139,11 @@ public class AmoCrmDisposableTokenVerifier {
         }
     }
 
-    private byte[] hmac(String signingInput) {
+    private byte[] hmac(String signingInput, String algorithm) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = Mac.getInstance(algorithm);
             // The secret is used as plain UTF-8 bytes, as amoCRM's own library does (amocrm.md §3.6).
-            mac.init(new SecretKeySpec(amocrm.clientSecret().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.init(new SecretKeySpec(amocrm.clientSecret().getBytes(StandardCharsets.UTF_8), algorithm));
             return mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);

@@ -8,6 +8,7 @@ import com.pactcrm.connector.chat.MessageLink;
 import com.pactcrm.connector.chat.MessageLinkRepository;
 import com.pactcrm.connector.chat.MessageStatus;
 import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.installation.InstallationSettings;
 import com.pactcrm.connector.pact.client.PactConversation;
 import com.pactcrm.connector.pact.client.PactCredentials;
 import com.pactcrm.connector.pact.client.PactGateway;
@@ -34,7 +35,8 @@ import java.util.Set;
 /**
  * Pact retries a webhook 5 times over 5 minutes and then drops it (pact-api.md §3.1, §6 fact 3): what the connector
  * missed while it or the network was down is fetched back. The conversations Pact updated after {@code since} (its list
- * is ordered by {@code last_updated_at}, newest first; one page) are read, then each one's newest messages; every message
+ * is ordered by {@code last_updated_at}, newest first; one page) that are linked to a CRM entity, or could become a new
+ * client's, are read, then each one's newest messages; every message
  * the journal never showed, or whose status moved on, and every linked conversation whose states differ, becomes a
  * journal event shaped like Pact's own v2 webhook. The dispatcher then processes it as it processes a webhook, with the
  * same idempotency (statuses only move forward, one history entry per message), so a catch-up that overlaps webhooks
@@ -87,9 +89,14 @@ public class PactCatchUp implements CatchUp {
         int recovered = 0;
         int looked = 0;
         try {
-            // Oldest first, so a run that stops early can say up to when it is caught up.
+            // Oldest first, so a run that stops early can say up to when it is caught up. A conversation linked to nothing
+            // matters only when a new client there would become CRM work (and never a group's).
+            boolean newClients = InstallationSettings.of(installation.settings()).autoCreateClientsOn();
             List<PactConversation> updated = pact.searchConversations(credentials, null, 1, PAGE).stream()
-                    .filter(c -> updatedAfter(c, since)).sorted(Comparator.comparing(PactCatchUp::updatedAt)).toList();
+                    .filter(c -> updatedAfter(c, since))
+                    .filter(c -> newClients && !Boolean.TRUE.equals(c.group())
+                            || !conversations.findByConversation(installation.id(), c.id()).isEmpty())
+                    .sorted(Comparator.comparing(PactCatchUp::updatedAt)).toList();
             for (PactConversation c : updated) {
                 // A run stops between two update times, never inside one: the next run starts just after the last one
                 // it finished, so conversations updated in the same millisecond are never split (or looked at forever).
