@@ -104,6 +104,29 @@ test('the deal tab shows the deal\'s chats and writes first once, in the portal 
   await message.locator('[data-icon="clock"]').waitFor();
   assert.match(await message.textContent(), new RegExp(process.env.B24_TEXT));
   await shot(page, 'bitrix24-deal-tab-pt');
+
+  // The conversation now lives in the tab: write first is folded, the reply box answers in the same conversation.
+  assert.equal(await card.locator('#write-first-box').evaluate((d) => d.open), true, 'still open as it was used');
+  const conversation = await card.locator('.chat[data-conversation-id]').first().getAttribute('data-conversation-id');
+  await card.locator('.reply-file').setInputFiles(process.env.B24_UPLOAD);
+  await card.locator('.reply-file-name', { hasText: 'proposta.pdf' }).waitFor();
+  await card.locator('.reply-text').fill('Segue a proposta');
+  await card.locator('.reply-text').press('Enter');
+  const reply = card.locator('.bubble.outgoing', { hasText: 'Segue a proposta' });
+  await reply.locator('[data-icon="clock"]').waitFor();
+  assert.match(await reply.locator('.author').textContent(), /^enviada do CRM por \S/);
+  assert.equal(await reply.locator('a.attachment', { hasText: 'proposta.pdf' }).count(), 1);
+  const body = JSON.parse(fs.readFileSync(path.join(process.env.PACT_WEBHOOK_FIXTURES, 'message-update-delivered.json'), 'utf8'));
+  body.object.id = Number(await reply.getAttribute('data-message-id'));
+  body.object.conversation_id = Number(conversation);
+  body.object.conversation.id = Number(conversation);
+  assert.equal((await fetch(BASE + '/pact/webhooks/' + process.env.PACT_HOOK_KEY, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body)
+  })).status, 200);
+  await reply.locator('[data-icon="one tick"]').waitFor({ timeout: 5000 });
+  const drawn = await reply.locator('[data-icon] svg').evaluate((svg) => svg.getBoundingClientRect().width);
+  assert.ok(drawn >= 12, 'the tick is drawn, not a glyph');
+  await shot(page, 'bitrix24-deal-tab-reply-pt');
   assert.deepEqual(page.refusals, []);
   await page.close();
 });

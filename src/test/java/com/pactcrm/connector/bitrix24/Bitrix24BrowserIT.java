@@ -64,6 +64,11 @@ class Bitrix24BrowserIT extends Bitrix24TestBase {
         env.put("B24_DEAL", DEAL);
         env.put("B24_TEXT", TEXT);
         env.put("SCREENSHOT_DIR", Path.of("target/screenshots").toAbsolutePath().toString());
+        env.put("PACT_HOOK_KEY", installation.pactHookKey());
+        env.put("PACT_WEBHOOK_FIXTURES", Path.of("src/test/resources/fixtures/pact-webhooks").toAbsolutePath().toString());
+        Path upload = Files.createTempDirectory("b24-upload").resolve("proposta.pdf");
+        Files.writeString(upload, "%PDF-1.4\n% proposta\n");
+        env.put("B24_UPLOAD", upload.toString());
 
         NodeBrowserTests.Run run = NodeBrowserTests.run("ui/test/bitrix24.test.js", env);
         assertEquals(0, run.exitCode(), "browser tests failed:\n" + run.output());
@@ -73,8 +78,13 @@ class Bitrix24BrowserIT extends Bitrix24TestBase {
         List<FakeMessage> sent = pact.messages().stream().filter(m -> TEXT.equals(m.text())).toList();
         assertEquals(1, sent.size(), "one write-first message from the deal's tab");
         assertTrue(sent.get(0).writeFirst());
+        FakeMessage reply = pact.messages().stream().filter(m -> "Segue a proposta".equals(m.text())).findFirst().orElseThrow();
+        assertEquals(sent.get(0).conversationId(), reply.conversationId(), "the reply went into the conversation");
+        assertTrue(reply.attachmentId() != null, "with the PDF attached");
+        assertEquals(1, pact.messagesWithText("Segue a proposta"));
         assertEquals("5511987654321", sent.get(0).phone());
-        await().atMost(Duration.ofSeconds(20)).until(() -> b24.comments("deal", DEAL).size() == 1);
+        // One status comment per message sent from the tab: the write first and the reply.
+        await().atMost(Duration.ofSeconds(20)).until(() -> b24.comments("deal", DEAL).size() == 2);
         assertEquals(installation.id(), installation().id(), "the frames did not create another installation");
         // The first-run step stored what the admin picked (issue 15).
         JsonNode stored = new ObjectMapper().readTree(installation().settings());
@@ -84,7 +94,7 @@ class Bitrix24BrowserIT extends Bitrix24TestBase {
         assertEquals("7", stored.at("/roundRobinUsers/0").asText());
         assertEquals(45, stored.path("unansweredTaskMinutes").asInt());
         assertTrue(stored.path("firstRunDone").asBoolean());
-        for (String screen : List.of("bitrix24-deal-tab-pt", "bitrix24-app-settings-pt", "bitrix24-app-users-pt",
+        for (String screen : List.of("bitrix24-deal-tab-pt", "bitrix24-deal-tab-reply-pt", "bitrix24-app-settings-pt", "bitrix24-app-users-pt",
                 "bitrix24-app-refused-pt", "bitrix24-first-run-pt")) {
             assertTrue(Files.size(Path.of("target/screenshots", screen + ".png")) > 1000, screen);
         }

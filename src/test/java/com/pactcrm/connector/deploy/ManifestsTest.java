@@ -37,7 +37,7 @@ class ManifestsTest {
     private static final int MYSQL_DEFAULT_MAX_CONNECTIONS = 151;
     /** What README "Deployment" tells the operator of a large installation to set. */
     private static final int LARGE_MAX_CONNECTIONS = 250;
-    private static final Set<String> PUBLIC_PATHS = Set.of("/pact/webhooks/", "/amocrm/", "/bitrix24/", "/api/v1/", "/files/", "/ui/");
+    private static final Set<String> PUBLIC_PATHS = Set.of("/pact/webhooks/", "/amocrm/", "/bitrix24/", "/api/v1/", "/ui/", "/files/");
     private static final Set<String> PROBE_PATHS = Set.of("/health/liveness", "/health/readiness");
 
     @ParameterizedTest

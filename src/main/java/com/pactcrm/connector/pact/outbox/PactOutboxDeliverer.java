@@ -3,7 +3,9 @@ package com.pactcrm.connector.pact.outbox;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.pactcrm.connector.chat.ConversationLinkRepository;
+import com.pactcrm.connector.chat.ConversationChanged;
 import com.pactcrm.connector.chat.MessageLinkRepository;
+import io.micronaut.context.event.ApplicationEventPublisher;
 import com.pactcrm.connector.pact.client.PactConversationUpdate;
 import com.pactcrm.connector.pact.webhook.PactWebhookTranslator;
 import com.pactcrm.connector.sync.outbox.Outbox;
@@ -53,10 +55,13 @@ class PactOutboxDeliverer implements OutboxDeliverer {
     private final ObjectMapper json;
     private final MessageLinkRepository messages;
     private final Outbox outbox;
+    private final ApplicationEventPublisher<ConversationChanged> changed;
 
     PactOutboxDeliverer(PactGateway pact, PactSentMessageFinder finder, SecretCipher cipher,
                         ConversationLinkRepository conversations, MessageStatusUseCase statuses, ObjectMapper json,
-                        MessageLinkRepository messages, Outbox outbox) {
+                        MessageLinkRepository messages, Outbox outbox,
+                        ApplicationEventPublisher<ConversationChanged> changed) {
+        this.changed = changed;
         this.messages = messages;
         this.outbox = outbox;
         this.pact = pact;
@@ -163,6 +168,10 @@ class PactOutboxDeliverer implements OutboxDeliverer {
         try {
             if (crmUserId != null) {
                 messages.setCrmAuthor(installation.id(), sent.id(), crmUserId, crmUserName);
+                // A card may have read the message between its insert and this: it hears of the author too.
+                if (sent.conversationId() != null) {
+                    changed.publishEvent(new ConversationChanged(installation.id(), sent.conversationId()));
+                }
             }
             if (assigneeId != null && sent.conversationId() != null) {
                 outbox.enqueue(installation.id(), CommandKind.PACT_UPDATE_CONVERSATION, "assignee-card:" + sent.id(),

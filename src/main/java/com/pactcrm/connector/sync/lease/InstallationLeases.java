@@ -210,7 +210,8 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
             int wanted = (int) Math.min(Integer.MAX_VALUE, fair - held);
             taken = takeExpired(now, until, wanted, takenOver);
             if (taken < wanted) {
-                taken += leases.takeUnleased(owner, now, until, wanted - taken);
+                taken += leases.takeUnleased(owner, now, until, wanted - taken, now.plus(quiet.crm(CrmKind.AMOCRM)),
+                        now.plus(quiet.crm(CrmKind.BITRIX24)));
             }
         } else if (held > fair) {
             handingOver = leases.startHandover(owner, now, (int) (held - fair));

@@ -175,6 +175,24 @@ class InstallationLeasesIT {
     }
 
     /**
+     * The install's calls were made by whichever replica got the install request, and its limiter is not the
+     * owner's: the first owner of a new installation keeps the CRM quiet for that CRM's window (Pact's calls go on).
+     */
+    @Test
+    void aNewInstallationsFirstOwnerWaitsOutTheCrmWindowOfTheInstallCalls() {
+        long id = createInstallations(1).get(0);
+        InstallationLeases a = replica();
+
+        a.balance();
+
+        assertEquals(Set.of(id), a.owned());
+        Map<String, Object> row = sql.queryOne("SELECT quiet_until, pact_quiet_until FROM installation_lease "
+                + "WHERE installation_id = ?", id);
+        assertEquals(clock.instant().plus(QUIET), ((LocalDateTime) row.get("quiet_until")).toInstant(ZoneOffset.UTC));
+        assertEquals(null, row.get("pact_quiet_until"), "Pact was not called by the install");
+    }
+
+    /**
      * With production-like periods (rounds 10 s apart), a dead replica's leases are taken when they end, not at the
      * survivor's next round up to a period later; on the real clock, since the survivor's own timer runs it.
      */
