@@ -167,6 +167,14 @@ public class Bitrix24ApiClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Calls this process did not make may have filled the portal's bucket (another replica's, before this one took the
+     * portal over): count it as full, so it drains at the portal's rate from now instead of allowing a burst.
+     */
+    public void assumeBucketFull(String memberId) {
+        bucket(Bitrix24Portal.keyOf(memberId)).assumeFull();
+    }
+
     /** How long until the portal's bucket has room for a request (zero: now), without taking it. */
     public Duration nextCallIn(String memberId) {
         return bucket(Bitrix24Portal.keyOf(memberId)).nextRoomIn();

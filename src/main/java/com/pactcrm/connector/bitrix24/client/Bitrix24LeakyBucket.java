@@ -57,6 +57,12 @@ final class Bitrix24LeakyBucket {
         return waitAt(clock.instant());
     }
 
+    /** Counts the bucket as full now (calls we did not see may have filled it): it drains from here. */
+    synchronized void assumeFull() {
+        drain(clock.instant());
+        level = Math.max(level, capacity - inFlight);
+    }
+
     /** The portal said the bucket is full: send nothing before {@code until}, and count it as full then. */
     synchronized void pauseUntil(Instant until) {
         drain(clock.instant());

@@ -70,7 +70,8 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
     /**
      * Installations nobody ever leased. Two replicas inserting the same one: the first wins, the other is ignored.
      * The CRM's quiet runs from now: the installation was just installed or reconnected, on whichever replica got
-     * that request, and that replica's calls (an install's dozen of them) are not in the new owner's limiter.
+     * that request, and that replica's calls (an install's dozen of them) are not in the new owner's limiter
+     * (a Bitrix24 owner assumes the portal's bucket full instead, and passes {@code now}).
      */
     @Query("""
             INSERT IGNORE INTO installation_lease (installation_id, owner, lease_until, acquired_at, quiet_until)

@@ -147,13 +147,16 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         }
         Instant now = clock.instant();
         Set<Long> takenOver = new HashSet<>();
+        Set<Long> before = owned.get();
         boolean changed = tx.executeWrite(status -> round(now, takenOver));
         takeovers.increment(takenOver.size());
         // Renewed up to now + ttl; stop a renewal period early, so a replica that can no longer renew stops
         // sending before another may take its installations over.
         validUntil = now.plus(ttl).minus(renewEvery);
         if (changed || !takenOver.isEmpty()) {
-            events.publishEvent(new LeasesChanged(owner, owned.get().size(), Set.copyOf(takenOver)));
+            Set<Long> acquired = new HashSet<>(owned.get());
+            acquired.removeAll(before);
+            events.publishEvent(new LeasesChanged(owner, owned.get().size(), Set.copyOf(acquired), Set.copyOf(takenOver)));
         }
         roundAtNextExpiry(now);
     }
@@ -210,8 +213,9 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
             int wanted = (int) Math.min(Integer.MAX_VALUE, fair - held);
             taken = takeExpired(now, until, wanted, takenOver);
             if (taken < wanted) {
-                taken += leases.takeUnleased(owner, now, until, wanted - taken, now.plus(quiet.crm(CrmKind.AMOCRM)),
-                        now.plus(quiet.crm(CrmKind.BITRIX24)));
+                // amoCRM's window is a second; a Bitrix24 portal's bucket is assumed full instead of waiting the 25 s
+                // it takes to drain (Bitrix24BucketsOnNewLeases): the owner may send at the drain rate at once.
+                taken += leases.takeUnleased(owner, now, until, wanted - taken, now.plus(quiet.crm(CrmKind.AMOCRM)), now);
             }
         } else if (held > fair) {
             handingOver = leases.startHandover(owner, now, (int) (held - fair));

@@ -32,6 +32,20 @@ class Bitrix24LeakyBucketTest {
         assertEquals(Duration.ZERO, bucket.tryTake(), "a second after its answer it has drained");
     }
 
+    @Test
+    void aBucketAssumedFullLetsRequestsThroughAtTheDrainRateOnly() {
+        ManualClock clock = new ManualClock(T0);
+        Bitrix24LeakyBucket bucket = new Bitrix24LeakyBucket(50, 2, clock);
+
+        bucket.assumeFull();
+
+        assertEquals(Duration.ofMillis(500), bucket.tryTake(), "a new owner does not burst into calls it never saw");
+        clock.advance(Duration.ofMillis(500));
+        assertEquals(Duration.ZERO, bucket.tryTake());
+        bucket.landed();
+        assertTrue(bucket.tryTake().compareTo(Duration.ZERO) > 0, "the next one half a second later");
+    }
+
     /**
      * Requests taken at random moments, each arriving at the portal at a random moment between its sending and its
      * answer (up to 1.5 s later): the portal's own bucket, replayed over the arrivals, never overflows. Counted at
