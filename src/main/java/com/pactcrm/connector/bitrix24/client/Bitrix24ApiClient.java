@@ -168,11 +168,16 @@ public class Bitrix24ApiClient implements AutoCloseable {
     }
 
     /**
-     * Calls this process did not make may have filled the portal's bucket (another replica's, before this one took the
-     * portal over): count it as full, so it drains at the portal's rate from now instead of allowing a burst.
+     * A portal this process has not called yet may have a bucket filled by another replica's calls (the install's,
+     * made by whichever replica got the installer's request): its bucket starts full, so it drains at the portal's
+     * rate from now instead of allowing a burst. A portal this process called knows its own calls and keeps its bucket.
      */
-    public void assumeBucketFull(String memberId) {
-        bucket(Bitrix24Portal.keyOf(memberId)).assumeFull();
+    public void assumeBucketFullUnlessCalledHere(String memberId) {
+        buckets.computeIfAbsent(Bitrix24Portal.keyOf(memberId), k -> {
+            Bitrix24LeakyBucket bucket = newBucket();
+            bucket.assumeFull();
+            return bucket;
+        });
     }
 
     /** How long until the portal's bucket has room for a request (zero: now), without taking it. */
@@ -181,7 +186,11 @@ public class Bitrix24ApiClient implements AutoCloseable {
     }
 
     private Bitrix24LeakyBucket bucket(String memberId) {
-        return buckets.computeIfAbsent(memberId, k -> new Bitrix24LeakyBucket(config.burst(), config.drainPerSecond(), clock));
+        return buckets.computeIfAbsent(memberId, k -> newBucket());
+    }
+
+    private Bitrix24LeakyBucket newBucket() {
+        return new Bitrix24LeakyBucket(config.burst(), config.drainPerSecond(), clock);
     }
 
     private JsonNode post(Bitrix24Portal portal, String method, String url, ObjectNode body, boolean mayFollow) {

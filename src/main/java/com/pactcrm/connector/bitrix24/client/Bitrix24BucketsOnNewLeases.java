@@ -8,9 +8,9 @@ import jakarta.inject.Singleton;
 
 /**
  * A portal this replica just took (a new installation, installed through whichever replica got the installer's
- * request, or one taken over) may have a bucket filled by calls this process never saw: its bucket starts full and
- * drains at the portal's rate, which lets the new owner work at once at 2 requests a second, where a quiet period
- * would have held everything for the 25 s a full bucket takes to drain.
+ * request) may have a bucket filled by calls this process never saw: unless this process made them, its bucket starts
+ * full and drains at the portal's rate, which lets the new owner work at once at 2 requests a second, where a quiet
+ * period would have held everything for the 25 s a full bucket takes to drain.
  */
 @Singleton
 class Bitrix24BucketsOnNewLeases {
@@ -28,6 +28,6 @@ class Bitrix24BucketsOnNewLeases {
         event.acquired().stream()
                 .flatMap(id -> installations.findById(id).stream())
                 .filter(installation -> installation.crm() == CrmKind.BITRIX24)
-                .forEach(installation -> client.assumeBucketFull(installation.crmAccountId()));
+                .forEach(installation -> client.assumeBucketFullUnlessCalledHere(installation.crmAccountId()));
     }
 }
