@@ -68,6 +68,11 @@ public final class ServiceProcess {
         command.add("-Xmx512m");
         command.add("-Duser.timezone=UTC");
         command.add("-Dmicronaut.server.port=" + port);
+        // Extra JVM options for the service only, e.g. a flight recording of a benchmark's run.
+        String extra = System.getenv("SERVICE_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(Arrays.asList(extra.trim().split("\\s+")));
+        }
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-cp");
         command.add(classPath());
