@@ -3,10 +3,14 @@ package com.pactcrm.connector;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.methods;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.EvaluationResult;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,19 +32,19 @@ class TestTiersTest {
         tests = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.ONLY_INCLUDE_TESTS)
                 .importPackages("com.pactcrm.connector");
+        assertTrue(tests.contain("com.pactcrm.connector.TestTiersTest"), "the test classes were imported");
     }
 
     @Test
     void applicationContextTestsAreIntegrationTests() {
-        classes().that().areAnnotatedWith(MicronautTest.class)
+        assertHolds(classes().that().areAnnotatedWith(MicronautTest.class)
                 .should().haveSimpleNameEndingWith("IT")
-                .because("a test that boots the service belongs to the Failsafe tier")
-                .check(tests);
+                .because("a test that boots the service belongs to the Failsafe tier"));
     }
 
     @Test
     void fastTestsTouchNoServerDatabaseProcessOrBrowser() {
-        noClasses().that().haveSimpleNameEndingWith("Test")
+        assertHolds(noClasses().that().haveSimpleNameEndingWith("Test")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "com.github.tomakehurst.wiremock..", "ch.vorburger..", "java.sql..", "javax.sql..")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("io.micronaut.context.ApplicationContext")
@@ -52,15 +56,18 @@ class TestTiersTest {
                         "com.pactcrm.connector.testsupport.ServiceProcess")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName(
                         "com.pactcrm.connector.testsupport.NodeBrowserTests")
-                .because("./mvnw test is the fast tier: no application context, database, HTTP fake, process or browser")
-                .check(tests);
+                .because("./mvnw test is the fast tier: no application context, database, HTTP fake, process or browser"));
     }
 
     @Test
     void everyTestMethodIsInATier() {
-        methods().that().areAnnotatedWith(Test.class)
+        assertHolds(methods().that().areAnnotatedWith(Test.class)
                 .should().beDeclaredInClassesThat().haveSimpleNameEndingWith("Test")
-                .orShould().beDeclaredInClassesThat().haveSimpleNameEndingWith("IT")
-                .check(tests);
+                .orShould().beDeclaredInClassesThat().haveSimpleNameEndingWith("IT"));
+    }
+
+    private void assertHolds(ArchRule rule) {
+        EvaluationResult result = rule.evaluate(tests);
+        assertFalse(result.hasViolation(), () -> result.getFailureReport().toString());
     }
 }
