@@ -70,19 +70,18 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
     /**
      * Installations nobody ever leased. Two replicas inserting the same one: the first wins, the other is ignored.
      * The CRM's quiet runs from now: the installation was just installed or reconnected, on whichever replica got
-     * that request, and that replica's calls (an install's dozen of them) are not in the new owner's limiter
-     * (a Bitrix24 owner assumes the portal's bucket full instead, and passes {@code now}).
+     * that request, and that replica's calls (an install's dozen of them) are not in the new owner's limiter. Only
+     * amoCRM (a second): a Bitrix24 owner counts the portal's bucket as full instead (Bitrix24BucketsOnNewLeases).
      */
     @Query("""
             INSERT IGNORE INTO installation_lease (installation_id, owner, lease_until, acquired_at, quiet_until)
             SELECT i.id, :owner, :leaseUntil, :now,
-                   CASE WHEN i.crm = 'BITRIX24' THEN :bitrix24QuietUntil ELSE :amoCrmQuietUntil END
+                   CASE WHEN i.crm = 'AMOCRM' THEN :amoCrmQuietUntil END
             FROM installation i
             WHERE i.status <> 'INACTIVE'
               AND NOT EXISTS (SELECT 1 FROM installation_lease l WHERE l.installation_id = i.id)
             ORDER BY i.id LIMIT :limit""")
-    int takeUnleased(String owner, Instant now, Instant leaseUntil, int limit, Instant amoCrmQuietUntil,
-                     Instant bitrix24QuietUntil);
+    int takeUnleased(String owner, Instant now, Instant leaseUntil, int limit, Instant amoCrmQuietUntil);
 
     /** When the next lease of another replica runs out, if one does. */
     @Query("""

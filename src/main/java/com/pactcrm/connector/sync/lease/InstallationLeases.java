@@ -213,9 +213,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
             int wanted = (int) Math.min(Integer.MAX_VALUE, fair - held);
             taken = takeExpired(now, until, wanted, takenOver);
             if (taken < wanted) {
-                // amoCRM's window is a second; a Bitrix24 portal's bucket is assumed full instead of waiting the 25 s
-                // it takes to drain (Bitrix24BucketsOnNewLeases): the owner may send at the drain rate at once.
-                taken += leases.takeUnleased(owner, now, until, wanted - taken, now.plus(quiet.crm(CrmKind.AMOCRM)), now);
+                taken += leases.takeUnleased(owner, now, until, wanted - taken, now.plus(quiet.crm(CrmKind.AMOCRM)));
             }
         } else if (held > fair) {
             handingOver = leases.startHandover(owner, now, (int) (held - fair));
