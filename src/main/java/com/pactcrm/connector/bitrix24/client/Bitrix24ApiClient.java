@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Blocking client of a Bitrix24 portal's classic REST endpoint, {@code POST <scheme>://<domain>/rest/<method>}
  * with a JSON body carrying {@code auth} (bitrix24.md §2 "Calling"; CRM is not in REST 3.0). Every call takes
- * room in the portal's leaky bucket first ({@link Bitrix24LeakyBucket}, keyed by member_id) and runs through
+ * room in the portal's leaky bucket first ({@link Bitrix24PortalBuckets}: keyed by member_id, shared by all replicas) and runs through
  * the host's circuit breaker. Answers:
  * <ul>
  *   <li>{@code {"result": ..., "time": {...}}}: the {@code result} is returned;</li>
@@ -68,19 +68,20 @@ public class Bitrix24ApiClient implements AutoCloseable {
     private final ApplicationEventPublisher<Bitrix24PortalMoved> moved;
     private final Clock clock;
     private final HttpClient http;
-    private final Map<String, Bitrix24LeakyBucket> buckets = new ConcurrentHashMap<>();
+    private final Bitrix24PortalBuckets buckets;
     private final Map<String, Duration> queryLimitBackoff = new ConcurrentHashMap<>();
     private final Map<String, Instant> methodPausedUntil = new ConcurrentHashMap<>();
 
     public Bitrix24ApiClient(ObjectMapper json, Bitrix24Configuration config, OutboundCircuitBreakers circuitBreakers,
                              OutboundCallMetrics callMetrics, ApplicationEventPublisher<Bitrix24PortalMoved> moved,
-                             Clock clock) {
+                             Clock clock, Bitrix24PortalBuckets buckets) {
         this.json = json;
         this.config = config;
         this.circuitBreakers = circuitBreakers;
         this.callMetrics = callMetrics;
         this.moved = moved;
         this.clock = clock;
+        this.buckets = buckets;
         DefaultHttpClientConfiguration http = new DefaultHttpClientConfiguration();
         http.setReadTimeout(config.readTimeout());
         http.setConnectTimeout(Duration.ofSeconds(5));
@@ -135,24 +136,24 @@ public class Bitrix24ApiClient implements AutoCloseable {
                     Disposition.RATE_LIMITED, 429, "OPERATION_TIME_LIMIT", Duration.between(clock.instant(), paused),
                     null, null, null);
         }
-        Bitrix24LeakyBucket bucket = bucket(portal.memberId());
-        takeRoom(portal, bucket);
+        Bitrix24PortalBuckets.Room room = takeRoom(portal);
         try {
             ObjectNode body = params.deepCopy().put("auth", portal.accessToken());
             String url = config.restBase(portal.host()) + method;
             return circuitBreakers.call(portal.host(), () -> post(portal, method, url, body, true));
         } finally {
-            bucket.landed();
+            buckets.landed(room);
         }
     }
 
-    private void takeRoom(Bitrix24Portal portal, Bitrix24LeakyBucket bucket) {
+    private Bitrix24PortalBuckets.Room takeRoom(Bitrix24Portal portal) {
         Instant deadline = clock.instant().plus(config.maxLimiterWait());
         while (true) {
-            Duration wait = bucket.tryTake();
-            if (wait.isZero()) {
-                return;
+            Bitrix24PortalBuckets.Room room = buckets.tryTake(portal.memberId());
+            if (room.taken()) {
+                return room;
             }
+            Duration wait = room.waitTime();
             if (clock.instant().plus(wait).isAfter(deadline)) {
                 throw new Bitrix24ApiException("Bitrix24 portal " + portal.memberId() + " request budget: room in "
                         + wait.toMillis() + " ms", Disposition.RATE_LIMITED, 0, null, wait, null, null, null);
@@ -167,30 +168,9 @@ public class Bitrix24ApiClient implements AutoCloseable {
         }
     }
 
-    /**
-     * A portal this process has not called yet may have a bucket filled by another replica's calls (the install's,
-     * made by whichever replica got the installer's request): its bucket starts full, so it drains at the portal's
-     * rate from now instead of allowing a burst. A portal this process called knows its own calls and keeps its bucket.
-     */
-    public void assumeBucketFullUnlessCalledHere(String memberId) {
-        buckets.computeIfAbsent(Bitrix24Portal.keyOf(memberId), k -> {
-            Bitrix24LeakyBucket bucket = newBucket();
-            bucket.assumeFull();
-            return bucket;
-        });
-    }
-
     /** How long until the portal's bucket has room for a request (zero: now), without taking it. */
     public Duration nextCallIn(String memberId) {
-        return bucket(Bitrix24Portal.keyOf(memberId)).nextRoomIn();
-    }
-
-    private Bitrix24LeakyBucket bucket(String memberId) {
-        return buckets.computeIfAbsent(memberId, k -> newBucket());
-    }
-
-    private Bitrix24LeakyBucket newBucket() {
-        return new Bitrix24LeakyBucket(config.burst(), config.drainPerSecond(), clock);
+        return buckets.nextRoomIn(Bitrix24Portal.keyOf(memberId));
     }
 
     private JsonNode post(Bitrix24Portal portal, String method, String url, ObjectNode body, boolean mayFollow) {
@@ -262,7 +242,7 @@ public class Bitrix24ApiClient implements AutoCloseable {
                     (old, first) -> old.multipliedBy(2).compareTo(MAX_QUERY_LIMIT_BACKOFF) > 0 ? MAX_QUERY_LIMIT_BACKOFF
                             : old.multipliedBy(2));
             // Every caller for this portal holds off: the bucket is per portal (and per source IP), §7.2.
-            bucket(portal.memberId()).pauseUntil(clock.instant().plus(backoff));
+            buckets.pause(portal.memberId(), backoff);
             return new Bitrix24ApiException(message, Disposition.RATE_LIMITED, status, error, backoff, null, null, cause);
         }
         if ("OPERATION_TIME_LIMIT".equals(error)) {

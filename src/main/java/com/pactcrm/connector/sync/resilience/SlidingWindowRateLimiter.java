@@ -3,6 +3,7 @@ package com.pactcrm.connector.sync.resilience;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
@@ -26,6 +27,7 @@ public final class SlidingWindowRateLimiter {
     private final Duration longest;
     private final int largestPermits;
     private Instant pausedUntil = Instant.MIN;
+    private long nextPermitId = 1;
 
     public SlidingWindowRateLimiter(List<RateLimit> limits, Clock clock) {
         this.limits = List.copyOf(limits);
@@ -36,11 +38,19 @@ public final class SlidingWindowRateLimiter {
 
     /** One granted call. Complete it when the call returns (or fails), in a finally block. */
     public final class Permit implements AutoCloseable {
+        private final long id;
         private Instant countedAt;
-        private boolean inFlight = true;
+        private boolean inFlight;
 
-        private Permit(Instant at) {
+        private Permit(long id, Instant at, boolean inFlight) {
+            this.id = id;
             this.countedAt = at;
+            this.inFlight = inFlight;
+        }
+
+        /** Names the permit within its limiter's {@linkplain #state() state}, to complete it after a restore. */
+        public long id() {
+            return id;
         }
 
         /** The call is over: from now on it counts at this instant. */
@@ -76,7 +86,7 @@ public final class SlidingWindowRateLimiter {
         if (!wait.isZero()) {
             return new Attempt(null, wait);
         }
-        Permit permit = new Permit(now);
+        Permit permit = new Permit(nextPermitId++, now, true);
         recent.addLast(permit);
         trimCompleted();
         return new Attempt(permit, Duration.ZERO);
@@ -111,6 +121,70 @@ public final class SlidingWindowRateLimiter {
 
     public List<RateLimit> limits() {
         return limits;
+    }
+
+    /** Completes the permit {@code id} names, if this limiter still holds it in flight. */
+    public synchronized void complete(long id) {
+        for (Permit p : recent) {
+            if (p.id == id) {
+                p.complete();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Everything the limiter knows, as text to store and {@linkplain #restore restore}: the pause, the next permit id
+     * and each call that still counts (id, the instant in microseconds, {@code f} in flight since it or {@code d} done
+     * at it).
+     */
+    public synchronized String state() {
+        forgetOlderThan(clock.instant().minus(longest));
+        StringBuilder out = new StringBuilder()
+                .append(pausedUntil.equals(Instant.MIN) ? "-" : Long.toString(micros(pausedUntil)))
+                .append('|').append(nextPermitId).append('|');
+        for (Permit p : recent) {
+            out.append(p.id).append(':').append(micros(p.countedAt)).append(p.inFlight ? 'f' : 'd').append(';');
+        }
+        return out.toString();
+    }
+
+    /**
+     * A limiter as {@link #state()} left it (null: a new one). A call still in flight after {@code maxInFlight} was made
+     * by a process that died before completing it: it counts as done then, the latest its answer could have come.
+     */
+    public static SlidingWindowRateLimiter restore(List<RateLimit> limits, Clock clock, String state, Duration maxInFlight) {
+        SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(limits, clock);
+        if (state == null || state.isEmpty()) {
+            return limiter;
+        }
+        String[] parts = state.split("\\|", -1);
+        limiter.pausedUntil = "-".equals(parts[0]) ? Instant.MIN : ofMicros(Long.parseLong(parts[0]));
+        limiter.nextPermitId = Long.parseLong(parts[1]);
+        Instant abandonedBefore = clock.instant().minus(maxInFlight);
+        for (String entry : parts[2].split(";")) {
+            if (entry.isEmpty()) {
+                continue;
+            }
+            int colon = entry.indexOf(':');
+            long id = Long.parseLong(entry.substring(0, colon));
+            Instant at = ofMicros(Long.parseLong(entry.substring(colon + 1, entry.length() - 1)));
+            boolean inFlight = entry.charAt(entry.length() - 1) == 'f';
+            if (inFlight && at.isBefore(abandonedBefore)) {
+                limiter.recent.addLast(limiter.new Permit(id, at.plus(maxInFlight), false));
+            } else {
+                limiter.recent.addLast(limiter.new Permit(id, at, inFlight));
+            }
+        }
+        return limiter;
+    }
+
+    private static long micros(Instant at) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, at);
+    }
+
+    private static Instant ofMicros(long micros) {
+        return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
     }
 
     private Duration waitFor(RateLimit limit, Instant now) {

@@ -1,6 +1,8 @@
 package com.pactcrm.connector.bitrix24.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.testsupport.ManualClock;
@@ -20,30 +22,58 @@ class Bitrix24LeakyBucketTest {
     void requestsInFlightFillTheBucketWhateverTimePasses() {
         ManualClock clock = new ManualClock(T0);
         Bitrix24LeakyBucket bucket = new Bitrix24LeakyBucket(3, 1, clock);
+        List<Long> taken = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            assertEquals(Duration.ZERO, bucket.tryTake());
+            Bitrix24LeakyBucket.Taken room = bucket.tryTake();
+            assertTrue(room.granted());
+            taken.add(room.id());
         }
         clock.advance(Duration.ofSeconds(10));
-        assertTrue(bucket.tryTake().compareTo(Duration.ZERO) > 0, "three slow requests may all arrive now");
+        assertFalse(bucket.tryTake().granted(), "three slow requests may all arrive now");
 
-        bucket.landed();
+        bucket.landed(taken.get(0));
         assertTrue(bucket.nextRoomIn().compareTo(Duration.ZERO) > 0, "the one answered may have arrived just now");
         clock.advance(Duration.ofSeconds(1));
-        assertEquals(Duration.ZERO, bucket.tryTake(), "a second after its answer it has drained");
+        assertTrue(bucket.tryTake().granted(), "a second after its answer it has drained");
     }
 
     @Test
-    void aBucketAssumedFullLetsRequestsThroughAtTheDrainRateOnly() {
+    void aRestoredBucketKnowsWhatTheStoredOneKnew() {
         ManualClock clock = new ManualClock(T0);
         Bitrix24LeakyBucket bucket = new Bitrix24LeakyBucket(50, 2, clock);
+        for (int i = 0; i < 30; i++) {
+            bucket.landed(bucket.tryTake().id());
+        }
+        long inFlight = bucket.tryTake().id();
+        bucket.pauseUntil(T0.plusSeconds(3));
 
-        bucket.assumeFull();
+        Bitrix24LeakyBucket restored = Bitrix24LeakyBucket.restore(50, 2, clock, bucket.state(), Duration.ofMinutes(2));
 
-        assertEquals(Duration.ofMillis(500), bucket.tryTake(), "a new owner does not burst into calls it never saw");
-        clock.advance(Duration.ofMillis(500));
-        assertEquals(Duration.ZERO, bucket.tryTake());
-        bucket.landed();
-        assertTrue(bucket.tryTake().compareTo(Duration.ZERO) > 0, "the next one half a second later");
+        assertEquals(bucket.state(), restored.state());
+        assertEquals(Duration.ofSeconds(3), restored.nextRoomIn(), "the pause");
+        clock.advance(Duration.ofSeconds(3));
+        assertEquals(bucket.nextRoomIn(), restored.nextRoomIn());
+        restored.landed(inFlight);
+        bucket.landed(inFlight);
+        assertEquals(bucket.state(), restored.state(), "the request in flight is the one that lands");
+        assertNotEquals(bucket.state(), new Bitrix24LeakyBucket(50, 2, clock).state());
+    }
+
+    @Test
+    void aRequestInFlightForLongerThanAnyCallCanLastLandsWhenRestored() {
+        ManualClock clock = new ManualClock(T0);
+        Bitrix24LeakyBucket bucket = new Bitrix24LeakyBucket(1, 1, clock);
+        bucket.tryTake();
+        String state = bucket.state();
+
+        clock.advance(Duration.ofSeconds(119));
+        assertFalse(Bitrix24LeakyBucket.restore(1, 1, clock, state, Duration.ofMinutes(2)).tryTake().granted(),
+                "still in flight: its process may be waiting for the answer");
+        clock.advance(Duration.ofSeconds(2));
+        Bitrix24LeakyBucket restored = Bitrix24LeakyBucket.restore(1, 1, clock, state, Duration.ofMinutes(2));
+        assertFalse(restored.tryTake().granted(), "landed now, the latest it can have arrived: it drains from here");
+        clock.advance(Duration.ofSeconds(1));
+        assertTrue(restored.tryTake().granted(), "a process that died mid-call does not hold the portal's room for good");
     }
 
     /**
@@ -57,22 +87,24 @@ class Bitrix24LeakyBucketTest {
             Random random = new Random(seed);
             ManualClock clock = new ManualClock(T0);
             Bitrix24LeakyBucket bucket = new Bitrix24LeakyBucket(5, 2, clock);
-            PriorityQueue<Long> answers = new PriorityQueue<>();
+            PriorityQueue<long[]> answers = new PriorityQueue<>((x, y) -> Long.compare(x[0], y[0]));
             List<Long> arrivals = new ArrayList<>();
             long now = 0;
             for (int step = 0; step < 2_000; step++) {
                 long next = now + random.nextInt(200);
-                if (!answers.isEmpty() && answers.peek() <= next) {
-                    now = answers.poll();
+                if (!answers.isEmpty() && answers.peek()[0] <= next) {
+                    long[] answer = answers.poll();
+                    now = answer[0];
                     clock.advance(Duration.ofMillis(now - millis(clock)));
-                    bucket.landed();
+                    bucket.landed(answer[1]);
                     continue;
                 }
                 now = next;
                 clock.advance(Duration.ofMillis(now - millis(clock)));
-                if (bucket.tryTake().isZero()) {
+                Bitrix24LeakyBucket.Taken room = bucket.tryTake();
+                if (room.granted()) {
                     long answeredAt = now + 1 + random.nextInt(1_500);
-                    answers.add(answeredAt);
+                    answers.add(new long[] {answeredAt, room.id()});
                     arrivals.add(now + (long) (random.nextDouble() * (answeredAt - now)));
                 }
             }

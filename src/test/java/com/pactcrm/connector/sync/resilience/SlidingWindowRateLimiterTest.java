@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class SlidingWindowRateLimiterTest {
@@ -110,6 +111,61 @@ class SlidingWindowRateLimiterTest {
         arrivals.sort(Instant::compareTo);
         assertTrue(maxInWindow(arrivals, Duration.ofSeconds(1)) <= 7,
                 "an eighth arrival within one second: " + maxInWindow(arrivals, Duration.ofSeconds(1)));
+    }
+
+    /**
+     * What the shared store does on every call (restore the stored state at the database's time, act, store it again)
+     * grants exactly what one limiter kept in memory grants, with calls completing out of order and a pause.
+     */
+    @Test
+    void aLimiterRestoredFromItsStateAtEveryStepGrantsExactlyWhatOneKeptInMemoryGrants() {
+        ManualClock clock = new ManualClock(Instant.parse("2026-12-06T00:00:00Z"));
+        List<RateLimit> limits = RateLimit.parseAll("5/1s,30/60s");
+        SlidingWindowRateLimiter memory = new SlidingWindowRateLimiter(limits, clock);
+        String stored = null;
+        Random random = new Random(20261206L);
+        List<long[]> inFlight = new ArrayList<>();
+        for (int step = 0; step < 5_000; step++) {
+            clock.advance(Duration.ofMillis(random.nextInt(120)));
+            SlidingWindowRateLimiter shared = SlidingWindowRateLimiter.restore(limits, clock, stored, Duration.ofMinutes(2));
+            if (!inFlight.isEmpty() && random.nextBoolean()) {
+                long id = inFlight.remove(random.nextInt(inFlight.size()))[0];
+                memory.complete(id);
+                shared.complete(id);
+            } else {
+                SlidingWindowRateLimiter.Attempt inMemory = memory.tryAcquire();
+                SlidingWindowRateLimiter.Attempt restored = shared.tryAcquire();
+                assertEquals(inMemory.waitTime(), restored.waitTime(), "step " + step);
+                if (restored.granted()) {
+                    assertEquals(inMemory.permit().id(), restored.permit().id());
+                    inFlight.add(new long[] {restored.permit().id()});
+                }
+            }
+            if (step == 2_500) {
+                memory.pauseUntil(clock.instant().plusSeconds(3));
+                shared.pauseUntil(clock.instant().plusSeconds(3));
+            }
+            stored = shared.state();
+            assertEquals(memory.state(), stored, "step " + step);
+        }
+    }
+
+    @Test
+    void aCallLeftInFlightByAProcessThatDiedCountsAsDoneAfterTheLongestCallAndNotBefore() {
+        ManualClock clock = new ManualClock(Instant.parse("2026-12-06T00:00:00Z"));
+        List<RateLimit> limits = RateLimit.parseAll("1/1s");
+        SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(limits, clock);
+        assertTrue(limiter.tryAcquire().granted());
+        String state = limiter.state();
+
+        clock.advance(Duration.ofSeconds(119));
+        assertFalse(SlidingWindowRateLimiter.restore(limits, clock, state, Duration.ofMinutes(2)).tryAcquire().granted(),
+                "its process may still be waiting for the answer");
+        clock.advance(Duration.ofSeconds(2));
+        assertFalse(SlidingWindowRateLimiter.restore(limits, clock, state, Duration.ofMinutes(2)).tryAcquire().granted(),
+                "done two minutes after its permit, the latest it could have arrived: counts for a second more");
+        clock.advance(Duration.ofSeconds(1));
+        assertTrue(SlidingWindowRateLimiter.restore(limits, clock, state, Duration.ofMinutes(2)).tryAcquire().granted());
     }
 
     @Test
