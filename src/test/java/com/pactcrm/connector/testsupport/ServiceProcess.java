@@ -35,12 +35,9 @@ public final class ServiceProcess {
      */
     public static Map<String, String> onDatabase(String jdbcUrl, Map<String, String> more) {
         Map<String, String> properties = onDatabaseWithProductionTimings(jdbcUrl, Map.of());
-        // A successor takes over within seconds, not the production ttl and quiet period (20 s + 60 s).
+        // A successor takes over within seconds, not the production ttl (20 s).
         properties.put("connector.lease.ttl", "4s");
         properties.put("connector.lease.renew-every", "500ms");
-        properties.put("connector.lease.takeover-quiet.amocrm", "1s");
-        properties.put("connector.lease.takeover-quiet.bitrix24", "1s");
-        properties.put("connector.lease.takeover-quiet.pact", "1s");
         // These tests count journal rows exactly; the catch-up (PactCatchUpIT) would add the fakes' own conversations.
         properties.put("connector.reconciliation.enabled", "false");
         properties.putAll(more);

@@ -22,16 +22,14 @@ public interface InboundEventRepository extends GenericRepository<InboundEvent, 
 
     /**
      * Rows other workers hold are skipped, not waited for. With leases ({@code leased}) only the
-     * installations {@code owner} holds, is not handing over, and need not keep quiet for after a takeover
-     * (processing an event may read from the CRM, which counts against the same per-account limits).
+     * installations {@code owner} holds and is not handing over.
      */
     @Query("""
             SELECT id FROM inbound_event
             WHERE state = 'NEW' AND next_attempt_at <= :now
               AND (:leased = FALSE OR installation_id IN (
                     SELECT l.installation_id FROM installation_lease l
-                    WHERE l.owner = :owner AND l.lease_until > :now AND l.handover_at IS NULL
-                      AND (l.quiet_until IS NULL OR l.quiet_until <= :now)))
+                    WHERE l.owner = :owner AND l.lease_until > :now AND l.handover_at IS NULL))
             ORDER BY id LIMIT :limit
             FOR UPDATE SKIP LOCKED""")
     List<Long> lockClaimable(Instant now, int limit, boolean leased, String owner);

@@ -27,9 +27,6 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
     @Query("DELETE FROM replica WHERE owner = :owner")
     int forgetReplica(String owner);
 
-    @Query("SELECT crm FROM installation WHERE id = :installationId")
-    String crmOf(long installationId);
-
     @Query("SELECT COUNT(*) FROM replica WHERE seen_until > :now")
     long liveReplicas(Instant now);
 
@@ -67,21 +64,15 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
     @Query("DELETE FROM installation_lease WHERE installation_id = :installationId AND (owner = :owner OR lease_until <= :now)")
     int forget(long installationId, String owner, Instant now);
 
-    /**
-     * Installations nobody ever leased. Two replicas inserting the same one: the first wins, the other is ignored.
-     * The CRM's quiet runs from now: the installation was just installed or reconnected, on whichever replica got
-     * that request, and that replica's calls (an install's dozen of them) are not in the new owner's limiter. Only
-     * amoCRM (a second): a Bitrix24 owner counts the portal's bucket as full instead (Bitrix24BucketsOnNewLeases).
-     */
+    /** Installations nobody ever leased. Two replicas inserting the same one: the first wins, the other is ignored. */
     @Query("""
-            INSERT IGNORE INTO installation_lease (installation_id, owner, lease_until, acquired_at, quiet_until)
-            SELECT i.id, :owner, :leaseUntil, :now,
-                   CASE WHEN i.crm = 'AMOCRM' THEN :amoCrmQuietUntil END
+            INSERT IGNORE INTO installation_lease (installation_id, owner, lease_until, acquired_at)
+            SELECT i.id, :owner, :leaseUntil, :now
             FROM installation i
             WHERE i.status <> 'INACTIVE'
               AND NOT EXISTS (SELECT 1 FROM installation_lease l WHERE l.installation_id = i.id)
             ORDER BY i.id LIMIT :limit""")
-    int takeUnleased(String owner, Instant now, Instant leaseUntil, int limit, Instant amoCrmQuietUntil);
+    int takeUnleased(String owner, Instant now, Instant leaseUntil, int limit);
 
     /** When the next lease of another replica runs out, if one does. */
     @Query("""
@@ -96,11 +87,9 @@ interface InstallationLeaseRepository extends GenericRepository<InstallationLeas
 
     /** Takes a lease that ran out, or one {@code from} (an earlier start of this replica) still holds. */
     @Query("""
-            UPDATE installation_lease SET owner = :owner, lease_until = :leaseUntil, acquired_at = :now,
-                handover_at = NULL, quiet_until = :crmQuietUntil, pact_quiet_until = :pactQuietUntil
+            UPDATE installation_lease SET owner = :owner, lease_until = :leaseUntil, acquired_at = :now, handover_at = NULL
             WHERE installation_id = :installationId AND (lease_until <= :now OR owner = :from)""")
-    int takeOver(long installationId, String from, String owner, Instant now, Instant leaseUntil, Instant crmQuietUntil,
-                 Instant pactQuietUntil);
+    int takeOver(long installationId, String from, String owner, Instant now, Instant leaseUntil);
 
     @Query("""
             UPDATE installation_lease SET handover_at = :now

@@ -1,6 +1,5 @@
 package com.pactcrm.connector.sync.lease;
 
-import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.sync.InstanceIdentity;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,18 +26,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Shares the installations among the live replicas (ARCHITECTURE §2, scale-out): each installation's
- * journal and outbox are worked by the one replica holding its lease, so per-account order and the
- * per-account rate limiters (kept in memory) hold without a distributed counter. Every
+ * journal and outbox are worked by the one replica holding its lease, so per-account order holds. Every
  * {@code connector.lease.renew-every} a replica announces itself, renews its leases, takes unleased
  * or expired ones up to its fair share (installations ÷ live replicas, rounded up), and hands the
  * excess over: it stops claiming that installation's work, and releases the lease once nothing of
- * it is in flight. A new owner of a lease that had one before makes no call to a target for it until
- * the old lease's end plus that target's {@link TakeoverQuiet} window (amoCRM 1 s, Bitrix24 the bucket's
- * drain time, Pact 60 s), so the calls the old owner made just before cannot add up with its own; what
- * the old owner had claimed is reclaimed at once ({@link LeasesChanged#takenOver()}). A replica restarted
- * under the same {@linkplain InstanceIdentity#name() name} resumes its earlier start's leases on its first
- * round, counting the quiet from its own process start (the earlier start was gone by then), instead of
- * waiting for them to run out.
+ * it is in flight. A new owner works a taken-over installation at once, what the old owner had claimed
+ * included ({@link LeasesChanged#takenOver()}: reclaimed at once). It needs no quiet period towards the
+ * targets first: the outbound limiters' state lives in the database
+ * ({@link com.pactcrm.connector.sync.resilience.SharedLimiterStates}), so the calls the old owner made
+ * just before (or any other replica made on the request path) are already counted in the budget the new
+ * owner's calls take from. A replica restarted under the same {@linkplain InstanceIdentity#name() name}
+ * resumes its earlier start's leases on its first round, instead of waiting for them to run out.
  */
 @Singleton
 public class InstallationLeases implements ApplicationEventListener<ServerStartupEvent> {
@@ -55,7 +53,6 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
     private final boolean enabled;
     private final Duration ttl;
     private final Duration renewEvery;
-    private final TakeoverQuiet quiet;
     private final Counter takeovers;
     private final String name;
     private final Instant startedAt;
@@ -74,7 +71,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
                               @Value("${connector.relay.enabled:true}") boolean relaying,
                               @Value("${connector.lease.ttl:20s}") Duration ttl,
                               @Value("${connector.lease.renew-every:2s}") Duration renewEvery,
-                              TakeoverQuiet quiet, MeterRegistry meters) {
+                              MeterRegistry meters) {
         if (renewEvery.multipliedBy(3).compareTo(ttl) > 0) {
             throw new IllegalStateException("connector.lease.ttl must be at least three renew-every periods");
         }
@@ -93,7 +90,6 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         }
         this.ttl = ttl;
         this.renewEvery = renewEvery;
-        this.quiet = quiet;
         // Registered at zero, so the first takeover already shows as an increase.
         this.takeovers = Counter.builder("connector.lease.takeovers")
                 .description("leases taken over from a replica that stopped renewing them (died, stalled, or restarted)")
@@ -163,8 +159,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
 
     /**
      * A lease of another replica that runs out before the next round is looked at when it does: a dead replica's
-     * installations are served again its ttl plus the target's window after its last renewal, not up to a renewal
-     * period later.
+     * installations are served again its ttl after its last renewal, not up to a renewal period later.
      */
     private void roundAtNextExpiry(Instant now) {
         if (timer == null || draining) {
@@ -213,7 +208,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
             int wanted = (int) Math.min(Integer.MAX_VALUE, fair - held);
             taken = takeExpired(now, until, wanted, takenOver);
             if (taken < wanted) {
-                taken += leases.takeUnleased(owner, now, until, wanted - taken, now.plus(quiet.crm(CrmKind.AMOCRM)));
+                taken += leases.takeUnleased(owner, now, until, wanted - taken);
             }
         } else if (held > fair) {
             handingOver = leases.startHandover(owner, now, (int) (held - fair));
@@ -254,8 +249,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
     private int takeExpired(Instant now, Instant until, int limit, Set<Long> takenOver) {
         int taken = 0;
         for (InstallationLease expired : leases.lockExpired(now, limit)) {
-            // The previous owner may have called out until its lease ended: wait out the rate windows from there.
-            if (takeOver(expired, "", expired.leaseUntil(), now, until)) {
+            if (takeOver(expired, "", now, until)) {
                 taken++;
                 takenOver.add(expired.installationId());
             }
@@ -277,8 +271,7 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
                 continue;
             }
             for (InstallationLease held : leases.lockHeldBy(earlier.owner())) {
-                Instant lastCallBy = held.leaseUntil().isBefore(startedAt) ? held.leaseUntil() : startedAt;
-                if (takeOver(held, earlier.owner(), lastCallBy, now, until)) {
+                if (takeOver(held, earlier.owner(), now, until)) {
                     takenOver.add(held.installationId());
                 }
             }
@@ -286,16 +279,13 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         }
     }
 
-    /** Takes one lease over; the quiet towards each target runs from {@code lastCallBy}, the previous owner's last possible call. */
-    private boolean takeOver(InstallationLease lease, String from, Instant lastCallBy, Instant now, Instant until) {
-        CrmKind crm = CrmKind.valueOf(leases.crmOf(lease.installationId()));
-        Instant crmQuietUntil = lastCallBy.plus(quiet.crm(crm));
-        Instant pactQuietUntil = lastCallBy.plus(quiet.pact());
-        if (leases.takeOver(lease.installationId(), from, owner, now, until, crmQuietUntil, pactQuietUntil) != 1) {
+    /** Takes one lease over, expired or (with {@code from}) held by an earlier start of this replica. */
+    private boolean takeOver(InstallationLease lease, String from, Instant now, Instant until) {
+        if (leases.takeOver(lease.installationId(), from, owner, now, until) != 1) {
             return false;
         }
-        LOG.info("event=lease_taken_over installationId={} owner={} from={} resumed={} crmQuietUntil={} pactQuietUntil={}",
-                lease.installationId(), owner, lease.owner(), !from.isEmpty(), crmQuietUntil, pactQuietUntil);
+        LOG.info("event=lease_taken_over installationId={} owner={} from={} resumed={}",
+                lease.installationId(), owner, lease.owner(), !from.isEmpty());
         return true;
     }
 

@@ -59,13 +59,12 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
 
     /**
      * The lanes (installation and target) that have due commands. With leases ({@code leased}) only
-     * installations {@code owner} holds and is not handing over, and only targets it need not keep quiet for
-     * after a takeover. A plain read: the lane claims its rows itself.
+     * installations {@code owner} holds and is not handing over. A plain read: the lane claims its rows itself.
      */
     @Query("""
             SELECT DISTINCT o.installation_id, o.target FROM outbox_command o
             WHERE o.state = 'PENDING' AND o.next_attempt_at <= :now
-              AND (:leased = FALSE OR EXISTS (""" + LEASED_AND_NOT_QUIET + """
+              AND (:leased = FALSE OR EXISTS (""" + LEASED + """
             ))
             LIMIT :limit""")
     List<OutboxLane> dueLanes(Instant now, int limit, boolean leased, String owner);
@@ -84,19 +83,17 @@ public interface OutboxRepository extends GenericRepository<OutboxCommand, Long>
                     WHERE f.installation_id = o.installation_id AND f.coalesce_key = o.coalesce_key
                       AND (f.state = 'IN_FLIGHT'
                            OR f.state = 'PENDING' AND f.id < o.id AND f.next_attempt_at > :now)))
-              AND (:leased = FALSE OR EXISTS (""" + LEASED_AND_NOT_QUIET + """
+              AND (:leased = FALSE OR EXISTS (""" + LEASED + """
             ))
             ORDER BY o.id LIMIT :limit
             FOR UPDATE SKIP LOCKED""")
     List<Long> lockClaimable(long installationId, String target, Instant now, int limit, boolean leased, String owner);
 
-    /** The lease condition both queries share: ours, not handing over, and past the quiet of the command's target. */
-    String LEASED_AND_NOT_QUIET = """
+    /** The lease condition both queries share: the command's installation is ours and not handing over. */
+    String LEASED = """
                     SELECT 1 FROM installation_lease l
                     WHERE l.installation_id = o.installation_id AND l.owner = :owner AND l.lease_until > :now
-                      AND l.handover_at IS NULL
-                      AND (o.target = 'PACT' AND (l.pact_quiet_until IS NULL OR l.pact_quiet_until <= :now)
-                           OR o.target <> 'PACT' AND (l.quiet_until IS NULL OR l.quiet_until <= :now))""";
+                      AND l.handover_at IS NULL""";
 
     @Query("""
             UPDATE outbox_command SET state = 'IN_FLIGHT', lease_owner = :owner, lease_until = :leaseUntil,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.sync.InstanceIdentity;
+import com.pactcrm.connector.sync.inbound.InboundEventRepository;
 import com.pactcrm.connector.sync.outbox.OutboxLane;
 import com.pactcrm.connector.sync.outbox.OutboxRepository;
 import com.pactcrm.connector.testsupport.ManualClock;
@@ -17,13 +18,12 @@ import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,14 +45,14 @@ class InstallationLeasesIT {
 
     static final Duration TTL = Duration.ofSeconds(2);
     static final Duration RENEW = Duration.ofMillis(500);
-    static final Duration QUIET = Duration.ofSeconds(5);
-    static final Duration PACT_QUIET = Duration.ofSeconds(12);
     static final AtomicInteger NEXT_REPLICA = new AtomicInteger();
 
     @Inject
     InstallationLeaseRepository repository;
     @Inject
     OutboxRepository outbox;
+    @Inject
+    InboundEventRepository inbound;
     @Inject
     TransactionOperations<Connection> tx;
     @Inject
@@ -77,7 +77,7 @@ class InstallationLeasesIT {
 
     private InstallationLeases replica(InstanceIdentity identity, ApplicationEventPublisher<LeasesChanged> events) {
         return new InstallationLeases(repository, tx, events, identity, clock, true, true, true, TTL, RENEW,
-                new TakeoverQuiet(QUIET, QUIET, PACT_QUIET), new SimpleMeterRegistry());
+                new SimpleMeterRegistry());
     }
 
     private List<Long> createInstallations(int n) {
@@ -125,8 +125,12 @@ class InstallationLeasesIT {
         assertTrue(owned.containsAll(ids));
     }
 
+    /**
+     * The new owner works a dead replica's installations as soon as it holds them, towards every target: the limiters'
+     * state is shared through the database, so it already counts the dead owner's last calls.
+     */
     @Test
-    void aDeadReplicasInstallationsAreTakenWithinTheLeaseTimeAndTheNewOwnerKeepsQuietFirst() {
+    void aDeadReplicasInstallationsAreTakenWithinTheLeaseTimeAndWorkedAtOnce() {
         createInstallations(9);
         InstallationLeases a = replica();
         InstallationLeases b = replica();
@@ -134,7 +138,6 @@ class InstallationLeasesIT {
         rounds(8, List.of(a, b, dead));
         List<Long> orphans = List.copyOf(dead.owned());
         assertTrue(!orphans.isEmpty(), "the replica to kill held some");
-        Instant lastRenewal = clock.instant().minus(RENEW);
 
         Instant killedAt = clock.instant();
         Instant allTaken = null;
@@ -151,45 +154,30 @@ class InstallationLeasesIT {
         Duration takeover = Duration.between(killedAt, allTaken);
         assertTrue(takeover.compareTo(TTL.plus(RENEW.multipliedBy(2))) <= 0, "taken within the lease time: " + takeover);
         assertEquals(9, a.owned().size() + b.owned().size());
-        for (long id : orphans) {
-            Map<String, Object> row = sql.queryOne("SELECT quiet_until, pact_quiet_until FROM installation_lease "
-                    + "WHERE installation_id = ?", id);
-            assertEquals(lastRenewal.plus(TTL).plus(QUIET), ((LocalDateTime) row.get("quiet_until")).toInstant(ZoneOffset.UTC),
-                    "no CRM call before the old lease's end plus the CRM's rate window");
-            assertEquals(lastRenewal.plus(TTL).plus(PACT_QUIET),
-                    ((LocalDateTime) row.get("pact_quiet_until")).toInstant(ZoneOffset.UTC),
-                    "no Pact call before the old lease's end plus Pact's window");
-        }
-        Long orphan = orphans.get(0);
-        for (String target : List.of("CRM", "PACT")) {
-            sql.update("INSERT INTO outbox_command (installation_id, target, kind, idempotency_key, payload, state, "
-                    + "next_attempt_at, origin_at) VALUES (?, ?, 'PACT_SEND_MESSAGE', ?, '{}', 'PENDING', ?, ?)", orphan, target,
-                    "quiet-" + target, Timestamp.from(clock.instant()), Timestamp.from(clock.instant()));
-        }
+        long orphan = orphans.get(0);
         String newOwner = a.owned().contains(orphan) ? a.owner() : b.owner();
-        assertEquals(List.of(), claimable(newOwner), "quiet: the new owner does not call either target yet");
-        rounds((int) (QUIET.plus(TTL).toMillis() / RENEW.toMillis()), List.of(a, b));
-        assertEquals(List.of("CRM"), claimableTargets(newOwner), "after the CRM's window it calls the CRM, not Pact yet");
-        rounds((int) (PACT_QUIET.minus(QUIET).toMillis() / RENEW.toMillis()), List.of(a, b));
-        assertEquals(List.of("CRM", "PACT"), claimableTargets(newOwner), "after Pact's window, Pact too");
+        queueWorkFor(orphan);
+
+        assertEquals(List.of("CRM", "PACT"), claimableTargets(newOwner), "the new owner calls both targets at once");
+        assertEquals(1, claimableEvents(newOwner).size(), "and processes the installation's events at once");
+        assertEquals(List.of(), claimable(dead.owner()), "the dead owner's claims no longer match");
     }
 
     /**
-     * The install's calls were made by whichever replica got the install request, and its limiter is not the
-     * owner's: the first owner of a new installation keeps the CRM quiet for that CRM's window (Pact's calls go on).
+     * The install's calls were made by whichever replica got the install request, and the shared limiters count them:
+     * the first owner of a new installation works it at once, towards every target.
      */
     @Test
-    void aNewInstallationsFirstOwnerWaitsOutTheCrmWindowOfTheInstallCalls() {
+    void aNewInstallationsFirstOwnerWorksItAtOnce() {
         long id = createInstallations(1).get(0);
         InstallationLeases a = replica();
 
         a.balance();
 
         assertEquals(Set.of(id), a.owned());
-        Map<String, Object> row = sql.queryOne("SELECT quiet_until, pact_quiet_until FROM installation_lease "
-                + "WHERE installation_id = ?", id);
-        assertEquals(clock.instant().plus(QUIET), ((LocalDateTime) row.get("quiet_until")).toInstant(ZoneOffset.UTC));
-        assertEquals(null, row.get("pact_quiet_until"), "Pact was not called by the install");
+        queueWorkFor(id);
+        assertEquals(List.of("CRM", "PACT"), claimableTargets(a.owner()));
+        assertEquals(1, claimableEvents(a.owner()).size());
     }
 
     /**
@@ -204,7 +192,7 @@ class InstallationLeasesIT {
         Duration renew = Duration.ofSeconds(10);
         InstallationLeases dead = new InstallationLeases(repository, tx, event -> { },
                 new InstanceIdentity("replica-" + NEXT_REPLICA.incrementAndGet(), real.instant()), real, true, true, true,
-                ttl, renew, new TakeoverQuiet(QUIET, QUIET, PACT_QUIET), new SimpleMeterRegistry());
+                ttl, renew, new SimpleMeterRegistry());
         dead.balance();
         // Its last round was 28.5 s ago: its leases and its heartbeat end 1.5 s from now.
         Instant end = real.instant().plusMillis(1500);
@@ -212,7 +200,7 @@ class InstallationLeasesIT {
         sql.update("UPDATE replica SET seen_until = ?", Timestamp.from(end));
         InstallationLeases survivor = new InstallationLeases(repository, tx, event -> { },
                 new InstanceIdentity("replica-" + NEXT_REPLICA.incrementAndGet(), real.instant()), real, true, true, true,
-                ttl, renew, new TakeoverQuiet(QUIET, QUIET, PACT_QUIET), new SimpleMeterRegistry());
+                ttl, renew, new SimpleMeterRegistry());
         try {
             survivor.onApplicationEvent(null);
             assertEquals(Set.of(), survivor.owned(), "the dead replica's leases still run");
@@ -236,23 +224,18 @@ class InstallationLeasesIT {
                 Timestamp.from(clock.instant()), first.owner(), Timestamp.from(clock.instant().plusSeconds(300)),
                 Timestamp.from(clock.instant()));
 
-        Instant restartedAt = clock.instant();
         List<LeasesChanged> announced = new ArrayList<>();
-        InstallationLeases restarted = replica(new InstanceIdentity("pod-7", restartedAt), announced::add);
+        InstallationLeases restarted = replica(new InstanceIdentity("pod-7", clock.instant()), announced::add);
         clock.advance(Duration.ofMillis(200));
         restarted.balance();
 
         assertEquals(Set.copyOf(ids), restarted.owned(), "resumed on the first round, long before the old leases end");
         assertEquals(Set.copyOf(ids), announced.get(0).takenOver(), "the workers are told to reclaim them");
-        Map<String, Object> lease = sql.queryOne("SELECT quiet_until, pact_quiet_until FROM installation_lease "
-                + "WHERE installation_id = ?", ids.get(0));
-        assertEquals(restartedAt.plus(QUIET), ((LocalDateTime) lease.get("quiet_until")).toInstant(ZoneOffset.UTC),
-                "the windows run from the restart: the earlier start was gone by then");
-        assertEquals(restartedAt.plus(PACT_QUIET), ((LocalDateTime) lease.get("pact_quiet_until")).toInstant(ZoneOffset.UTC));
         assertEquals(1, outbox.reclaimFromOthers(ids.get(0), restarted.owner(), clock.instant()));
         assertEquals(1, sql.count("SELECT COUNT(*) FROM outbox_command WHERE idempotency_key = 'claimed-by-the-dead' "
                 + "AND state = 'PENDING' AND ambiguous = TRUE AND lease_owner IS NULL"),
                 "due again at once, and looked up before it is sent again (it was sent once)");
+        assertEquals(List.of(ids.get(0)), claimable(restarted.owner()), "and claimable by the restarted replica at once");
         assertEquals(0, sql.count("SELECT COUNT(*) FROM replica WHERE owner = ?", first.owner()), "the earlier start is forgotten");
     }
 
@@ -357,6 +340,22 @@ class InstallationLeasesIT {
 
         assertEquals(1, sql.count("SELECT COUNT(*) FROM installation_lease WHERE owner = ? AND lease_until > ?", a.owner(),
                 Timestamp.from(clock.instant())), "the installation with work in flight stays ours until its ttl");
+    }
+
+    /** A due command for each target and a new event, for {@code installationId}. */
+    private void queueWorkFor(long installationId) {
+        for (String target : List.of("CRM", "PACT")) {
+            sql.update("INSERT INTO outbox_command (installation_id, target, kind, idempotency_key, payload, state, "
+                    + "next_attempt_at, origin_at) VALUES (?, ?, 'PACT_SEND_MESSAGE', ?, '{}', 'PENDING', ?, ?)", installationId,
+                    target, "work-" + installationId + "-" + target, Timestamp.from(clock.instant()), Timestamp.from(clock.instant()));
+        }
+        inbound.insertIgnore(installationId, "PACT", "work-" + installationId, "application/json", null,
+                "{}".getBytes(StandardCharsets.UTF_8), clock.instant());
+    }
+
+    /** The journal's events {@code owner} may process now (locked only for the claim's own transaction). */
+    private List<Long> claimableEvents(String owner) {
+        return tx.executeWrite(status -> inbound.lockClaimable(clock.instant(), 50, true, owner));
     }
 
     private List<Long> claimable(String owner) {
