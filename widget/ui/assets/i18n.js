@@ -24,6 +24,7 @@ var DICTIONARIES = {
     "firstRun.noPipelines": "O CRM não listou os funis agora; o funil padrão será usado.",
     "firstRun.done": "Pronto: clientes novos serão tratados assim.",
     "reason.unpaid": "o plano da empresa no Pact não está pago", "reason.notConnected": "o Pact não está conectado: um administrador precisa informar o token da API do Pact nas configurações", "reason.forbidden": "o plano do Pact não permite escrever primeiro neste canal", "reason.rejected": "o Pact não aceitou a mensagem; o diário de sincronização tem os detalhes", "reason.badToken": "o Pact recusou o token da API: confira em app.pact.im", "reason.noWebhooks": "este token do Pact não pode gerenciar os webhooks da empresa",
+    "reason.templatesUnavailable": "o Pact não listou os modelos do WABA agora; tente de novo em um minuto", "reason.templatesForbidden": "o Pact não deixa este token listar os modelos do WABA da empresa",
     'status.clock': 'Na fila para envio (relógio)', 'status.one tick': 'Entregue (um tique)',
     'status.two ticks': 'Lida (dois tiques)', 'status.error': 'Erro', 'status.incoming': 'Mensagem do cliente',
     'channel.whatsapp': 'WhatsApp', 'channel.whatsapp_business': 'WhatsApp Business (WABA)',
@@ -148,6 +149,7 @@ var DICTIONARIES = {
     "firstRun.noPipelines": "The CRM did not list its pipelines just now; its default pipeline will be used.",
     "firstRun.done": "Done: new clients will be handled this way.",
     "reason.unpaid": "the Pact company's plan is unpaid", "reason.notConnected": "Pact is not connected: an admin must enter the Pact API token in the settings", "reason.forbidden": "the Pact plan does not allow writing first on this channel", "reason.rejected": "Pact did not accept the message; the sync journal has the details", "reason.badToken": "Pact refused the API token: check it in app.pact.im", "reason.noWebhooks": "this Pact token may not manage the company's webhooks",
+    "reason.templatesUnavailable": "Pact did not list the WABA templates just now; try again in a minute", "reason.templatesForbidden": "Pact does not let this token list the company's WABA templates",
     'status.clock': 'Queued for sending (clock)', 'status.one tick': 'Delivered (one tick)',
     'status.two ticks': 'Read (two ticks)', 'status.error': 'Error', 'status.incoming': 'Client message',
     'channel.whatsapp': 'WhatsApp', 'channel.whatsapp_business': 'WhatsApp Business (WABA)',
@@ -272,6 +274,7 @@ var DICTIONARIES = {
     "firstRun.noPipelines": "CRM сейчас не вернула воронки; будет использована воронка по умолчанию.",
     "firstRun.done": "Готово: новые клиенты будут обрабатываться так.",
     "reason.unpaid": "тариф компании в Pact не оплачен", "reason.notConnected": "Pact не подключён: администратор должен ввести API-токен Pact в настройках", "reason.forbidden": "тариф Pact не позволяет писать первым в этом канале", "reason.rejected": "Pact не принял сообщение; подробности в журнале синхронизации", "reason.badToken": "Pact отклонил API-токен: проверьте его в app.pact.im", "reason.noWebhooks": "этот токен Pact не может управлять вебхуками компании",
+    "reason.templatesUnavailable": "Pact сейчас не вернул шаблоны WABA; попробуйте через минуту", "reason.templatesForbidden": "Pact не разрешает этому токену читать шаблоны WABA компании",
     "status.clock": "В очереди на отправку (часы)",
     "status.one tick": "Доставлено (одна галочка)",
     "status.two ticks": "Прочитано (две галочки)",
@@ -468,6 +471,7 @@ var DICTIONARIES = {
     "firstRun.noPipelines": "El CRM no listó sus embudos ahora; se usará el embudo predeterminado.",
     "firstRun.done": "Listo: los clientes nuevos se tratarán así.",
     "reason.unpaid": "el plan de la empresa en Pact no está pagado", "reason.notConnected": "Pact no está conectado: un administrador debe introducir el token de la API de Pact en la configuración", "reason.forbidden": "el plan de Pact no permite escribir primero en este canal", "reason.rejected": "Pact no aceptó el mensaje; el registro de sincronización tiene los detalles", "reason.badToken": "Pact rechazó el token de la API: revíselo en app.pact.im", "reason.noWebhooks": "este token de Pact no puede gestionar los webhooks de la empresa",
+    "reason.templatesUnavailable": "Pact no listó las plantillas de WABA ahora; inténtelo de nuevo en un minuto", "reason.templatesForbidden": "Pact no permite a este token listar las plantillas de WABA de la empresa",
     "status.clock": "En cola para enviar (reloj)",
     "status.one tick": "Entregado (un check)",
     "status.two ticks": "Leído (dos checks)",
@@ -681,7 +685,9 @@ var REASONS = {
   'the Pact plan does not allow writing first on this channel': 'reason.forbidden',
   'Pact did not accept the message; the sync journal has the details': 'reason.rejected',
   'Pact refused the API token: check it in app.pact.im': 'reason.badToken',
-  "this Pact token may not manage the company's webhooks": 'reason.noWebhooks'
+  "this Pact token may not manage the company's webhooks": 'reason.noWebhooks',
+  'Pact did not list the WABA templates just now; try again in a minute': 'reason.templatesUnavailable',
+  "Pact does not let this token list the company's WABA templates": 'reason.templatesForbidden'
 };
 
 export function reason(text) {
