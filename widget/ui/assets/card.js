@@ -7,6 +7,7 @@ import { sessionReady, api } from './session.js';
 import { t, setLanguage, translate, reason } from './i18n.js';
 import { el, clear, newRequestId, phoneDigits, errorText } from './dom.js';
 import { openConversation, bubble } from './conversation.js';
+import { WABA, templatePicker } from './waba.js';
 
 var POLL_MS = 3000;
 var query = new URLSearchParams(window.location.search);
@@ -14,8 +15,10 @@ var entityType = query.get('entityType');
 var entityId = query.get('entityId');
 var $ = function (id) { return document.getElementById(id); };
 
-var state = { context: null, requestId: newRequestId(), sending: false, wabaTemplates: null, polling: null, views: {},
+var state = { context: null, requestId: newRequestId(), sending: false, templatesAsked: false, polling: null, views: {},
   autoOpened: false };
+var wabaPicker = templatePicker({ select: $('waba-template'), note: $('waba-note'), substitutions: $('substitutions'),
+  preview: $('waba-preview') }, 'substitution-', updateSendable);
 
 function showError(error) {
   $('page-error').textContent = errorText(error, t);
@@ -144,78 +147,22 @@ function byNickname() {
 }
 
 function onProvider() {
-  var waba = provider() === 'whatsapp_business';
+  var waba = provider() === WABA;
   $('recipient-kind').hidden = provider() !== 'telegram_personal';
   $('nickname-field').hidden = !byNickname();
   $('phone-field').hidden = byNickname();
   $('text-fields').hidden = waba;
   $('waba-fields').hidden = !waba;
-  if (waba && state.wabaTemplates === null) {
-    loadWabaTemplates();
+  if (waba && !state.templatesAsked) {
+    state.templatesAsked = true;
+    wabaPicker.load();
   }
   updateSendable();
-}
-
-function loadWabaTemplates() {
-  state.wabaTemplates = [];
-  var select = $('waba-template');
-  clear(select);
-  select.appendChild(el('option', { value: '' }, t('common.loading')));
-  api('GET', '/api/v1/waba-templates').then(function (r) {
-    state.wabaTemplates = r.templates;
-    clear(select);
-    select.appendChild(el('option', { value: '' }, r.templates.length ? t('card.chooseTemplate') : t('card.noTemplates')));
-    r.templates.forEach(function (tpl) { select.appendChild(el('option', { value: String(tpl.wabaId) }, tpl.name)); });
-    onTemplate();
-  }, function (e) {
-    state.wabaTemplates = null;
-    clear(select);
-    select.appendChild(el('option', { value: '' }, errorText(e, t)));
-  });
-}
-
-function selectedTemplate() {
-  var id = $('waba-template').value;
-  return (state.wabaTemplates || []).filter(function (tpl) { return String(tpl.wabaId) === id; })[0] || null;
-}
-
-function onTemplate() {
-  var tpl = selectedTemplate();
-  var box = $('substitutions');
-  clear(box);
-  if (tpl) {
-    for (var i = 1; i <= tpl.substitutionsCount; i++) {
-      var id = 'substitution-' + i;
-      box.appendChild(el('label', { for: id }, t('card.substitution', { n: i })));
-      box.appendChild(el('input', { id: id, class: 'substitution', 'data-n': String(i), autocomplete: 'off' }));
-    }
-  }
-  renderPreview();
-}
-
-function substitutions() {
-  return Array.prototype.map.call(document.querySelectorAll('#substitutions .substitution'), function (input) {
-    return input.value.trim();
-  });
-}
-
-function renderPreview() {
-  var tpl = selectedTemplate();
-  var values = substitutions();
-  $('waba-preview').textContent = tpl ? tpl.body.replace(/\{\{(\d+)\}\}/g, function (whole, n) {
-    return values[n - 1] ? values[n - 1] : whole;
-  }) : '';
-  updateSendable();
-}
-
-/** WABA without an approved template and every substitution cannot be sent at all. */
-function wabaReady() {
-  var tpl = selectedTemplate();
-  return !!tpl && substitutions().every(function (v) { return v.length > 0; });
 }
 
 function updateSendable() {
-  $('send').disabled = state.sending || (provider() === 'whatsapp_business' && !wabaReady());
+  // WABA without an approved template and every substitution cannot be sent at all.
+  $('send').disabled = state.sending || (provider() === WABA && !wabaPicker.ready());
 }
 
 function checkPhone() {
@@ -245,10 +192,10 @@ function buildRequest() {
     // As typed: the server reads a national form (8 (999) …, a Brazilian number without 55) in the default country.
     body.phone = $('phone').value.trim();
   }
-  if (provider() === 'whatsapp_business') {
-    if (!wabaReady()) { throw new Error(t('card.needTemplate')); }
-    body.wabaTemplateId = Number($('waba-template').value);
-    body.substitutions = substitutions();
+  if (provider() === WABA) {
+    if (!wabaPicker.ready()) { throw new Error(t('card.needTemplate')); }
+    body.wabaTemplateId = wabaPicker.chosen().wabaId;
+    body.substitutions = wabaPicker.values();
   } else {
     body.text = $('text').value;
     if (!body.text.trim()) { $('text').focus(); throw new Error(t('card.needText')); }
@@ -312,8 +259,6 @@ function bind() {
   document.querySelectorAll('input[name="recipient-kind"]').forEach(function (r) { r.addEventListener('change', onProvider); });
   $('phone').addEventListener('input', checkPhone);
   $('quick-reply').addEventListener('change', onQuickReply);
-  $('waba-template').addEventListener('change', onTemplate);
-  $('substitutions').addEventListener('input', renderPreview);
   $('write-first').addEventListener('submit', send);
   $('text').addEventListener('keydown', function (e) {
     // As in Pact: Enter sends, Shift+Enter breaks the line.

@@ -1,7 +1,8 @@
 /*
  * One conversation inside the card, as a chat: bubbles (the client on the left, Pact operators and CRM users on the
  * right) with date, time and Pact's status icon, "older messages" paging back through the stored history, a reply
- * box (Enter sends, Shift+Enter breaks the line, quick replies, one photo or document) and live updates by long
+ * box (Enter sends, Shift+Enter breaks the line, quick replies, one photo or document; on WhatsApp Business also an
+ * approved template, the only thing it may send outside the client's 24-hour window) and live updates by long
  * polling (GET …/messages/updates answers as soon as Pact's webhook was processed). One requestId per reply: a double
  * click or a retry after a lost answer sends once.
  */
@@ -9,6 +10,7 @@ import { api, upload } from './session.js';
 import { t, language, reason } from './i18n.js';
 import { el, clear, newRequestId, errorText } from './dom.js';
 import { statusSvg } from './icons.js';
+import { WABA, templatePicker } from './waba.js';
 
 var ACCEPT = 'image/jpeg,image/png,image/webp,application/pdf,text/plain,text/csv,application/msword,'
   + 'application/vnd.openxmlformats-officedocument.wordprocessingml.document,application/vnd.ms-excel,'
@@ -98,11 +100,13 @@ export function openConversation(container, conversation, context) {
   var removeFile = el('button', { type: 'button', class: 'secondary small', hidden: true }, t('card.removeFile'));
   var send = el('button', { type: 'submit', class: 'reply-send' }, t('card.send'));
   var result = el('p', { class: 'reply-result', role: 'status', 'aria-live': 'polite' });
+  var waba = conversation.provider === WABA ? wabaTemplates(view.id, updateSendable) : null;
   var form = el('form', { class: 'reply', novalidate: true },
     el('label', { for: textId }, t('card.reply')), text,
     el('p', { id: textId + '-hint', class: 'hint' }, t('card.replyHint')),
+    rule, waba && waba.box,
     el('div', { class: 'row' }, quick, el('label', { class: 'inline attach' }, fileInput), fileName, removeFile, send),
-    rule, result);
+    result);
   clear(container);
   container.appendChild(el('div', { class: 'thread-box', 'data-thread': String(view.id) }, older, list, form));
 
@@ -125,16 +129,27 @@ export function openConversation(container, conversation, context) {
     view.rule = r;
     if (!r || (!r.templateRequired && !r.windowEndsAt)) {
       rule.hidden = true;
-      text.disabled = false;
+      updateSendable();
       return;
     }
     rule.hidden = false;
     rule.className = 'hint reply-rule' + (r.templateRequired ? ' notice' : '');
     rule.textContent = r.templateRequired ? t(r.windowEndsAt ? 'card.windowClosed' : 'card.noWindow')
       : t('card.windowOpen', { time: when(r.windowEndsAt) });
-    // Outside the window only a template may go: the write-first dialog (WABA) offers the approved ones.
-    text.disabled = r.templateRequired;
-    send.disabled = r.templateRequired || view.sending;
+    updateSendable();
+  }
+
+  /**
+   * Outside WhatsApp Business's window only a template may go; a chosen template goes alone (no text, quick reply or
+   * file), once each of its placeholders has a value.
+   */
+  function updateSendable() {
+    var template = !!(waba && waba.picker.chosen());
+    var textBlocked = template || !!(view.rule && view.rule.templateRequired);
+    text.disabled = textBlocked;
+    quick.disabled = textBlocked;
+    fileInput.disabled = textBlocked;
+    send.disabled = view.sending || (template ? !waba.picker.ready() : textBlocked);
   }
 
   function loadPage(before) {
@@ -181,17 +196,28 @@ export function openConversation(container, conversation, context) {
       return;
     }
     var body = { requestId: view.requestId };
-    if (text.value.trim()) { body.text = text.value; }
-    if (view.attachment) { body.attachmentId = view.attachment.attachmentId; }
-    if (!body.text && !body.attachmentId && quick.value) { body.quickReplyId = Number(quick.value); }
-    if (!body.text && !body.attachmentId && !body.quickReplyId) {
+    var template = waba && waba.picker.chosen();
+    if (template) {
+      if (!waba.picker.ready()) {
+        result.className = 'reply-result error';
+        result.textContent = t('card.needTemplate');
+        return;
+      }
+      body.wabaTemplateId = template.wabaId;
+      body.substitutions = waba.picker.values();
+    } else {
+      if (text.value.trim()) { body.text = text.value; }
+      if (view.attachment) { body.attachmentId = view.attachment.attachmentId; }
+      if (!body.text && !body.attachmentId && quick.value) { body.quickReplyId = Number(quick.value); }
+    }
+    if (!body.text && !body.attachmentId && !body.quickReplyId && !body.wabaTemplateId) {
       result.className = 'reply-result error';
       result.textContent = t('card.needReply');
       text.focus();
       return;
     }
     view.sending = true;
-    send.disabled = true;
+    updateSendable();
     result.className = 'reply-result';
     result.textContent = t('card.sending');
     api('POST', '/api/v1/conversations/' + view.id + '/messages', body).then(function (sent) {
@@ -201,9 +227,13 @@ export function openConversation(container, conversation, context) {
       } else {
         result.textContent = t('card.replyQueued');
       }
-      text.value = '';
-      quick.value = '';
-      clearFile();
+      if (template) {
+        waba.picker.reset();
+      } else {
+        text.value = '';
+        quick.value = '';
+        clearFile();
+      }
       view.requestId = newRequestId();
     }, function (e) {
       result.className = 'reply-result error';
@@ -217,7 +247,7 @@ export function openConversation(container, conversation, context) {
       }
     }).then(function () {
       view.sending = false;
-      send.disabled = !!(view.rule && view.rule.templateRequired);
+      updateSendable();
     });
   }
 
@@ -234,7 +264,7 @@ export function openConversation(container, conversation, context) {
       return;
     }
     view.sending = true;
-    send.disabled = true;
+    updateSendable();
     fileName.textContent = t('card.uploading');
     result.className = 'reply-result';
     result.textContent = '';
@@ -248,7 +278,7 @@ export function openConversation(container, conversation, context) {
       result.textContent = e.status === 400 || e.status === 413 ? e.message : errorText(e, t);
     }).then(function () {
       view.sending = false;
-      send.disabled = !!(view.rule && view.rule.templateRequired);
+      updateSendable();
     });
   });
   removeFile.addEventListener('click', clearFile);
@@ -275,7 +305,29 @@ export function openConversation(container, conversation, context) {
     }).then(function () { older.disabled = false; });
   });
 
+  if (waba) {
+    waba.picker.load();
+  }
   view.ready = loadPage(null).then(follow);
   view.close = function () { view.closed = true; };
   return view;
+}
+
+/**
+ * A WhatsApp Business conversation's template picker: the approved templates, the chosen one's inputs and its text
+ * as it will go (shown only once one is chosen).
+ */
+function wabaTemplates(conversationId, onChange) {
+  var id = 'reply-template-' + conversationId;
+  var select = el('select', { id: id, class: 'reply-template' });
+  var note = el('p', { class: 'hint', 'aria-live': 'polite', hidden: true });
+  var substitutions = el('div', { class: 'reply-substitutions' });
+  var preview = el('p', { class: 'preview reply-template-preview', 'aria-live': 'polite' });
+  var chosen = el('div', { hidden: true }, substitutions, el('div', { class: 'hint' }, t('card.preview')), preview);
+  var picker = templatePicker({ select: select, note: note, substitutions: substitutions, preview: preview },
+    'reply-substitution-' + conversationId + '-', function () {
+      chosen.hidden = !picker.chosen();
+      onChange();
+    });
+  return { picker: picker, box: el('div', { class: 'reply-waba' }, el('label', { for: id }, t('card.wabaTemplate')), select, note, chosen) };
 }

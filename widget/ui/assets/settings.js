@@ -1,6 +1,6 @@
 /*
- * The admin's settings: connect Pact, toggles and responsible policy, stages for new clients, the user mapping,
- * quick replies, health, the sync journal and the dry run. The server checks the admin flag on every call;
+ * The admin's settings: connect Pact, toggles and responsible policy, the default phone country, stages for new
+ * clients, the user mapping, quick replies, health, the sync journal and the dry run. The server checks the admin flag on every call;
  * a manager who opens this page only gets the polite refusal.
  */
 import { sessionReady, api } from './session.js';
@@ -12,6 +12,7 @@ var DRY_RUN_CHANNELS = ['whatsapp', 'whatsapp_business', 'telegram_personal'];
 var TOGGLES = ['statuses', 'history', 'conversationStates', 'comments', 'autoCreateClients'];
 var $ = function (id) { return document.getElementById(id); };
 var settings = null;
+var phone = null;
 var fragmentLanguage = null;
 
 function say(id, text, ok) {
@@ -28,7 +29,7 @@ function when(at) {
 }
 
 // ---------- tabs (arrow keys move between them, as the WAI-ARIA tabs pattern says) ----------
-var TAB_LOADERS = { 'tab-health': loadHealth, 'tab-journal': function () { searchJournal(); }, 'tab-templates': loadTemplates };
+var TAB_LOADERS = { 'tab-general': loadPhone, 'tab-health': loadHealth, 'tab-journal': function () { searchJournal(); }, 'tab-templates': loadTemplates };
 
 function selectTab(tab) {
   document.querySelectorAll('[role="tab"]').forEach(function (other) {
@@ -68,6 +69,7 @@ function render() {
   clear(languages);
   LANGUAGES.forEach(function (code) { languages.appendChild(el('option', { value: code }, nameOf(code))); });
   languages.value = settings.language;
+  renderPhone();
   renderStages();
   renderUsers();
   var dry = $('dry-provider');
@@ -77,6 +79,44 @@ function render() {
 
 function nameOf(code) {
   return { pt: 'Português', en: 'English', ru: 'Русский', es: 'Español' }[code];
+}
+
+// ---------- default phone country (its own endpoint: GET, PUT /api/v1/settings/phone) ----------
+function loadPhone() {
+  return api('GET', '/api/v1/settings/phone').then(function (p) {
+    phone = p;
+    renderPhone();
+  }, failed('phone-result'));
+}
+
+/** A country in the page's language with its calling code: "Brasil (+55)". */
+function countryLabel(code) {
+  var country = phone.countries.filter(function (c) { return c.code === code; })[0];
+  return new Intl.DisplayNames([language()], { type: 'region' }).of(code) + (country ? ' (+' + country.callingCode + ')' : '');
+}
+
+function renderPhone() {
+  if (!phone) {
+    return;
+  }
+  var select = $('default-country');
+  clear(select);
+  select.appendChild(el('option', { value: '' },
+    phone.suggested ? t('phone.automatic', { country: countryLabel(phone.suggested) }) : t('phone.none')));
+  phone.countries.map(function (c) { return { code: c.code, label: countryLabel(c.code) }; })
+    .sort(function (a, b) { return a.label.localeCompare(b.label, language()); })
+    .forEach(function (c) { select.appendChild(el('option', { value: c.code }, c.label)); });
+  select.value = phone.defaultCountry || '';
+}
+
+function savePhone(e) {
+  e.preventDefault();
+  api('PUT', '/api/v1/settings/phone', { defaultCountry: $('default-country').value || null }).then(function (saved) {
+    phone = saved;
+    renderPhone();
+    say('phone-result', saved.defaultCountry ? t('phone.saved', { country: countryLabel(saved.defaultCountry) })
+      : t('phone.savedNone'), true);
+  }, failed('phone-result'));
 }
 
 function renderStages() {
@@ -255,6 +295,7 @@ function bindForms() {
     TOGGLES.forEach(function (name) { toggles[name] = $('toggle-' + name).checked; });
     save({ toggles: toggles, responsibleFrom: $('responsible-from').value, language: $('language').value }, 'general-result');
   });
+  $('phone-form').addEventListener('submit', savePhone);
   $('stages-form').addEventListener('submit', function (e) {
     e.preventDefault();
     var stages = {};

@@ -179,7 +179,7 @@ test('WABA cannot be sent without an approved template; with one and its substit
   await page.close();
 });
 
-test('settings for an admin, in pt and en: every tab, quick replies, dry run, journal and health', async () => {
+test('settings for an admin, in pt and en: every tab, the default phone country, quick replies, dry run, journal and health', async () => {
   const page = watch(await context.newPage());
   await openPage(page, '/ui/settings', ADMIN, 'pt');
   assert.equal(await page.locator('#tab-pact').textContent(), 'Conectar o Pact');
@@ -202,6 +202,20 @@ test('settings for an admin, in pt and en: every tab, quick replies, dry run, jo
   await page.locator('#toggle-autoCreateClients').check();
   await page.locator('#general-form button[type="submit"]').click();
   await page.locator('#general-result', { hasText: 'Salvo' }).waitFor();
+
+  // The default phone country: suggested from the .amocrm.ru account, changed to Brazil, read back through the API.
+  const country = page.locator('#default-country');
+  await country.locator('option[value="BR"]').waitFor({ state: 'attached' });
+  assert.equal(await country.inputValue(), 'RU');
+  assert.equal(await country.locator('option[value=""]').textContent(), 'Automático: Rússia (+7), pelo endereço da conta do CRM');
+  assert.equal(await country.locator('option[value="BR"]').textContent(), 'Brasil (+55)');
+  await country.selectOption({ label: 'Brasil (+55)' });
+  await page.locator('#phone-form button[type="submit"]').click();
+  await page.locator('#phone-result', { hasText: 'Salvo: telefones sem código do país são lidos como Brasil (+55).' }).waitFor();
+  const stored = await page.evaluate(async (token) => (await fetch('/api/v1/settings/phone',
+    { headers: { Authorization: 'Bearer ' + token } })).json(), ADMIN);
+  assert.equal(stored.defaultCountry, 'BR');
+  await shot(page, 'settings-general-phone-pt');
 
   await page.locator('#tab-stages').click();
   await page.locator('#pipeline-whatsapp').fill('11');
@@ -244,6 +258,10 @@ test('settings for an admin, in pt and en: every tab, quick replies, dry run, jo
   await openPage(page, '/ui/settings', ADMIN, 'en');
   assert.equal(await page.locator('#tab-pact').textContent(), 'Connect Pact');
   await shot(page, 'settings-pact-en');
+  await page.locator('#tab-general').click();
+  await page.locator('#default-country option[value="BR"]').waitFor({ state: 'attached' });
+  assert.equal(await page.locator('#default-country').inputValue(), 'BR', 'kept after reopening');
+  assert.equal(await page.locator('#default-country option:checked').textContent(), 'Brazil (+55)');
   await page.locator('#tab-health').click();
   await page.locator('#queue-outbox', { hasText: 'Outgoing:' }).waitFor();
   await shot(page, 'settings-health-en');
@@ -277,7 +295,8 @@ test('a manager sees a polite refusal and gets 403 from every settings endpoint'
     const calls = [['GET', '/api/v1/settings'], ['PUT', '/api/v1/settings', {}], ['PUT', '/api/v1/settings/pact', {}],
       ['POST', '/api/v1/settings/pact/test', {}], ['GET', '/api/v1/health'], ['GET', '/api/v1/journal'],
       ['POST', '/api/v1/journal/event-1/retry'], ['GET', '/api/v1/templates'], ['POST', '/api/v1/templates', {}],
-      ['PUT', '/api/v1/templates/1', {}], ['DELETE', '/api/v1/templates/1'], ['POST', '/api/v1/dry-run', {}]];
+      ['PUT', '/api/v1/templates/1', {}], ['DELETE', '/api/v1/templates/1'], ['POST', '/api/v1/dry-run', {}],
+      ['GET', '/api/v1/settings/phone'], ['PUT', '/api/v1/settings/phone', { defaultCountry: 'BR' }]];
     const out = [];
     for (const [method, url, body] of calls) {
       const r = await fetch(url, { method, headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },

@@ -3,8 +3,9 @@
 // harness/chromium.js), against the RUNNING connector that CardConversationBrowserIT starts with the Pact fake: a
 // lead with a 41-message history at Pact (the last one a photo). Reads the history (one Pact read), pages back,
 // replies with Enter (Shift+Enter breaks the line), sends a file, and sees a client's message and a read tick arrive
-// without reloading. Without that JUnit test's environment (e.g. when WidgetBrowserIT runs this directory) the suite
-// is skipped. Every wait is for a condition on the page.
+// without reloading. On WhatsApp Business past the client's 24-hour window, the reply box sends an approved template
+// with its values; a company without templates is told so. Without that JUnit test's environment (e.g. when
+// WidgetBrowserIT runs this directory) the suite is skipped. Every wait is for a condition on the page.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
@@ -22,6 +23,10 @@ const HOOK_KEY = process.env.PACT_HOOK_KEY;
 const FIXTURES = process.env.PACT_WEBHOOK_FIXTURES;
 const SHOTS = process.env.SCREENSHOT_DIR;
 const UPLOAD = process.env.CARD_UPLOAD;
+const WABA_ENTITY = process.env.CARD_WABA_ENTITY;
+const WABA_CONVERSATION = process.env.CARD_WABA_CONVERSATION;
+const NO_TEMPLATES_TOKEN = process.env.CARD_NO_TEMPLATES_TOKEN;
+const NO_TEMPLATES_ENTITY = process.env.CARD_NO_TEMPLATES_ENTITY;
 
 let context;
 
@@ -83,6 +88,7 @@ test('the card shows the whole conversation, pages back, replies, sends a file a
   'and loads through the connector\'s link');
   assert.match(await newest.locator('time').textContent(), /\d{2}.\d{2}.\d{4}.*\d{2}:\d{2}/, 'date and time');
   assert.match(await thread.locator('.bubble.income').first().locator('.author').textContent(), /Maria Souza/);
+  assert.equal(await page.locator('.reply-template').count(), 0, 'WhatsApp (not WABA) offers no template');
   await page.screenshot({ path: path.join(SHOTS, 'card-conversation-en.png'), fullPage: true });
 
   await page.locator('.older').click();
@@ -122,4 +128,44 @@ test('the card shows the whole conversation, pages back, replies, sends a file a
   await thread.locator('.bubble.income', { hasText: 'Perfeito, obrigada!' }).waitFor({ timeout: 5000 });
   await assertIconsDrawn(page);
   await page.screenshot({ path: path.join(SHOTS, 'card-conversation-live-en.png'), fullPage: true });
+});
+
+test('on WhatsApp Business past the 24-hour window the reply box sends an approved template with its values', { skip: SKIP }, async () => {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log('# page error: ' + e.message));
+  await page.goto(BASE + '/ui/card?entityType=lead&entityId=' + WABA_ENTITY + '#token=' + encodeURIComponent(TOKEN) + '&lang=en');
+  await page.waitForSelector('body[data-ready="true"]');
+  const chat = page.locator('.chat[data-conversation-id="' + WABA_CONVERSATION + '"]');
+  await chat.locator('.reply-rule', { hasText: 'more than 24 hours ago; only an approved template can be sent' }).waitFor();
+  const picker = chat.locator('.reply-template');
+  await picker.locator('option', { hasText: 'order_ready' }).waitFor({ state: 'attached' });
+  assert.equal(await chat.locator('.reply-text').isDisabled(), true, 'no free text past the window');
+  assert.equal(await chat.locator('.reply-send').isDisabled(), true, 'nothing to send before a template is chosen');
+
+  await picker.selectOption({ label: 'order_ready' });
+  assert.equal(await chat.locator('.reply-send').isDisabled(), true, 'its values still empty');
+  await chat.locator('#reply-substitution-' + WABA_CONVERSATION + '-1').fill('Maria');
+  assert.equal(await chat.locator('.reply-template-preview').textContent(), 'Hello Maria, your order {{2}} is ready');
+  await chat.locator('#reply-substitution-' + WABA_CONVERSATION + '-2').fill('A-1001');
+  assert.equal(await chat.locator('.reply-template-preview').textContent(), 'Hello Maria, your order A-1001 is ready');
+  await page.screenshot({ path: path.join(SHOTS, 'card-conversation-waba-template-en.png'), fullPage: true });
+  await chat.locator('.reply-send').click();
+
+  await chat.locator('.reply-result', { hasText: 'Sent.' }).waitFor();
+  const sent = chat.locator('.thread .bubble.outgoing').last();
+  await sent.locator('[data-icon="clock"]').waitFor();
+  assert.match(await sent.locator('.author').textContent(), /sent from the CRM by Ana Souza/);
+  assert.equal(await picker.inputValue(), '', 'the picker is ready for the next one');
+  assert.equal(await chat.locator('.reply-template-preview').isVisible(), false);
+  await page.screenshot({ path: path.join(SHOTS, 'card-conversation-waba-sent-en.png'), fullPage: true });
+
+  await page.goto('about:blank');
+  await page.goto(BASE + '/ui/card?entityType=lead&entityId=' + NO_TEMPLATES_ENTITY + '#token='
+    + encodeURIComponent(NO_TEMPLATES_TOKEN) + '&lang=en');
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.locator('.reply-waba', { hasText: 'The Pact company has no approved WABA templates.' }).waitFor();
+  assert.equal(await page.locator('.reply-template').isDisabled(), true);
+  assert.equal(await page.locator('.reply-send').isDisabled(), true, 'the client never wrote: only a template could go');
+  await page.screenshot({ path: path.join(SHOTS, 'card-conversation-waba-no-templates-en.png'), fullPage: true });
+  await page.close();
 });

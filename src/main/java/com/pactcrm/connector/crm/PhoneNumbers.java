@@ -7,8 +7,12 @@ import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import com.pactcrm.connector.installation.Installation;
 import java.io.IOException;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Phones as CRM users store them ({@code 8 (999) 123-45-67} in Russia, a Brazilian number without 55,
@@ -28,6 +32,8 @@ public final class PhoneNumbers {
 
     private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SortedMap<String, Integer> COUNTRIES = Collections.unmodifiableSortedMap(
+            new TreeMap<>(UTIL.getSupportedRegions().stream().collect(Collectors.toMap(r -> r, UTIL::getCountryCodeForRegion))));
     /** The CRMs' own country domains (amoCRM .ru/.com, Kommo, Bitrix24's zones): where the account most likely is. */
     private static final Map<String, String> DOMAIN_COUNTRIES = Map.ofEntries(
             Map.entry(".ru", "RU"), Map.entry(".by", "BY"), Map.entry(".kz", "KZ"), Map.entry(".ua", "UA"),
@@ -99,6 +105,11 @@ public final class PhoneNumbers {
             }
         }
         return best == null ? null : DOMAIN_COUNTRIES.get(best);
+    }
+
+    /** Every country a default may be (ISO 3166 alpha-2, in code order) and its calling code: BR → 55, RU → 7. */
+    public static SortedMap<String, Integer> countries() {
+        return COUNTRIES;
     }
 
     /** Whether {@code code} is a country libphonenumber knows (ISO 3166 alpha-2). */

@@ -11,18 +11,24 @@ import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Put;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * {@code GET}, {@code PUT /api/v1/settings/phone} (admin): the installation's default country for phones typed
  * without a country code (the card's write first, the Bitrix24 sender). {@code suggested} comes from the CRM
- * account's domain; {@code defaultCountry} is what applies now (the admin's choice, else the suggestion).
+ * account's domain; {@code defaultCountry} is what applies now (the admin's choice, else the suggestion);
+ * {@code countries} are those a default may be (what the settings page offers, with each one's calling code).
  */
 @Controller("/api/v1/settings/phone")
 @ExecuteOn(TaskExecutors.BLOCKING)
 class PhoneSettingsController {
 
-    record PhoneSettings(@Nullable String defaultCountry, @Nullable String suggested) {
+    record PhoneSettings(@Nullable String defaultCountry, @Nullable String suggested, List<Country> countries) {
+    }
+
+    /** ISO 3166 alpha-2 and the country's calling code (BR, 55). */
+    record Country(String code, int callingCode) {
     }
 
     record PhoneSettingsUpdate(@Nullable String defaultCountry) {
@@ -60,6 +66,7 @@ class PhoneSettingsController {
     }
 
     private static PhoneSettings view(Installation installation) {
-        return new PhoneSettings(PhoneNumbers.defaultCountry(installation), PhoneNumbers.suggestCountry(installation.crmHost()));
+        return new PhoneSettings(PhoneNumbers.defaultCountry(installation), PhoneNumbers.suggestCountry(installation.crmHost()),
+                PhoneNumbers.countries().entrySet().stream().map(e -> new Country(e.getKey(), e.getValue())).toList());
     }
 }

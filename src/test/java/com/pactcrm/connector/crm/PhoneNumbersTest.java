@@ -39,4 +39,12 @@ class PhoneNumbersTest {
         assertNull(PhoneNumbers.suggestCountry("acme.kommo.com"));
         assertTrue(PhoneNumbers.knownCountry("br"));
     }
+
+    @Test
+    void everyCountryADefaultMayBeComesWithItsCallingCode() {
+        assertEquals(55, PhoneNumbers.countries().get("BR"));
+        assertEquals(7, PhoneNumbers.countries().get("RU"));
+        assertTrue(PhoneNumbers.countries().size() > 200, "the whole world: " + PhoneNumbers.countries().size());
+        assertTrue(PhoneNumbers.countries().keySet().stream().allMatch(PhoneNumbers::knownCountry));
+    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.chat.ConversationLinkRepository;
+import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.mapping.UserMappingRepository;
 import com.pactcrm.connector.security.SessionTokens;
@@ -28,6 +29,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -35,8 +37,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The conversation in the card in Chromium: starts the connector with the Pact fake, gives a lead a conversation
- * with 40 texts and a photo at Pact, then runs {@code widget/ui/test/conversation.test.js} against it and checks what
- * Pact received. Screenshots {@code card-conversation-*.png} in {@code target/screenshots/}.
+ * with 40 texts and a photo at Pact, another lead a WhatsApp Business conversation whose client wrote 25 hours ago
+ * (only an approved template may go), and a lead of an installation whose Pact company has no templates, then runs
+ * {@code widget/ui/test/conversation.test.js} against it and checks what Pact received. Screenshots
+ * {@code card-conversation-*.png} in {@code target/screenshots/}.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -45,6 +49,7 @@ class CardConversationBrowserIT implements TestPropertyProvider {
     @RegisterExtension
     static final PactFake PACT = PactFake.start();
     static final int PORT = freePort();
+    static final long WABA_ID = 3100000002L;
 
     @Inject
     TestInstallations installations;
@@ -76,6 +81,13 @@ class CardConversationBrowserIT implements TestPropertyProvider {
         PACT.addClientFile(conversation, null, start.plus(Duration.ofMinutes(41)), "produto.png", "image/png",
                 ConversationHistoryIT.PNG);
         links.link(installation.id(), conversation, "lead", "4800", "whatsapp", "+5511987659999", "Maria Souza");
+        PACT.addWabaTemplate(1L, WABA_ID, "order_ready", "Hello {{1}}, your order {{2}} is ready", 2);
+        long waba = PACT.seedConversation(1L, "whatsapp_business", "5511987658888");
+        PACT.addClientMessage(waba, "Meu pedido chegou?", Instant.now().minus(Duration.ofHours(25)));
+        links.link(installation.id(), waba, "lead", "4801", "whatsapp_business", "+5511987658888", "Maria Souza");
+        Installation noTemplates = installations.create(CrmKind.AMOCRM, "pact-token-" + UUID.randomUUID(), 2L, null);
+        long wabaWithoutTemplates = PACT.seedConversation(2L, "whatsapp_business", "5511987657777");
+        links.link(noTemplates.id(), wabaWithoutTemplates, "lead", "4802", "whatsapp_business", "+5511987657777", "Rita");
         Path upload = Files.createTempDirectory("card-upload").resolve("catalogo.png");
         Files.write(upload, ConversationHistoryIT.PNG);
 
@@ -85,12 +97,16 @@ class CardConversationBrowserIT implements TestPropertyProvider {
         env.put("CARD_ENTITY", "4800");
         env.put("CARD_CONVERSATION", Long.toString(conversation));
         env.put("CARD_UPLOAD", upload.toString());
+        env.put("CARD_WABA_ENTITY", "4801");
+        env.put("CARD_WABA_CONVERSATION", Long.toString(waba));
+        env.put("CARD_NO_TEMPLATES_TOKEN", sessions.issue(noTemplates.id(), "8123456", "Ana Souza", false));
+        env.put("CARD_NO_TEMPLATES_ENTITY", "4802");
         env.put("PACT_HOOK_KEY", installation.pactHookKey());
         env.put("PACT_WEBHOOK_FIXTURES", Path.of("src/test/resources/fixtures/pact-webhooks").toAbsolutePath().toString());
         env.put("SCREENSHOT_DIR", Path.of("target/screenshots").toAbsolutePath().toString());
         NodeBrowserTests.Run run = NodeBrowserTests.run("ui/test/conversation.test.js", env);
         assertEquals(0, run.exitCode(), "browser tests failed:\n" + run.output());
-        assertTrue(run.output().contains("# pass 1"), run.output());
+        assertTrue(run.output().contains("# pass 2"), run.output());
 
         FakeMessage reply = PACT.messages().stream().filter(m -> "Oi Maria,\ntemos sim.".equals(m.text())).findFirst()
                 .orElseThrow();
@@ -99,9 +115,18 @@ class CardConversationBrowserIT implements TestPropertyProvider {
         assertFalse(reply.writeFirst());
         FakeMessage file = PACT.messages().stream().filter(m -> "Nosso catálogo".equals(m.text())).findFirst().orElseThrow();
         assertTrue(file.attachmentId() != null, "the file went with its message");
-        assertEquals(1, PACT.callCount("list-messages"), "the card read Pact's history once, paging included");
+        assertEquals(1, PACT.calls().stream().filter(c -> "list-messages".equals(c.endpoint())
+                && c.path().startsWith("/api/p2/conversations/" + conversation + "/")).count(),
+                "the card read Pact's history once, paging included");
+        List<FakeMessage> templates = PACT.messages().stream().filter(m -> Long.valueOf(WABA_ID).equals(m.wabaId())).toList();
+        assertEquals(1, templates.size(), "the reply box sent the template once");
+        assertEquals(waba, templates.get(0).conversationId(), "into the WABA conversation");
+        assertEquals(List.of("Maria", "A-1001"), templates.get(0).substitutions());
+        assertEquals(1, PACT.messages().stream().filter(m -> m.conversationId() == waba && !m.income()).count(),
+                "nothing else went past the 24-hour window");
         await().atMost(Duration.ofSeconds(20)).until(() -> Long.valueOf(501L).equals(PACT.conversation(conversation).assigneeId()));
-        for (String screen : List.of("card-conversation-en", "card-conversation-reply-file-en", "card-conversation-live-en")) {
+        for (String screen : List.of("card-conversation-en", "card-conversation-reply-file-en", "card-conversation-live-en",
+                "card-conversation-waba-template-en", "card-conversation-waba-sent-en", "card-conversation-waba-no-templates-en")) {
             assertTrue(Files.size(Path.of("target/screenshots", screen + ".png")) > 1000, screen);
         }
     }

@@ -62,6 +62,8 @@ class PhoneDefaultCountryIT implements TestPropertyProvider {
 
         HttpResponse<String> suggested = send("GET", admin, "/api/v1/settings/phone", null);
         assertTrue(suggested.body().contains("\"suggested\":\"RU\""), "an .amocrm.ru account: " + suggested.body());
+        assertTrue(suggested.body().contains("{\"code\":\"BR\",\"callingCode\":55}")
+                && suggested.body().contains("{\"code\":\"RU\",\"callingCode\":7}"), "the countries to choose from: " + suggested.body());
         assertEquals(200, writeFirst(manager, "ru-1", "8 (999) 123-45-67").statusCode());
         assertEquals("79991234567", PACT.messages().stream().filter(m -> "Olá ru-1".equals(m.text())).findFirst()
                 .orElseThrow().phone());

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.pactcrm.connector.crm.PhoneNumbers;
 import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.mapping.UserMappingRepository;
 import com.pactcrm.connector.quickreply.QuickReplyTemplate;
 import com.pactcrm.connector.quickreply.QuickReplyTemplateRepository;
@@ -69,6 +71,8 @@ class WidgetBrowserIT implements TestPropertyProvider {
     TestSql sql;
     @Inject
     RecordingCrmGateway crm;
+    @Inject
+    InstallationRepository installationRepository;
 
     @Override
     public Map<String, String> getProperties() {
@@ -128,11 +132,14 @@ class WidgetBrowserIT implements TestPropertyProvider {
                 && "joao_silva".equals(m.nickname()) && "Hola, João".equals(m.text())).count(), "Telegram Personal by nickname");
         assertTrue(PACT.webhooks().stream().anyMatch(w -> w.active() && w.url().endsWith("/pact/webhooks/" + installation.pactHookKey())),
                 "connecting with the right token registered and activated our webhook");
+        assertEquals("BR", PhoneNumbers.defaultCountry(installationRepository.findById(installation.id()).orElseThrow()),
+                "the default phone country the admin chose is stored");
         // The dead letter the admin retried from the journal was delivered this time.
         await().atMost(Duration.ofSeconds(20)).until(() -> crm.timeline("lead", "1").stream()
                 .anyMatch(e -> e.text().contains("archived")));
         for (String screen : List.of("amocrm-panel", "card-dialog-quick-reply-en", "card-chats-clock-en", "card-chats-one-tick-en",
                 "card-chats-two-ticks-en", "card-dialog-waba-pt-narrow", "card-chats-pt-narrow", "settings-pact-pt",
+                "settings-general-phone-pt",
                 "settings-health-pt", "settings-pact-en", "settings-health-en", "settings-refused-pt", "settings-journal-retry-en",
                 "card-postmessage-es-wide")) {
             assertTrue(Files.size(Path.of("target/screenshots", screen + ".png")) > 1000, screen);
