@@ -21,6 +21,13 @@ import java.util.Objects;
 @Singleton
 public class UnansweredTasks {
 
+    /**
+     * A task's outbox commands are keyed by one of these and the {@code crm_task} id: the retention job keeps the row
+     * while one of them is unfinished, since delivering it reads the row.
+     */
+    public static final String OPEN_COMMAND = "task-open:";
+    public static final String CLOSE_COMMAND = "task-close:";
+
     private final CrmTaskRepository tasks;
     private final Outbox outbox;
     private final Clock clock;
@@ -49,7 +56,7 @@ public class UnansweredTasks {
                 if (tasks.open(installation.id(), conversationId, link.crmEntityType(), link.crmEntityId(), due) == 1) {
                     CrmTask task = tasks.findOpen(installation.id(), conversationId, link.crmEntityType(), link.crmEntityId())
                             .orElseThrow();
-                    outbox.enqueue(installation.id(), CommandKind.CRM_TASK_OPEN, "task-open:" + task.id(), null,
+                    outbox.enqueue(installation.id(), CommandKind.CRM_TASK_OPEN, OPEN_COMMAND + task.id(), null,
                             new TaskPayload(task.id(), conversationId, link.crmEntityType(), link.crmEntityId(), due,
                                     clientName), eventId, null);
                     opened++;
@@ -61,7 +68,7 @@ public class UnansweredTasks {
         List<CrmTask> open = tasks.lockOpen(installation.id(), conversationId);
         for (CrmTask task : open) {
             tasks.close(task.id(), clock.instant());
-            outbox.enqueue(installation.id(), CommandKind.CRM_TASK_CLOSE, "task-close:" + task.id(), null,
+            outbox.enqueue(installation.id(), CommandKind.CRM_TASK_CLOSE, CLOSE_COMMAND + task.id(), null,
                     new TaskPayload(task.id(), conversationId, task.crmEntityType(), task.crmEntityId(), task.dueAt(),
                             clientName), eventId, null);
         }

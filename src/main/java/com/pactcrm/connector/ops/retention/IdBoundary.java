@@ -9,7 +9,7 @@ import java.time.Instant;
 
 /**
  * The first id of a table whose row is not older than a cutoff, found by bisecting the primary key: the tables
- * retention works on take ids in arrival order, so their old rows are the ones below that id. About 30 point reads
+ * retention finds it for take ids in arrival order, so their old rows are the ones below that id. About 30 point reads
  * on the primary key, where an index on the time column would cost every insert on the hot path.
  */
 final class IdBoundary {

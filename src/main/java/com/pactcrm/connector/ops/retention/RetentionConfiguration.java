@@ -5,7 +5,7 @@ import io.micronaut.core.bind.annotation.Bindable;
 import java.time.Duration;
 
 /**
- * How long finished sync rows are kept (README "Retention"). Ages count from a row's arrival or creation.
+ * How long finished sync rows are kept (README "Retention"). Ages count from a row's arrival or creation unless said.
  *
  * @param doneEvents         journal events processed (DONE)
  * @param parkedEvents       journal events given up on (PARKED): kept longer, an admin may still retry them
@@ -13,6 +13,9 @@ import java.time.Duration;
  * @param deadCommands       dead letters: kept longer, an admin may still retry them
  * @param syncLog            the admin's journal lines: outlive the raw events they describe
  * @param unlinkedMessages   message links of conversations linked to no CRM entity (a linked conversation's are kept)
+ * @param cardAttachments    files uploaded from the card's reply box (counted from the upload): only a reply not yet
+ *                           sent names one, so this is how long a staged file can still be sent
+ * @param closedTasks        unanswered-client tasks the connector closed (counted from the close)
  * @param batchSize          rows per DELETE: one short statement, a few milliseconds of row locks
  * @param pause              between two DELETEs, so the webhook and relay writes are never queued behind a long run
  */
@@ -24,6 +27,8 @@ public record RetentionConfiguration(
         @Bindable(defaultValue = "90d") Duration deadCommands,
         @Bindable(defaultValue = "30d") Duration syncLog,
         @Bindable(defaultValue = "14d") Duration unlinkedMessages,
+        @Bindable(defaultValue = "7d") Duration cardAttachments,
+        @Bindable(defaultValue = "30d") Duration closedTasks,
         @Bindable(defaultValue = "500") int batchSize,
         @Bindable(defaultValue = "20ms") Duration pause) {
 }

@@ -16,7 +16,6 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,10 +26,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes the sync rows older than {@link RetentionConfiguration} keeps them (the journal, the outbox, the sync log,
- * message links of unlinked conversations), which otherwise grow about 2.2 KB per webhook for ever. One replica at a
- * time: the run holds a named database lock ({@code GET_LOCK}), and a replica that finds it taken skips its turn. The
- * deletes are batches of {@code batch-size} rows, each its own transaction at READ COMMITTED (no gap locks) with a
- * pause between them, walking the (state, id) indexes the claims already use, so the webhook and relay writes never
+ * message links of unlinked conversations), which otherwise grow about 2.2 KB per webhook for ever, and what the card
+ * and the unanswered-client tasks leave behind (see {@link Purge#all}). One replica at a time: the run holds a named
+ * database lock ({@code GET_LOCK}), and a replica that finds it taken skips its turn. The deletes are batches of
+ * {@code batch-size} rows, each its own transaction at READ COMMITTED (no gap locks) with a pause between them, walking
+ * the (state, id) indexes the claims already use or windows of a primary key, so the webhook and relay writes never
  * wait for more than one batch. No migration: no index is added to the hot tables (see {@link IdBoundary}).
  */
 // Created with the context, not at its first run: its meters are in the scrape from the start.
@@ -127,9 +127,9 @@ public class RetentionJob {
     }
 
     private long purge(Connection c, Purge purge, Instant cutoff, long[] longestBatch) throws SQLException {
-        long boundary = IdBoundary.find(c, purge.table(), purge.timeColumn(), cutoff);
-        return purge.keepIf() == null ? deleteBatches(c, purge, boundary, cutoff, longestBatch)
-                : deleteWindows(c, purge, boundary, cutoff, longestBatch);
+        long boundary = purge.arrivalColumn() == null ? 0 : IdBoundary.find(c, purge.table(), purge.arrivalColumn(), cutoff);
+        return purge.walksWindows() ? deleteWindows(c, purge, boundary, cutoff, longestBatch)
+                : deleteBatches(c, purge, boundary, cutoff, longestBatch);
     }
 
     private long deleteBatches(Connection c, Purge purge, long boundary, Instant cutoff, long[] longestBatch) throws SQLException {
@@ -153,37 +153,44 @@ public class RetentionJob {
         return total;
     }
 
-    /** For a purge that keeps some old rows: walks the ids below the boundary a window at a time, never twice. */
+    /**
+     * For a purge that keeps some old rows, or whose key does not follow arrival: walks the primary key (below the
+     * boundary, when it has one) a window at a time, never twice.
+     */
     private long deleteWindows(Connection c, Purge purge, long boundary, Instant cutoff, long[] longestBatch) throws SQLException {
         long total = 0;
-        long after = 0;
-        try (PreparedStatement window = c.prepareStatement(purge.window())) {
+        // Before every key: ids and installation ids start at 1.
+        long[] after = new long[purge.key().size()];
+        try (PreparedStatement window = c.prepareStatement(purge.window());
+             PreparedStatement delete = c.prepareStatement(purge.deleteInWindow())) {
             while (!stopping) {
-                window.setLong(1, after);
-                window.setLong(2, boundary);
-                window.setInt(3, config.batchSize());
-                List<Long> ids = new ArrayList<>(config.batchSize());
+                int p = purge.bindKey(window, 1, after);
+                if (purge.arrivalColumn() != null) {
+                    window.setLong(p++, boundary);
+                }
+                window.setInt(p, config.batchSize());
+                int rows = 0;
+                long[] last = new long[after.length];
                 try (ResultSet rs = window.executeQuery()) {
                     while (rs.next()) {
-                        ids.add(rs.getLong(1));
+                        rows++;
+                        for (int i = 0; i < last.length; i++) {
+                            last[i] = rs.getLong(i + 1);
+                        }
                     }
                 }
-                if (ids.isEmpty()) {
+                if (rows == 0) {
                     break;
                 }
-                try (PreparedStatement delete = c.prepareStatement(purge.deleteInWindow(ids.size()))) {
-                    delete.setTimestamp(1, Timestamp.from(cutoff));
-                    for (int i = 0; i < ids.size(); i++) {
-                        delete.setLong(i + 2, ids.get(i));
-                    }
-                    long batchStart = System.nanoTime();
-                    int n = delete.executeUpdate();
-                    longestBatch[0] = Math.max(longestBatch[0], System.nanoTime() - batchStart);
-                    total += n;
-                    deleted.get(purge.name()).increment(n);
-                }
-                after = ids.get(ids.size() - 1);
-                if (ids.size() < config.batchSize()) {
+                p = purge.bindKey(delete, purge.bindKey(delete, 1, after), last);
+                delete.setTimestamp(p, Timestamp.from(cutoff));
+                long batchStart = System.nanoTime();
+                int n = delete.executeUpdate();
+                longestBatch[0] = Math.max(longestBatch[0], System.nanoTime() - batchStart);
+                total += n;
+                deleted.get(purge.name()).increment(n);
+                after = last;
+                if (rows < config.batchSize()) {
                     break;
                 }
                 pause();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.pactcrm.connector.chat.UnansweredTasks;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.testsupport.TestInstallations;
 import com.pactcrm.connector.testsupport.TestSql;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Against the embedded MariaDB: rows older than their retention go, newer ones and unfinished ones stay, in batches
- * smaller than the data; a linked conversation's message links stay; a replica that finds another running skips.
+ * smaller than the data; a linked conversation's message links and back-fill state stay; a closed task stays while a
+ * command of it is unfinished; a replica that finds another running skips.
  */
 @MicronautTest(transactional = false)
 @Property(name = "connector.dispatcher.enabled", value = "false")
@@ -51,13 +53,17 @@ class RetentionJobIT {
 
     final Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     Installation installation;
+    /** A second installation, so that the windows over (installation_id, ...) keys cross from one to the next. */
+    Installation other;
 
     @BeforeEach
     void empty() {
-        for (String table : List.of("inbound_event", "outbox_command", "sync_log", "message_link", "conversation_link")) {
+        for (String table : List.of("inbound_event", "outbox_command", "sync_log", "message_link", "conversation_link",
+                "conversation_history", "card_attachment", "crm_task")) {
             sql.update("DELETE FROM " + table);
         }
         installation = installations.amoCrm(null);
+        other = installations.amoCrm(null);
     }
 
     @Test
@@ -114,6 +120,59 @@ class RetentionJobIT {
         assertEquals(0, again.total(), "nothing left to delete: " + again.deleted());
     }
 
+    @Test
+    void cardAndTaskLeftoversGoByTheirOwnRulesAndWhatIsStillUsedStays() {
+        // Back-fill state: kept while the conversation is linked (whatever its age), gone at once when it is not.
+        link(installation, 500);
+        link(other, 600);
+        history(installation, 500, 100);
+        history(installation, 600, 30);
+        history(installation, 700, 0);
+        history(installation, 800, 2);
+        history(other, 500, 30);
+        history(other, 600, 100);
+        history(other, 700, 1);
+        // Card uploads: 7 days from the upload.
+        for (int i = 0; i < 4; i++) {
+            attachment(installation, 9000 + i, 8);
+        }
+        attachment(installation, 9100, 6);
+        attachment(other, 9000, 30);
+        attachment(other, 9200, 1);
+        // Tasks: open ones stay; closed ones 30 days from the close, unless a command of theirs is unfinished.
+        long openOld = task("open-old", 100, null);
+        long closedDone = task("closed-done", 100, 40);
+        long closedDeadClose = task("closed-dead-close", 90, 40);
+        long closedPendingOpen = task("closed-pending-open", 80, 35);
+        long closedSuperseded = task("closed-superseded", 70, 31);
+        long closedRecently = task("closed-recently", 60, 10);
+        task("closed-no-commands", 50, 45);
+        long closedToday = task("closed-today", 2, 0);
+        command(UnansweredTasks.OPEN_COMMAND + closedDone, "DONE", 20);
+        command(UnansweredTasks.CLOSE_COMMAND + closedDone, "DONE", 20);
+        command(UnansweredTasks.OPEN_COMMAND + closedDeadClose, "DONE", 20);
+        command(UnansweredTasks.CLOSE_COMMAND + closedDeadClose, "DEAD", 40);
+        command(UnansweredTasks.OPEN_COMMAND + closedPendingOpen, "PENDING", 35);
+        command(UnansweredTasks.CLOSE_COMMAND + closedSuperseded, "SUPERSEDED", 10);
+
+        RetentionJob.Run run = job.run(now);
+
+        assertEquals(Set.of("a:500", "b:600"), byInstallation("conversation_history", "pact_conversation_id"),
+                "a linked conversation's back-fill state stays, however old; an unlinked one's goes, however new");
+        assertEquals(Set.of("a:9100", "b:9200"), byInstallation("card_attachment", "pact_attachment_id"),
+                "uploads older than 7 days are gone");
+        assertEquals(Set.of(openOld, closedDeadClose, closedPendingOpen, closedRecently, closedToday),
+                sql.query("SELECT id FROM crm_task").stream().map(r -> ((Number) r.get("id")).longValue())
+                        .collect(Collectors.toSet()),
+                "tasks closed more than 30 days ago are gone, unless their close is dead or their open still pending");
+        assertEquals(5L, run.deleted().get("unlinked_histories"));
+        assertEquals(5L, run.deleted().get("card_attachments"));
+        assertEquals(3L, run.deleted().get("closed_tasks"));
+
+        RetentionJob.Run again = job.run(now);
+        assertEquals(0, again.total(), "nothing left to delete: " + again.deleted());
+    }
+
     /** Concurrent inserts can leave a slightly newer row below an older one's id: the time check still keeps it. */
     @Test
     void aNewerRowBelowTheBoundaryIsKept() {
@@ -165,6 +224,14 @@ class RetentionJobIT {
                 .collect(Collectors.toSet());
     }
 
+    /** {@code column} of each row, prefixed by "a:" for the first installation's rows and "b:" for the other's. */
+    private Set<String> byInstallation(String table, String column) {
+        return sql.query("SELECT installation_id, " + column + " FROM " + table).stream()
+                .map(r -> (((Number) r.get("installation_id")).longValue() == installation.id() ? "a:" : "b:")
+                        + r.get(column))
+                .collect(Collectors.toSet());
+    }
+
     private Timestamp daysAgo(int days) {
         return Timestamp.from(now.minus(Duration.ofDays(days)));
     }
@@ -183,6 +250,33 @@ class RetentionJobIT {
     private void log(String kind, int daysAgo) {
         sql.update("INSERT INTO sync_log (installation_id, at, kind, outcome) VALUES (?, ?, ?, 'DONE')",
                 installation.id(), daysAgo(daysAgo), kind);
+    }
+
+    private void link(Installation inst, long conversationId) {
+        sql.update("INSERT INTO conversation_link (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id) "
+                + "VALUES (?, ?, 'lead', '1')", inst.id(), conversationId);
+    }
+
+    /** A back-fill read {@code daysAgo} days ago; 0: a minute ago. */
+    private void history(Installation inst, long conversationId, int daysAgo) {
+        sql.update("INSERT INTO conversation_history (installation_id, pact_conversation_id, pages_read, complete, read_at) "
+                + "VALUES (?, ?, 1, TRUE, ?)", inst.id(), conversationId,
+                daysAgo == 0 ? Timestamp.from(now.minus(Duration.ofMinutes(1))) : daysAgo(daysAgo));
+    }
+
+    private void attachment(Installation inst, long attachmentId, int daysAgo) {
+        sql.update("INSERT INTO card_attachment (installation_id, pact_attachment_id, name, created_at) "
+                + "VALUES (?, ?, 'a.pdf', ?)", inst.id(), attachmentId, daysAgo(daysAgo));
+    }
+
+    /** A task opened {@code openedDaysAgo} days ago, closed {@code closedDaysAgo} days ago (null: still open). */
+    private long task(String entityId, int openedDaysAgo, Integer closedDaysAgo) {
+        boolean open = closedDaysAgo == null;
+        sql.update("INSERT INTO crm_task (installation_id, pact_conversation_id, crm_entity_type, crm_entity_id, state, "
+                + "open_key, due_at, created_at, closed_at) VALUES (?, 500, 'lead', ?, ?, ?, ?, ?, ?)", installation.id(),
+                entityId, open ? "OPEN" : "CLOSED", open ? "500:lead:" + entityId : null, daysAgo(openedDaysAgo),
+                daysAgo(openedDaysAgo), open ? null : daysAgo(closedDaysAgo));
+        return ((Number) sql.queryOne("SELECT id FROM crm_task WHERE crm_entity_id = ?", entityId).get("id")).longValue();
     }
 
     private void message(long messageId, long conversationId, int daysAgo) {
