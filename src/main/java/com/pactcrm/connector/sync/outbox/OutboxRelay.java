@@ -250,9 +250,13 @@ public class OutboxRelay extends PollingWorker implements ApplicationEventListen
                     }
                 }
                 heldBack = 0;
+                // A claim that filled a call but not its limit still leaves a partial call behind its full ones: while
+                // the installation's webhooks are being processed, that remainder is about to have company too.
+                boolean backlog = claimed.full() || claimed.commands().size() >= batchSize
+                        && !holdLeft(claimed.commands()).isZero() && claims.moreOnTheWay(lane);
                 // Sends stop well before the claim lease ends: past it, another replica's reaper may hand the rows out again.
                 Instant sendUntil = clock.instant().plus(claims.lease().multipliedBy(4).dividedBy(5));
-                deliverClaimed(installation, claimed.commands(), claimed.full(), sendUntil);
+                deliverClaimed(installation, claimed.commands(), backlog, sendUntil);
             }
         } finally {
             leave(lane);
