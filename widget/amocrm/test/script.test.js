@@ -107,14 +107,15 @@ test('Escape and a close message from the connector origin close the overlay; ot
   const w = openCard();
   button(w).click();
   w.ajaxReplies[0].resolve(SESSION);
-  w.$(w.env.window).trigger('message', { originalEvent: { origin: 'https://evil.example.net', data: { type: 'pact:close' } } });
+  const { window } = w.env;
+  window.dispatchEvent(new window.MessageEvent('message', { origin: 'https://evil.example.net', data: { type: 'pact:close' } }));
   assert.equal(w.$('.pact-widget-overlay').length, 1);
-  w.$(w.env.window).trigger('message', { originalEvent: { origin: 'https://connector.example.com', data: { type: 'pact:close' } } });
+  window.dispatchEvent(new window.MessageEvent('message', { origin: 'https://connector.example.com', data: { type: 'pact:close' } }));
   assert.equal(w.$('.pact-widget-overlay').length, 0);
 
   button(w).click();
   assert.equal(w.$('.pact-widget-overlay').length, 1);
-  w.$(w.env.document).trigger('keydown', { key: 'Escape' });
+  window.document.body.dispatchEvent(new window.KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
   assert.equal(w.$('.pact-widget-overlay').length, 0);
 });
 

@@ -270,24 +270,30 @@ function bind() {
   document.addEventListener('visibilitychange', poll);
 }
 
-sessionReady().then(function (session) {
-  setLanguage(session.language);
-  translate(document);
-  bind();
-  return load().then(function () {
-    if (!session.language) {
-      setLanguage(state.context.language);
-      translate(document);
-      renderEntity(state.context);
-      Object.keys(state.views).forEach(function (key) { state.views[key].close(); });
-      state.views = {};
-      state.autoOpened = false;
-      clear($('chats'));
-      renderChats(state.context.conversations);
-      onProvider();
-    }
-    checkPhone();
-    document.body.setAttribute('data-ready', 'true');
-    state.polling = setInterval(poll, POLL_MS);
+/** The installation's language, when the CRM gave the page none: the card is drawn again in it. */
+function redrawIn(lang) {
+  return setLanguage(lang).then(function () {
+    translate(document);
+    renderEntity(state.context);
+    Object.keys(state.views).forEach(function (key) { state.views[key].close(); });
+    state.views = {};
+    state.autoOpened = false;
+    clear($('chats'));
+    renderChats(state.context.conversations);
+    onProvider();
   });
+}
+
+sessionReady().then(function (session) {
+  return setLanguage(session.language).then(function () {
+    translate(document);
+    bind();
+    return load();
+  }).then(function () {
+    return session.language ? null : redrawIn(state.context.language);
+  });
+}).then(function () {
+  checkPhone();
+  document.body.setAttribute('data-ready', 'true');
+  state.polling = setInterval(poll, POLL_MS);
 }).catch(showError);

@@ -274,10 +274,8 @@ function bindFirstRun() {
 function save(update, resultId) {
   return api('PUT', '/api/v1/settings', update).then(function (saved) {
     settings = saved;
-    if (update.language && !fragmentLanguage) {
-      setLanguage(saved.language);
-      translate(document);
-    }
+    return update.language && !fragmentLanguage ? setLanguage(saved.language).then(function () { translate(document); }) : null;
+  }).then(function () {
     render();
     say(resultId, t('common.saved'), true);
   }, failed(resultId));
@@ -493,14 +491,13 @@ function dryRun(e) {
 
 sessionReady().then(function (session) {
   fragmentLanguage = session.language;
-  setLanguage(session.language);
-  translate(document);
-  return api('GET', '/api/v1/settings').then(function (s) {
+  return setLanguage(session.language).then(function () {
+    translate(document);
+    return api('GET', '/api/v1/settings');
+  }).then(function (s) {
     settings = s;
-    if (!fragmentLanguage) {
-      setLanguage(s.language);
-      translate(document);
-    }
+    return fragmentLanguage ? null : setLanguage(s.language).then(function () { translate(document); });
+  }).then(function () {
     $('settings').hidden = false;
     bindTabs();
     bindForms();

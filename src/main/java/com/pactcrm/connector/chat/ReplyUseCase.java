@@ -1,6 +1,7 @@
 package com.pactcrm.connector.chat;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
+import com.pactcrm.connector.crm.Phone;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.mapping.UserMapping;
 import com.pactcrm.connector.mapping.UserMappingRepository;
@@ -94,7 +95,7 @@ public class ReplyUseCase {
             if (!PactWriteFirstRequest.WHATSAPP_BUSINESS.equals(link.provider())) {
                 throw new ReplyRefused("templates are for WhatsApp Business conversations only");
             }
-            String phone = link.senderPublicId() == null ? "" : link.senderPublicId().replaceAll("\\D", "");
+            String phone = Phone.of(link.senderPublicId()).digits();
             if (phone.isEmpty()) {
                 throw new ReplyRefused("the client's WhatsApp number is not known yet; answer in Pact");
             }

@@ -2,9 +2,7 @@ package com.pactcrm.connector.crm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
-import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import com.pactcrm.connector.installation.Installation;
 import java.io.IOException;
 import java.util.Collections;
@@ -15,20 +13,11 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * Phones as CRM users store them ({@code 8 (999) 123-45-67} in Russia, a Brazilian number without 55,
- * {@code +55 11 98765-4321}) to what Pact takes: E.164 digits without the plus (pact-api.md §4). Numbers without a
- * country code are read in the installation's default country ({@code settings.defaultCountry}, ISO 3166 alpha-2;
- * suggested from the CRM account's domain when unset). Google's libphonenumber knows each country's numbering plan
- * and its trunk prefixes (Russia's 8), so a number is refused only when it cannot be a phone there.
+ * The installation's default phone country ({@code settings.defaultCountry}, ISO 3166 alpha-2; suggested from the CRM
+ * account's domain when unset), which {@link Phone#parse} reads numbers typed without a country code in, and the
+ * countries it may be.
  */
 public final class PhoneNumbers {
-
-    /** A phone that is no phone, in words the manager understands. */
-    public static final class InvalidPhoneException extends IllegalArgumentException {
-        public InvalidPhoneException(String message) {
-            super(message);
-        }
-    }
 
     private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,47 +32,6 @@ public final class PhoneNumbers {
             Map.entry(".vn", "VN"), Map.entry(".tr", "TR"), Map.entry(".cn", "CN"), Map.entry(".jp", "JP"));
 
     private PhoneNumbers() {
-    }
-
-    /**
-     * @param defaultCountry ISO 3166 alpha-2 for numbers typed without a country code; null: only international ones
-     * @return the number as E.164 digits (no plus), e.g. {@code 79991234567}
-     * @throws InvalidPhoneException when it is not a valid phone number
-     */
-    public static String e164Digits(String raw, String defaultCountry) {
-        String value = raw == null ? "" : raw.strip();
-        if (value.isEmpty()) {
-            throw new InvalidPhoneException("no phone number was given");
-        }
-        if (!value.matches("[+\\d\\s().\\-/]+")) {
-            throw new InvalidPhoneException("'" + value + "' is not a phone number");
-        }
-        String region = defaultCountry == null ? null : defaultCountry.toUpperCase(Locale.ROOT);
-        String digits = value.replaceAll("\\D", "");
-        PhoneNumber number;
-        try {
-            number = UTIL.parse(value, region == null ? "ZZ" : region);
-        } catch (NumberParseException e) {
-            number = null;
-        }
-        // Someone who typed the whole international number without its plus (5511987654321, 79991234567) means it.
-        if ((number == null || !UTIL.isValidNumber(number)) && !value.startsWith("+")) {
-            try {
-                PhoneNumber international = UTIL.parse("+" + digits, "ZZ");
-                if (UTIL.isValidNumber(international)) {
-                    number = international;
-                }
-            } catch (NumberParseException e) {
-                // not that either
-            }
-        }
-        if (number == null || !UTIL.isValidNumber(number)) {
-            throw new InvalidPhoneException("'" + value + "' is not a valid phone number"
-                    + (region == null ? ": give it with the country code, e.g. +55 11 98765-4321"
-                    : " in " + new Locale("", region).getDisplayCountry(Locale.ENGLISH)
-                    + " (the default country); with another country's code first, e.g. +55 11 98765-4321"));
-        }
-        return UTIL.format(number, PhoneNumberUtil.PhoneNumberFormat.E164).substring(1);
     }
 
     /** The installation's default country: the admin's setting, else suggested from the CRM account's domain. */

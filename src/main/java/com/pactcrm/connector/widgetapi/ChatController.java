@@ -3,6 +3,7 @@ package com.pactcrm.connector.widgetapi;
 import com.pactcrm.connector.chat.MessageLinkRepository;
 import com.pactcrm.connector.chat.ReplyUseCase;
 import com.pactcrm.connector.chat.StartChatUseCase;
+import com.pactcrm.connector.crm.Phone;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmGateway;
@@ -150,8 +151,8 @@ class ChatController {
     private static PactWriteFirstRequest toPact(StartChatRequest r, String text, String defaultCountry) {
         String phone;
         try {
-            phone = r.phone() == null || r.phone().isBlank() ? null : PhoneNumbers.e164Digits(r.phone(), defaultCountry);
-        } catch (PhoneNumbers.InvalidPhoneException e) {
+            phone = r.phone() == null || r.phone().isBlank() ? null : Phone.parse(r.phone(), defaultCountry).digits();
+        } catch (Phone.InvalidPhoneException e) {
             throw ProblemException.badRequest(e.getMessage());
         }
         try {

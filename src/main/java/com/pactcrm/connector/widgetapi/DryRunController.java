@@ -4,6 +4,7 @@ import com.pactcrm.connector.chat.ConversationLink;
 import com.pactcrm.connector.chat.ConversationLinkRepository;
 import com.pactcrm.connector.crm.CrmEntityRef;
 import com.pactcrm.connector.crm.CrmGateway;
+import com.pactcrm.connector.crm.Phone;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationSettings;
@@ -64,7 +65,7 @@ class DryRunController {
         if (request.provider() == null || !PROVIDERS.contains(request.provider())) {
             throw ProblemException.badRequest("provider must be a Pact channel, e.g. whatsapp");
         }
-        String phone = request.phone() == null ? "" : request.phone().replaceAll("\\D", "");
+        String phone = Phone.of(request.phone()).digits();
         if (phone.length() < 10 || phone.length() > 15) {
             throw ProblemException.badRequest("'" + request.phone() + "' is not a phone number: use the international "
                     + "format, country code first, e.g. +55 11 98765-4321");

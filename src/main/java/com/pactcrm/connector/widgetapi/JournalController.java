@@ -1,5 +1,6 @@
 package com.pactcrm.connector.widgetapi;
 
+import com.pactcrm.connector.crm.Phone;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.sync.inbound.InboundJournal;
@@ -58,7 +59,7 @@ class JournalController {
         Installation installation = auth.admin(authorization, origin).installation();
         String number = null;
         if (phone != null && !phone.isBlank()) {
-            number = phone.replaceAll("\\D", "");
+            number = Phone.of(phone).digits();
             if (number.length() < 8 || number.length() > 15) {
                 throw ProblemException.badRequest("'" + phone + "' is not a phone number");
             }

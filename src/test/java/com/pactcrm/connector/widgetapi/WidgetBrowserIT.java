@@ -115,7 +115,7 @@ class WidgetBrowserIT implements TestPropertyProvider {
         env.put("RIGHT_PACT_TOKEN", TestInstallations.PACT_TOKEN);
         env.put("JOURNAL_CONVERSATION", "990077");
 
-        NodeBrowserTests.Run run = NodeBrowserTests.run("ui/test/", env);
+        NodeBrowserTests.Run run = NodeBrowserTests.run("ui/test/browser.test.js", env);
         assertEquals(0, run.exitCode(), "browser tests failed:\n" + run.output());
         assertTrue(run.output().contains("# pass 5"), run.output());
 

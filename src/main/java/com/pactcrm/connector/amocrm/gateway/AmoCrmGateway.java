@@ -21,6 +21,7 @@ import com.pactcrm.connector.crm.CrmPipeline;
 import com.pactcrm.connector.crm.CrmUser;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
 import com.pactcrm.connector.crm.CrmPayloads.TaskPayload;
+import com.pactcrm.connector.crm.Phone;
 import com.pactcrm.connector.crm.TimelineEntry;
 import com.pactcrm.connector.crm.TimelineTexts;
 import com.pactcrm.connector.installation.CrmKind;
@@ -242,7 +243,7 @@ public class AmoCrmGateway implements CrmGateway {
     }
 
     private static List<String> digits(List<String> phones) {
-        return phones.stream().map(p -> p.replaceAll("\\D", "")).filter(p -> !p.isEmpty()).toList();
+        return phones.stream().map(Phone::of).filter(p -> !p.isEmpty()).map(Phone::digits).toList();
     }
 
     /**
@@ -262,7 +263,7 @@ public class AmoCrmGateway implements CrmGateway {
 
     private CrmEntityRef findOrCreateClient(AmoCrmAccount account, NewClientPayload client, InstallationSettings.Stage stage,
                                             String rule) {
-        String phone = client.phone() == null ? null : client.phone().replaceAll("\\D", "");
+        String phone = client.phone() == null ? null : Phone.of(client.phone()).digits();
         String name = client.name() != null && !client.name().isBlank() ? client.name() : "+" + phone;
         Long assigned = userId(client.responsibleUserId());
         if (phone != null && !phone.isEmpty()) {

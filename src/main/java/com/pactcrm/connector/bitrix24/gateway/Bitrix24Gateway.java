@@ -18,6 +18,7 @@ import com.pactcrm.connector.crm.CrmPipeline;
 import com.pactcrm.connector.crm.CrmUser;
 import com.pactcrm.connector.crm.CrmPayloads.NewClientPayload;
 import com.pactcrm.connector.crm.CrmPayloads.TaskPayload;
+import com.pactcrm.connector.crm.Phone;
 import com.pactcrm.connector.crm.TimelineTexts;
 import com.pactcrm.connector.crm.TimelineEntry;
 import com.pactcrm.connector.installation.CrmKind;
@@ -449,9 +450,9 @@ public class Bitrix24Gateway implements CrmGateway {
         List<String> phones = new ArrayList<>();
         for (JsonNode f : item.path("fm")) {
             if ("PHONE".equals(f.path("typeId").asText())) {
-                String digits = f.path("value").asText("").replaceAll("\\D", "");
-                if (!digits.isEmpty()) {
-                    phones.add(digits);
+                Phone phone = Phone.of(f.path("value").asText(""));
+                if (!phone.isEmpty()) {
+                    phones.add(phone.digits());
                 }
             }
         }
@@ -481,14 +482,14 @@ public class Bitrix24Gateway implements CrmGateway {
 
     private CrmEntityRef findOrCreate(Bitrix24Portal portal, NewClientPayload client, InstallationSettings.Stage stage,
                                       String rule) {
-        String digits = client.phone() == null ? "" : client.phone().replaceAll("\\D", "");
-        String name = client.name() != null && !client.name().isBlank() ? client.name() : "+" + digits;
+        Phone phone = Phone.of(client.phone());
+        String name = client.name() != null && !client.name().isBlank() ? client.name() : phone.international();
         String contactId = null;
         String responsible = client.responsibleUserId();
-        if (!digits.isEmpty()) {
+        if (!phone.isEmpty()) {
             Map<String, String> find = new LinkedHashMap<>();
-            find.put("contacts", findByPhoneCommand("CONTACT", digits));
-            find.put("leads", findByPhoneCommand("LEAD", digits));
+            find.put("contacts", findByPhoneCommand("CONTACT", phone));
+            find.put("leads", findByPhoneCommand("LEAD", phone));
             Bitrix24BatchResult found = api.batch(portal, find);
             JsonNode contacts = found.results().getOrDefault("contacts", json.nullNode()).path("CONTACT");
             JsonNode leads = found.results().getOrDefault("leads", json.nullNode()).path("LEAD");
@@ -529,7 +530,7 @@ public class Bitrix24Gateway implements CrmGateway {
             }
         }
         if (stage.lead()) {
-            return new CrmEntityRef("lead", addLead(portal, name, digits, contactId, stage, responsible), true);
+            return new CrmEntityRef("lead", addLead(portal, name, phone, contactId, stage, responsible), true);
         }
         boolean newContact = contactId == null;
         if (newContact) {
@@ -538,8 +539,9 @@ public class Bitrix24Gateway implements CrmGateway {
             if (responsible != null) {
                 fields.put("assignedById", responsible);
             }
-            if (!digits.isEmpty()) {
-                fields.putArray("fm").addObject().put("typeId", "PHONE").put("valueType", "WORK").put("value", "+" + digits);
+            if (!phone.isEmpty()) {
+                fields.putArray("fm").addObject().put("typeId", "PHONE").put("valueType", "WORK")
+                        .put("value", phone.international());
             }
             contactId = api.call(portal, "crm.item.add", contact).path("item").path("id").asText();
         }
@@ -571,7 +573,7 @@ public class Bitrix24Gateway implements CrmGateway {
     }
 
     /** {@code crm.lead.add} (classic fields: TITLE, NAME, STATUS_ID, PHONE multifield, CONTACT_ID); returns the id. */
-    private String addLead(Bitrix24Portal portal, String name, String digits, String contactId,
+    private String addLead(Bitrix24Portal portal, String name, Phone phone, String contactId,
                            InstallationSettings.Stage stage, String responsible) {
         ObjectNode lead = json.createObjectNode();
         ObjectNode fields = lead.putObject("fields").put("TITLE", name + " — Pact").put("NAME", name);
@@ -583,15 +585,15 @@ public class Bitrix24Gateway implements CrmGateway {
         }
         if (contactId != null) {
             fields.put("CONTACT_ID", contactId);
-        } else if (!digits.isEmpty()) {
-            fields.putArray("PHONE").addObject().put("VALUE", "+" + digits).put("VALUE_TYPE", "WORK");
+        } else if (!phone.isEmpty()) {
+            fields.putArray("PHONE").addObject().put("VALUE", phone.international()).put("VALUE_TYPE", "WORK");
         }
         return api.call(portal, "crm.lead.add", lead).asText();
     }
 
-    private String findByPhoneCommand(String entityType, String digits) {
+    private String findByPhoneCommand(String entityType, Phone phone) {
         ObjectNode find = json.createObjectNode().put("type", "PHONE").put("entity_type", entityType);
-        find.putArray("values").add("+" + digits);
+        find.putArray("values").add(phone.international());
         return Bitrix24Query.command("crm.duplicate.findbycomm", find);
     }
 
@@ -689,17 +691,17 @@ public class Bitrix24Gateway implements CrmGateway {
     /** The dry run's read-only half of {@link #findOrCreateClient}: the same lookup, so it predicts what would happen. */
     @Override
     public Optional<CrmEntityRef> findClientByPhone(Installation installation, String phone) {
-        String digits = phone.replaceAll("\\D", "");
-        if (digits.isEmpty()) {
+        Phone stored = Phone.of(phone);
+        if (stored.isEmpty()) {
             return Optional.empty();
         }
-        return tokens.withPortal(installation.id(), portal -> findContact(portal, digits));
+        return tokens.withPortal(installation.id(), portal -> findContact(portal, stored));
     }
 
     /** {@code crm.duplicate.findbycomm} among contacts: no match is an empty array, a match {@code {"CONTACT": [ids]}}. */
-    private Optional<CrmEntityRef> findContact(Bitrix24Portal portal, String digits) {
+    private Optional<CrmEntityRef> findContact(Bitrix24Portal portal, Phone phone) {
         ObjectNode find = json.createObjectNode().put("type", "PHONE").put("entity_type", "CONTACT");
-        find.putArray("values").add("+" + digits);
+        find.putArray("values").add(phone.international());
         JsonNode found = api.call(portal, "crm.duplicate.findbycomm", find).path("CONTACT");
         return found.isArray() && !found.isEmpty() ? Optional.of(new CrmEntityRef("contact", found.get(0).asText()))
                 : Optional.empty();

@@ -4,6 +4,7 @@ import com.pactcrm.connector.bitrix24.Bitrix24Callbacks;
 import com.pactcrm.connector.bitrix24.Bitrix24Form;
 import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
 import com.pactcrm.connector.crm.CrmEntityIds;
+import com.pactcrm.connector.crm.Phone;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.crm.PhoneNumbers;
 import com.pactcrm.connector.installation.Installation;
@@ -71,8 +72,8 @@ class Bitrix24SenderController {
         String phone;
         try {
             // The card's SMS block sends the contact's phone as a person stored it (8 (999) 123-45-67, 11 98765-4321).
-            phone = PhoneNumbers.e164Digits(form.get("message_to"), PhoneNumbers.defaultCountry(installation));
-        } catch (PhoneNumbers.InvalidPhoneException e) {
+            phone = Phone.parse(form.get("message_to"), PhoneNumbers.defaultCountry(installation)).digits();
+        } catch (Phone.InvalidPhoneException e) {
             throw ProblemException.badRequest("message_to: " + e.getMessage());
         }
         String[] entity = entity(form);

@@ -1,5 +1,6 @@
 package com.pactcrm.connector.pact.client;
 
+import com.pactcrm.connector.crm.Phone;
 import java.util.List;
 
 /**
@@ -34,7 +35,7 @@ public record PactWriteFirstRequest(
                 && substitutions.stream().allMatch(v -> v != null && v.length() <= MAX_SUBSTITUTION)),
                 "substitutions are at most " + MAX_SUBSTITUTIONS + " texts of at most " + MAX_SUBSTITUTION + " characters");
         if (phone != null) {
-            phone = phone.replaceAll("\\D", "");
+            phone = Phone.of(phone).digits();
         }
         if (nickname != null) {
             nickname = nickname.strip().replaceFirst("^@", "");
