@@ -143,16 +143,13 @@ public class InstallationLeases implements ApplicationEventListener<ServerStartu
         }
         Instant now = clock.instant();
         Set<Long> takenOver = new HashSet<>();
-        Set<Long> before = owned.get();
         boolean changed = tx.executeWrite(status -> round(now, takenOver));
         takeovers.increment(takenOver.size());
         // Renewed up to now + ttl; stop a renewal period early, so a replica that can no longer renew stops
         // sending before another may take its installations over.
         validUntil = now.plus(ttl).minus(renewEvery);
         if (changed || !takenOver.isEmpty()) {
-            Set<Long> acquired = new HashSet<>(owned.get());
-            acquired.removeAll(before);
-            events.publishEvent(new LeasesChanged(owner, owned.get().size(), Set.copyOf(acquired), Set.copyOf(takenOver)));
+            events.publishEvent(new LeasesChanged(owner, owned.get().size(), Set.copyOf(takenOver)));
         }
         roundAtNextExpiry(now);
     }
