@@ -27,10 +27,12 @@ import io.micronaut.http.HttpMethod;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpRequest;
-import io.micronaut.http.client.DefaultHttpClientConfiguration;
 import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.HttpClientConfiguration;
+import io.micronaut.http.client.ServiceHttpClientConfiguration;
 import io.micronaut.http.uri.UriBuilder;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.net.MalformedURLException;
 import java.net.URI;
@@ -86,8 +88,7 @@ public class AmoCrmApiClient implements AutoCloseable {
                     new AmoCrmApiException(message, disposition, status, null, retryAfter, null, cause),
             this::refused);
     private final Clock clock;
-    private final Duration readTimeout;
-    private final Duration connectTimeout;
+    private final HttpClientConfiguration http;
     private final Duration maxLimiterWait;
     private final Duration rateLimitBackoff;
     private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
@@ -96,16 +97,14 @@ public class AmoCrmApiClient implements AutoCloseable {
                            OutboundRateLimiters rateLimiters,
                            OutboundCallPipeline pipeline,
                            Clock clock,
-                           @Value("${connector.amocrm.read-timeout:5s}") Duration readTimeout,
-                           @Value("${connector.amocrm.connect-timeout:5s}") Duration connectTimeout,
+                           @Named("amocrm") ServiceHttpClientConfiguration http,
                            @Value("${connector.amocrm.max-limiter-wait:2s}") Duration maxLimiterWait,
                            @Value("${connector.amocrm.rate-limit-backoff:1s}") Duration rateLimitBackoff) {
         this.json = json;
         this.rateLimiters = rateLimiters;
         this.pipeline = pipeline;
         this.clock = clock;
-        this.readTimeout = readTimeout;
-        this.connectTimeout = connectTimeout;
+        this.http = http;
         this.maxLimiterWait = maxLimiterWait;
         this.rateLimitBackoff = rateLimitBackoff;
     }
@@ -475,14 +474,11 @@ public class AmoCrmApiClient implements AutoCloseable {
     }
 
     private HttpClient client(AmoCrmAccount account) {
+        // micronaut.http.services.amocrm: its timeouts, and no redirect followed: the access token goes to the
+        // account's host only, never to wherever an answer points.
         return clients.computeIfAbsent(account.baseUrl(), url -> {
-            DefaultHttpClientConfiguration configuration = new DefaultHttpClientConfiguration();
-            configuration.setReadTimeout(readTimeout);
-            configuration.setConnectTimeout(connectTimeout);
-            // The access token goes to the account's host only, never to wherever an answer points.
-            configuration.setFollowRedirects(false);
             try {
-                return HttpClient.create(URI.create(url).toURL(), configuration);
+                return HttpClient.create(URI.create(url).toURL(), http);
             } catch (MalformedURLException e) {
                 throw new IllegalArgumentException("Not a URL: " + url, e);
             }

@@ -16,9 +16,10 @@ import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpRequest;
-import io.micronaut.http.client.DefaultHttpClientConfiguration;
 import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.ServiceHttpClientConfiguration;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.net.URI;
 import java.time.Clock;
@@ -77,18 +78,14 @@ public class Bitrix24ApiClient implements AutoCloseable {
 
     public Bitrix24ApiClient(ObjectMapper json, Bitrix24Configuration config, OutboundCallPipeline pipeline,
                              ApplicationEventPublisher<Bitrix24PortalMoved> moved, Clock clock,
-                             Bitrix24PortalBuckets buckets) {
+                             Bitrix24PortalBuckets buckets, @Named("bitrix24") ServiceHttpClientConfiguration http) {
         this.json = json;
         this.config = config;
         this.pipeline = pipeline;
         this.moved = moved;
         this.clock = clock;
         this.buckets = buckets;
-        DefaultHttpClientConfiguration http = new DefaultHttpClientConfiguration();
-        http.setReadTimeout(config.readTimeout());
-        http.setConnectTimeout(Duration.ofSeconds(5));
-        http.setFollowRedirects(false);
-        // No base URL: every portal has its own domain.
+        // micronaut.http.services.bitrix24, without a base URL: every portal has its own domain.
         this.http = HttpClient.create(null, http);
     }
 
