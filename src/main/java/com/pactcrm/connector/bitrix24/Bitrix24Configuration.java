@@ -27,7 +27,6 @@ public record Bitrix24Configuration(
         @Nullable String clientSecret,
         @Bindable(defaultValue = "https://oauth.bitrix.info") String oauthUrl,
         @Bindable(defaultValue = "https") String scheme,
-        @Bindable(defaultValue = "60s") Duration readTimeout,
         @Bindable(defaultValue = "2") double drainPerSecond,
         @Bindable(defaultValue = "50") int burst,
         @Bindable(defaultValue = "2s") Duration maxLimiterWait,

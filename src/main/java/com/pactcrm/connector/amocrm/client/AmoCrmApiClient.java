@@ -17,52 +17,42 @@ import com.pactcrm.connector.amocrm.client.dto.AmoCrmPage;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmProblem;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmUser;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmWebhook;
-import com.pactcrm.connector.security.SecretMasker;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
-import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
-import com.pactcrm.connector.sync.resilience.OutboundFailures;
-import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
+import com.pactcrm.connector.sync.resilience.OutboundApi;
+import com.pactcrm.connector.sync.resilience.OutboundCall;
+import com.pactcrm.connector.sync.resilience.OutboundCallPipeline;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import io.micronaut.context.annotation.Value;
-import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpMethod;
 import io.micronaut.http.HttpRequest;
-import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpRequest;
-import io.micronaut.http.client.DefaultHttpClientConfiguration;
 import io.micronaut.http.client.HttpClient;
-import io.micronaut.http.client.exceptions.HttpClientException;
-import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.http.client.HttpClientConfiguration;
+import io.micronaut.http.client.ServiceHttpClientConfiguration;
 import io.micronaut.http.uri.UriBuilder;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Blocking amoCRM/Kommo REST API v4 client, one for all accounts. Every account lives on its own host
  * (amocrm.md §0), so each call names its {@link AmoCrmAccount} and goes through a low-level
- * {@link HttpClient} cached per base URL. Each call first takes a permit from the account's limiter
- * ({@code connector.rate-limits.amocrm.default}; amoCRM blocks accounts that keep hitting 429, amocrm.md
- * §4.5), then runs through the host's circuit breaker; failures come out as classified
- * {@link AmoCrmApiException}s.
+ * {@link HttpClient} cached per base URL. Each call goes through the {@link OutboundCallPipeline}: a permit from the
+ * account's limiter ({@code connector.rate-limits.amocrm.default}; amoCRM blocks accounts that keep hitting 429,
+ * amocrm.md §4.5), then the host's circuit breaker; failures come out as classified {@link AmoCrmApiException}s.
  */
 @Singleton
 public class AmoCrmApiClient implements AutoCloseable {
@@ -92,31 +82,29 @@ public class AmoCrmApiClient implements AutoCloseable {
 
     private final ObjectMapper json;
     private final OutboundRateLimiters rateLimiters;
-    private final OutboundCircuitBreakers circuitBreakers;
-    private final OutboundCallMetrics callMetrics;
+    private final OutboundCallPipeline pipeline;
+    private final OutboundApi<AmoCrmApiException> api = OutboundApi.of(TARGET, LOG,
+            (message, disposition, status, retryAfter, cause) ->
+                    new AmoCrmApiException(message, disposition, status, null, retryAfter, null, cause),
+            this::refused);
     private final Clock clock;
-    private final Duration readTimeout;
-    private final Duration connectTimeout;
+    private final HttpClientConfiguration http;
     private final Duration maxLimiterWait;
     private final Duration rateLimitBackoff;
     private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
 
     public AmoCrmApiClient(ObjectMapper json,
                            OutboundRateLimiters rateLimiters,
-                           OutboundCircuitBreakers circuitBreakers,
-                           OutboundCallMetrics callMetrics,
+                           OutboundCallPipeline pipeline,
                            Clock clock,
-                           @Value("${connector.amocrm.read-timeout:5s}") Duration readTimeout,
-                           @Value("${connector.amocrm.connect-timeout:5s}") Duration connectTimeout,
+                           @Named("amocrm") ServiceHttpClientConfiguration http,
                            @Value("${connector.amocrm.max-limiter-wait:2s}") Duration maxLimiterWait,
                            @Value("${connector.amocrm.rate-limit-backoff:1s}") Duration rateLimitBackoff) {
         this.json = json;
         this.rateLimiters = rateLimiters;
-        this.circuitBreakers = circuitBreakers;
-        this.callMetrics = callMetrics;
+        this.pipeline = pipeline;
         this.clock = clock;
-        this.readTimeout = readTimeout;
-        this.connectTimeout = connectTimeout;
+        this.http = http;
         this.maxLimiterWait = maxLimiterWait;
         this.rateLimitBackoff = rateLimitBackoff;
     }
@@ -477,133 +465,54 @@ public class AmoCrmApiClient implements AutoCloseable {
 
     /** The answer's JSON, or empty for a 204 / empty body (amoCRM's "nothing found", amocrm.md §4.1). */
     private Optional<JsonNode> call(AmoCrmAccount account, String operation, MutableHttpRequest<?> request) {
+        request.bearerAuth(account.accessToken()).accept(HAL_JSON, MediaType.APPLICATION_JSON_TYPE);
         String key = account.limiterKey();
-        try (var permit = rateLimiters.acquire(TARGET, key, LIMITER_OPERATION, maxLimiterWait)) {
-            request.bearerAuth(account.accessToken()).accept(HAL_JSON, MediaType.APPLICATION_JSON_TYPE);
-            return circuitBreakers.call(key, () -> exchange(account, operation, request));
-        } catch (AmoCrmApiException e) {
-            throw e;
-        } catch (OutboundCallException e) {
-            // Our own limiter or an open breaker: callers get the one exception type this client promises.
-            throw new AmoCrmApiException(e.getMessage(), e.disposition(), e.status(), null,
-                    e.retryAfter().orElse(null), null, e);
-        }
-    }
-
-    private Optional<JsonNode> exchange(AmoCrmAccount account, String operation, MutableHttpRequest<?> request) {
-        long start = System.nanoTime();
-        try {
-            HttpResponse<String> response = client(account).toBlocking().exchange(request, Argument.STRING, Argument.STRING);
-            Optional<JsonNode> body = parseSuccess(request, response);
-            long millis = callMetrics.record(TARGET, operation, "ok", start);
-            LOG.debug("event=amocrm_call_ok operation={} method={} status={} durationMs={}",
-                    operation, request.getMethod(), response.code(), millis);
-            return body;
-        } catch (HttpClientResponseException e) {
-            throw failed(operation, start, fromResponse(account, request, e));
-        } catch (HttpClientException e) {
-            throw failed(operation, start, fromTransport(account, request, e));
-        } catch (AmoCrmApiException e) {
-            throw failed(operation, start, e);
-        }
+        OutboundCall call = new OutboundCall(operation, key, key, client(account), request, describe(request),
+                account.accessToken(), OutboundCall.changesState(request.getMethod()),
+                () -> rateLimiters.acquire(TARGET, key, LIMITER_OPERATION, maxLimiterWait));
+        return pipeline.call(api, call, response -> pipeline.json(api, call, response));
     }
 
     private HttpClient client(AmoCrmAccount account) {
+        // micronaut.http.services.amocrm: its timeouts, and no redirect followed: the access token goes to the
+        // account's host only, never to wherever an answer points.
         return clients.computeIfAbsent(account.baseUrl(), url -> {
-            DefaultHttpClientConfiguration configuration = new DefaultHttpClientConfiguration();
-            configuration.setReadTimeout(readTimeout);
-            configuration.setConnectTimeout(connectTimeout);
-            // The access token goes to the account's host only, never to wherever an answer points.
-            configuration.setFollowRedirects(false);
             try {
-                return HttpClient.create(URI.create(url).toURL(), configuration);
+                return HttpClient.create(URI.create(url).toURL(), http);
             } catch (MalformedURLException e) {
                 throw new IllegalArgumentException("Not a URL: " + url, e);
             }
         });
     }
 
-    private Optional<JsonNode> parseSuccess(HttpRequest<?> request, HttpResponse<String> response) {
-        String body = response.getBody().orElse("");
-        if (response.code() == 204 || body.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(json.readTree(body));
-        } catch (JsonProcessingException e) {
-            // The call reached amoCRM and succeeded, so a write may well have been applied.
-            throw new AmoCrmApiException(describe(request) + " answered " + response.code() + " with a body that is not JSON",
-                    ambiguousIfWrite(request), response.code(), null, null, null, e);
-        }
-    }
-
-    private AmoCrmApiException fromResponse(AmoCrmAccount account, HttpRequest<?> request,
-                                            HttpClientResponseException e) {
-        int status = e.getStatus().getCode();
-        AmoCrmProblem problem = parseProblem(e.getResponse().getBody(String.class).orElse(null));
-        String message = redact(account, describe(request) + " answered " + status + summary(problem));
-        Optional<Duration> retryAfter = retryAfter(e.getResponse());
+    /** amoCRM's refusals: problem+json, or an nginx page for a blocked account (amocrm.md §4.1, §7.2). */
+    private AmoCrmApiException refused(OutboundCall call, OutboundApi.Refusal refusal) {
+        int status = refusal.status();
+        AmoCrmProblem problem = parseProblem(refusal.body());
+        String message = call.redact(call.description() + " answered " + status + summary(problem));
         return switch (status) {
-            case 401 -> health(message, status, problem, AmoCrmApiException.TOKEN_EXPIRED, e);
-            case 402 -> health(message, status, problem, AmoCrmApiException.PAYMENT_REQUIRED, e);
+            case 401 -> health(message, status, problem, AmoCrmApiException.TOKEN_EXPIRED, refusal.cause());
+            case 402 -> health(message, status, problem, AmoCrmApiException.PAYMENT_REQUIRED, refusal.cause());
             // After repeated 429s amoCRM answers 403 to every call (often an nginx page) until support unblocks
             // the account; retrying only prolongs it (amocrm.md §4.5, §7.2).
-            case 403 -> health(message, status, problem, AmoCrmApiException.ACCOUNT_BLOCKED, e);
+            case 403 -> health(message, status, problem, AmoCrmApiException.ACCOUNT_BLOCKED, refusal.cause());
             case 429 -> {
-                Duration wait = retryAfter.orElse(rateLimitBackoff);
+                Duration wait = refusal.retryAfter().orElse(rateLimitBackoff);
                 // amoCRM counts per account: every caller for this account holds off, or 429s turn into a block.
-                rateLimiters.pause(TARGET, account.limiterKey(), LIMITER_OPERATION, wait);
-                yield new AmoCrmApiException(message, Disposition.RATE_LIMITED, status, problem, wait, null, e);
+                rateLimiters.pause(TARGET, call.account(), LIMITER_OPERATION, wait);
+                yield new AmoCrmApiException(message, Disposition.RATE_LIMITED, status, problem, wait, null,
+                        refusal.cause());
             }
             // A gateway error may come after the write was handed on (amoCRM suggests 504s on too-big batches,
-            // §4.5): the write is marked ambiguous, not certainly failed.
-            case 502, 504 -> new AmoCrmApiException(message, ambiguousIfWrite(request), status, problem,
-                    retryAfter.orElse(null), null, e);
-            default -> status >= 500
-                    ? new AmoCrmApiException(message, Disposition.RETRY, status, problem, retryAfter.orElse(null), null, e)
-                    : new AmoCrmApiException(message, Disposition.PERMANENT, status, problem, null, null, e);
+            // §4.5): OutboundCall#dispositionOf marks the write ambiguous, not certainly failed.
+            default -> new AmoCrmApiException(message, call.dispositionOf(status), status, problem,
+                    status >= 500 ? refusal.retryAfter().orElse(null) : null, null, refusal.cause());
         };
     }
 
     private static AmoCrmApiException health(String message, int status, AmoCrmProblem problem, String healthState,
                                              Throwable cause) {
         return new AmoCrmApiException(message, Disposition.HEALTH, status, problem, null, healthState, cause);
-    }
-
-    private AmoCrmApiException fromTransport(AmoCrmAccount account, HttpRequest<?> request, HttpClientException e) {
-        if (OutboundFailures.isTimeout(e)) {
-            // The request left us; amoCRM may have applied a write before we gave up waiting.
-            return new AmoCrmApiException(describe(request) + " timed out waiting for the response",
-                    ambiguousIfWrite(request), 0, null, null, null, e);
-        }
-        // Only a failure to connect proves the request never arrived; a connection lost later may follow a write.
-        return new AmoCrmApiException(redact(account, describe(request) + " failed: " + e.getMessage()),
-                OutboundFailures.neverSent(e) ? Disposition.RETRY : ambiguousIfWrite(request), 0, null, null, null, e);
-    }
-
-
-    /** GET and DELETE can be repeated as they are; a POST or PATCH that may have landed must be looked up first. */
-    private static Disposition ambiguousIfWrite(HttpRequest<?> request) {
-        HttpMethod method = request.getMethod();
-        return method == HttpMethod.POST || method == HttpMethod.PATCH ? Disposition.RETRY_AMBIGUOUS : Disposition.RETRY;
-    }
-
-    /** {@code Retry-After} as delta-seconds or HTTP-date (RFC 9110 §10.2.3). */
-    private Optional<Duration> retryAfter(HttpResponse<?> response) {
-        String value = response.getHeaders().get("Retry-After");
-        if (value == null || value.isBlank()) {
-            return Optional.empty();
-        }
-        String v = value.strip();
-        if (v.matches("\\d+")) {
-            return Optional.of(Duration.ofSeconds(Long.parseLong(v)));
-        }
-        try {
-            Duration until = Duration.between(clock.instant(), ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            return Optional.of(until.isNegative() ? Duration.ZERO : until);
-        } catch (DateTimeParseException e) {
-            return Optional.empty();
-        }
     }
 
     private AmoCrmProblem parseProblem(String body) {
@@ -639,25 +548,9 @@ public class AmoCrmApiClient implements AutoCloseable {
         return text.toString();
     }
 
-    private AmoCrmApiException failed(String operation, long start, AmoCrmApiException e) {
-        long millis = callMetrics.record(TARGET, operation, OutboundCallMetrics.outcomeOf(e, OutboundFailures.isTimeout(e)), start);
-        LOG.warn("event=amocrm_call_failed operation={} status={} durationMs={} detail=\"{}\"",
-                operation, e.status(), millis, e.getMessage());
-        return e;
-    }
-
-
-
     /** Method and path only; the query may carry a searched phone number, which logs do not need. */
     private static String describe(HttpRequest<?> request) {
         return "amoCRM " + request.getMethod() + " " + request.getPath();
-    }
-
-    /** amoCRM's free-text {@code detail} is echoed into messages and logs; make sure it never carries the token. */
-    private static String redact(AmoCrmAccount account, String text) {
-        String token = account.accessToken();
-        String withoutToken = token.isEmpty() ? text : text.replace(token, SecretMasker.maskValue(token));
-        return SecretMasker.mask(withoutToken);
     }
 
     private <T> AmoCrmPage<T> page(Optional<JsonNode> body, String entity, Class<T> type, int requestedPage) {
@@ -707,7 +600,7 @@ public class AmoCrmApiClient implements AutoCloseable {
             return json.treeToValue(node, type);
         } catch (JsonProcessingException e) {
             throw new AmoCrmApiException("amoCRM answered a " + type.getSimpleName() + " we cannot read: "
-                    + e.getOriginalMessage(), Disposition.PERMANENT, 200, null, null, null, e);
+                    + e.getOriginalMessage(), OutboundCallPipeline.UNREADABLE_ANSWER, 200, null, null, null, e);
         }
     }
 

@@ -7,19 +7,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.pactcrm.connector.bitrix24.Bitrix24Configuration;
 import com.pactcrm.connector.security.SecretMasker;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
-import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
-import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
-import com.pactcrm.connector.sync.resilience.OutboundFailures;
+import com.pactcrm.connector.sync.resilience.OutboundApi;
+import com.pactcrm.connector.sync.resilience.OutboundCall;
+import com.pactcrm.connector.sync.resilience.OutboundCallPipeline;
 import io.micronaut.context.event.ApplicationEventPublisher;
-import io.micronaut.core.type.Argument;
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
-import io.micronaut.http.client.DefaultHttpClientConfiguration;
+import io.micronaut.http.MutableHttpRequest;
 import io.micronaut.http.client.HttpClient;
-import io.micronaut.http.client.exceptions.HttpClientException;
-import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.http.client.ServiceHttpClientConfiguration;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.net.URI;
 import java.time.Clock;
@@ -29,6 +29,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -36,9 +37,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Blocking client of a Bitrix24 portal's classic REST endpoint, {@code POST <scheme>://<domain>/rest/<method>}
- * with a JSON body carrying {@code auth} (bitrix24.md §2 "Calling"; CRM is not in REST 3.0). Every call takes
- * room in the portal's leaky bucket first ({@link Bitrix24PortalBuckets}: keyed by member_id, shared by all replicas) and runs through
- * the host's circuit breaker. Answers:
+ * with a JSON body carrying {@code auth} (bitrix24.md §2 "Calling"; CRM is not in REST 3.0). Every call goes through
+ * the {@link OutboundCallPipeline}: room in the portal's leaky bucket first ({@link Bitrix24PortalBuckets}: keyed by
+ * member_id, shared by all replicas), then the host's circuit breaker. Answers:
  * <ul>
  *   <li>{@code {"result": ..., "time": {...}}}: the {@code result} is returned;</li>
  *   <li>302 from a renamed portal: redirects are not followed by the HTTP client (a POST would become a GET
@@ -63,8 +64,11 @@ public class Bitrix24ApiClient implements AutoCloseable {
 
     private final ObjectMapper json;
     private final Bitrix24Configuration config;
-    private final OutboundCircuitBreakers circuitBreakers;
-    private final OutboundCallMetrics callMetrics;
+    private final OutboundCallPipeline pipeline;
+    private final OutboundApi<Bitrix24ApiException> api = OutboundApi.of(TARGET, LOG,
+            (message, disposition, status, retryAfter, cause) ->
+                    new Bitrix24ApiException(message, disposition, status, null, retryAfter, null, null, cause),
+            this::refused).following(this::portalMoved);
     private final ApplicationEventPublisher<Bitrix24PortalMoved> moved;
     private final Clock clock;
     private final HttpClient http;
@@ -72,21 +76,16 @@ public class Bitrix24ApiClient implements AutoCloseable {
     private final Map<String, Duration> queryLimitBackoff = new ConcurrentHashMap<>();
     private final Map<String, Instant> methodPausedUntil = new ConcurrentHashMap<>();
 
-    public Bitrix24ApiClient(ObjectMapper json, Bitrix24Configuration config, OutboundCircuitBreakers circuitBreakers,
-                             OutboundCallMetrics callMetrics, ApplicationEventPublisher<Bitrix24PortalMoved> moved,
-                             Clock clock, Bitrix24PortalBuckets buckets) {
+    public Bitrix24ApiClient(ObjectMapper json, Bitrix24Configuration config, OutboundCallPipeline pipeline,
+                             ApplicationEventPublisher<Bitrix24PortalMoved> moved, Clock clock,
+                             Bitrix24PortalBuckets buckets, @Named("bitrix24") ServiceHttpClientConfiguration http) {
         this.json = json;
         this.config = config;
-        this.circuitBreakers = circuitBreakers;
-        this.callMetrics = callMetrics;
+        this.pipeline = pipeline;
         this.moved = moved;
         this.clock = clock;
         this.buckets = buckets;
-        DefaultHttpClientConfiguration http = new DefaultHttpClientConfiguration();
-        http.setReadTimeout(config.readTimeout());
-        http.setConnectTimeout(Duration.ofSeconds(5));
-        http.setFollowRedirects(false);
-        // No base URL: every portal has its own domain.
+        // micronaut.http.services.bitrix24, without a base URL: every portal has its own domain.
         this.http = HttpClient.create(null, http);
     }
 
@@ -136,14 +135,26 @@ public class Bitrix24ApiClient implements AutoCloseable {
                     Disposition.RATE_LIMITED, 429, "OPERATION_TIME_LIMIT", Duration.between(clock.instant(), paused),
                     null, null, null);
         }
-        Bitrix24PortalBuckets.Room room = takeRoom(portal);
+        String body;
         try {
-            ObjectNode body = params.deepCopy().put("auth", portal.accessToken());
-            String url = config.restBase(portal.host()) + method;
-            return circuitBreakers.call(portal.host(), () -> post(portal, method, url, body, true));
-        } finally {
-            buckets.landed(room);
+            body = json.writeValueAsString(params.deepCopy().put("auth", portal.accessToken()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot encode a Bitrix24 request body", e);
         }
+        OutboundCall call = new OutboundCall(method, portal.memberId(), portal.host(), http,
+                request(config.restBase(portal.host()) + method, body), "Bitrix24 " + method, portal.accessToken(),
+                isWrite(method), () -> {
+                    Bitrix24PortalBuckets.Room room = takeRoom(portal);
+                    return () -> buckets.landed(room);
+                });
+        return pipeline.call(api, call, response -> result(call, response));
+    }
+
+    private static MutableHttpRequest<String> request(String url, String body) {
+        return HttpRequest.POST(URI.create(url), body)
+                .contentType(MediaType.APPLICATION_JSON_TYPE)
+                .accept(MediaType.APPLICATION_JSON_TYPE)
+                .header("User-Agent", "pact-crm-connector/1.0");
     }
 
     private Bitrix24PortalBuckets.Room takeRoom(Bitrix24Portal portal) {
@@ -173,81 +184,72 @@ public class Bitrix24ApiClient implements AutoCloseable {
         return buckets.nextRoomIn(Bitrix24Portal.keyOf(memberId));
     }
 
-    private JsonNode post(Bitrix24Portal portal, String method, String url, ObjectNode body, boolean mayFollow) {
-        long start = System.nanoTime();
-        HttpResponse<String> response;
-        try {
-            response = http.toBlocking().exchange(HttpRequest.POST(URI.create(url), json.writeValueAsString(body))
-                    .contentType(MediaType.APPLICATION_JSON_TYPE)
-                    .accept(MediaType.APPLICATION_JSON_TYPE)
-                    .header("User-Agent", "pact-crm-connector/1.0"), Argument.STRING, Argument.STRING);
-        } catch (HttpClientResponseException e) {
-            throw failed(method, start, fromResponse(portal, method, e.getStatus().getCode(),
-                    e.getResponse().getBody(String.class).orElse(""), e));
-        } catch (HttpClientException e) {
-            throw failed(method, start, fromTransport(method, e));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-        int status = response.code();
-        if (status >= 300 && status < 400) {
-            String location = response.getHeaders().get("Location");
-            if (!mayFollow || location == null) {
-                throw failed(method, start, new Bitrix24ApiException("Bitrix24 " + method + " answered " + status
-                        + " without a usable Location", Disposition.RETRY, status, null, null, null, null, null));
-            }
-            URI target = movedTo(url, location);
-            if (target == null || !config.mayMoveTo(target)) {
-                LOG.warn("event=bitrix24_portal_move_refused memberId={} oldHost={} location=\"{}\"", portal.memberId(),
-                        portal.host(), SecretMasker.mask(abbreviate(location)));
-                throw failed(method, start, new Bitrix24ApiException("Bitrix24 " + method + " answered " + status
-                        + " to a host outside Bitrix24's domains; not followed", Disposition.HEALTH, status, null, null,
-                        Bitrix24ApiException.COMPONENT_PORTAL, "MOVED_OUTSIDE_BITRIX24", null));
-            }
-            String newHost = target.getPort() == -1 ? target.getHost() : target.getHost() + ":" + target.getPort();
-            callMetrics.record(TARGET, method, "redirected", start);
-            LOG.warn("event=bitrix24_portal_moved memberId={} oldHost={} newHost={}", portal.memberId(), portal.host(), newHost);
-            moved.publishEvent(new Bitrix24PortalMoved(portal.memberId(), portal.host(), newHost));
-            return post(new Bitrix24Portal(portal.memberId(), newHost, portal.accessToken()), method,
-                    config.restBase(newHost) + method, body, false);
-        }
-        JsonNode answer = parse(response.getBody().orElse(""));
+    /** The whole answer, whose {@code result} the caller reads; an answer without one failed. */
+    private JsonNode result(OutboundCall call, HttpResponse<String> response) {
+        JsonNode answer = pipeline.json(api, call, response).filter(JsonNode::isObject).orElse(null);
         if (answer == null || !answer.has("result")) {
-            throw failed(method, start, new Bitrix24ApiException("Bitrix24 " + method + " answered " + status
-                    + " without a result", isWrite(method) ? Disposition.RETRY_AMBIGUOUS : Disposition.RETRY, status,
-                    answer == null ? null : answer.path("error").asText(null), null, null, null, null));
+            throw new Bitrix24ApiException(call.description() + " answered " + response.code() + " without a result",
+                    call.maybeApplied(), response.code(), answer == null ? null : answer.path("error").asText(null),
+                    null, null, null, null);
         }
-        queryLimitBackoff.remove(portal.memberId());
-        long millis = callMetrics.record(TARGET, method, "ok", start);
-        LOG.debug("event=bitrix24_call_ok memberId={} method={} durationMs={}", portal.memberId(), method, millis);
+        queryLimitBackoff.remove(call.account());
         return answer;
     }
 
-    private static URI movedTo(String url, String location) {
+    /**
+     * A renamed portal answers 302 to its new name: the same POST goes there once, but only under Bitrix24's own zones
+     * (see the class comment).
+     */
+    private Optional<MutableHttpRequest<?>> portalMoved(OutboundCall call, HttpResponse<String> response) {
+        String location = response.getHeaders().get(HttpHeaders.LOCATION);
+        if (location == null) {
+            return Optional.empty();
+        }
+        URI target = movedTo(call.request().getUri(), location);
+        if (target == null || !config.mayMoveTo(target)) {
+            LOG.warn("event=bitrix24_portal_move_refused memberId={} oldHost={} location=\"{}\"", call.account(),
+                    call.host(), SecretMasker.mask(abbreviate(location)));
+            throw new Bitrix24ApiException(call.description() + " answered " + response.code()
+                    + " to a host outside Bitrix24's domains; not followed", Disposition.HEALTH, response.code(),
+                    null, null, Bitrix24ApiException.COMPONENT_PORTAL, "MOVED_OUTSIDE_BITRIX24", null);
+        }
+        String newHost = target.getPort() == -1 ? target.getHost() : target.getHost() + ":" + target.getPort();
+        LOG.warn("event=bitrix24_portal_moved memberId={} oldHost={} newHost={}", call.account(), call.host(), newHost);
+        moved.publishEvent(new Bitrix24PortalMoved(call.account(), call.host(), newHost));
+        return Optional.of(request(config.restBase(newHost) + call.operation(),
+                call.request().getBody(String.class).orElseThrow()));
+    }
+
+    private static URI movedTo(URI from, String location) {
         try {
-            return URI.create(url).resolve(location.strip());
+            return from.resolve(location.strip());
         } catch (IllegalArgumentException e) {
             return null;
         }
     }
 
-    private Bitrix24ApiException fromResponse(Bitrix24Portal portal, String method, int status, String body, Throwable cause) {
-        JsonNode node = parse(body);
+    /** Bitrix24's error codes first (bitrix24.md §7.2, §7.3), then the status. */
+    private Bitrix24ApiException refused(OutboundCall call, OutboundApi.Refusal refusal) {
+        int status = refusal.status();
+        String method = call.operation();
+        String memberId = call.account();
+        Throwable cause = refusal.cause();
+        JsonNode node = parse(refusal.body());
         String error = node == null ? null : node.path("error").asText(null);
         String description = node == null ? null : node.path("error_description").asText(null);
-        String message = SecretMasker.mask("Bitrix24 " + method + " answered " + status
+        String message = call.redact(call.description() + " answered " + status
                 + (error == null ? "" : " " + error) + (description == null ? "" : ": " + abbreviate(description)));
         if ("QUERY_LIMIT_EXCEEDED".equals(error)) {
-            Duration backoff = queryLimitBackoff.merge(portal.memberId(), config.queryLimitBackoff(),
+            Duration backoff = queryLimitBackoff.merge(memberId, config.queryLimitBackoff(),
                     (old, first) -> old.multipliedBy(2).compareTo(MAX_QUERY_LIMIT_BACKOFF) > 0 ? MAX_QUERY_LIMIT_BACKOFF
                             : old.multipliedBy(2));
             // Every caller for this portal holds off: the bucket is per portal (and per source IP), §7.2.
-            buckets.pause(portal.memberId(), backoff);
+            buckets.pause(memberId, backoff);
             return new Bitrix24ApiException(message, Disposition.RATE_LIMITED, status, error, backoff, null, null, cause);
         }
         if ("OPERATION_TIME_LIMIT".equals(error)) {
             Duration wait = operatingReset(node);
-            methodPausedUntil.put(portal.memberId() + "|" + method, clock.instant().plus(wait));
+            methodPausedUntil.put(memberId + "|" + method, clock.instant().plus(wait));
             return new Bitrix24ApiException(message, Disposition.RATE_LIMITED, status, error, wait, null, null, cause);
         }
         if ("PAYMENT_REQUIRED".equalsIgnoreCase(String.valueOf(error))) {
@@ -265,11 +267,15 @@ public class Bitrix24ApiClient implements AutoCloseable {
             return new Bitrix24ApiException(message, Disposition.HEALTH, status, error, null,
                     Bitrix24ApiException.COMPONENT_PORTAL, "OVERLOAD_LIMIT", cause);
         }
-        if (status >= 500) {
-            return new Bitrix24ApiException(message, isWrite(method) && status != 503 ? Disposition.RETRY_AMBIGUOUS
-                    : Disposition.RETRY, status, error, null, null, null, cause);
+        if (status >= 500 && status != 503) {
+            // Any 5xx but 503 on a write is looked up before it is sent again, not only a proxy's 502/504 as for
+            // amoCRM and Pact: a batch runs its commands one by one (bitrix24.md §7.1), so it can fail after some of
+            // them were applied.
+            return new Bitrix24ApiException(message, call.maybeApplied(), status, error,
+                    refusal.retryAfter().orElse(null), null, null, cause);
         }
-        return new Bitrix24ApiException(message, Disposition.PERMANENT, status, error, null, null, null, cause);
+        return new Bitrix24ApiException(message, call.dispositionOf(status), status, error,
+                status >= 500 ? refusal.retryAfter().orElse(null) : null, null, null, cause);
     }
 
     /** {@code time.operating_reset_at} is a unix time in seconds in current answers; an ISO date is accepted too. */
@@ -287,23 +293,6 @@ public class Bitrix24ApiClient implements AutoCloseable {
         }
         Duration wait = at == null ? DEFAULT_OPERATION_RESET : Duration.between(clock.instant(), at);
         return wait.isNegative() ? Duration.ofSeconds(1) : wait;
-    }
-
-    private Bitrix24ApiException fromTransport(String method, HttpClientException e) {
-        if (OutboundFailures.isTimeout(e)) {
-            return new Bitrix24ApiException("Bitrix24 " + method + " timed out", isWrite(method)
-                    ? Disposition.RETRY_AMBIGUOUS : Disposition.RETRY, 0, null, null, null, null, e);
-        }
-        return new Bitrix24ApiException("Bitrix24 " + method + " failed: " + SecretMasker.mask(e.getMessage()),
-                OutboundFailures.neverSent(e) || !isWrite(method) ? Disposition.RETRY : Disposition.RETRY_AMBIGUOUS,
-                0, null, null, null, null, e);
-    }
-
-    private Bitrix24ApiException failed(String method, long start, Bitrix24ApiException e) {
-        long millis = callMetrics.record(TARGET, method, OutboundCallMetrics.outcomeOf(e, OutboundFailures.isTimeout(e)), start);
-        LOG.warn("event=bitrix24_call_failed method={} status={} error=\"{}\" durationMs={} detail=\"{}\"",
-                method, e.status(), e.error(), millis, e.getMessage());
-        return e;
     }
 
     private JsonNode parse(String body) {

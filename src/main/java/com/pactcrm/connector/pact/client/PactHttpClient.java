@@ -4,34 +4,26 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.pactcrm.connector.security.SecretMasker;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
-import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
-import com.pactcrm.connector.sync.resilience.OutboundFailures;
-import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
+import com.pactcrm.connector.sync.resilience.OutboundApi;
+import com.pactcrm.connector.sync.resilience.OutboundCall;
+import com.pactcrm.connector.sync.resilience.OutboundCallPipeline;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import io.micronaut.context.annotation.Value;
-import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpMethod;
 import io.micronaut.http.HttpRequest;
-import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpRequest;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;
-import io.micronaut.http.client.exceptions.HttpClientException;
-import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.http.client.multipart.MultipartBody;
 import io.micronaut.http.uri.UriBuilder;
 import jakarta.inject.Singleton;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -39,8 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Blocking Pact client over Micronaut's low-level {@link HttpClient} (service id {@code pact}, base URL
- * {@code connector.pact.api-url}). Every call first takes a permit from the per-token limiter of its
- * operation, then runs through the Pact host's circuit breaker; failures come out as classified
+ * {@code connector.pact.api-url}). Every call goes through the {@link OutboundCallPipeline}: a permit from the
+ * per-token limiter of its operation, then the Pact host's circuit breaker; failures come out as classified
  * {@link PactApiException}s.
  */
 @Singleton
@@ -79,26 +71,29 @@ public class PactHttpClient implements PactGateway {
     private final HttpClient httpClient;
     private final ObjectMapper json;
     private final OutboundRateLimiters rateLimiters;
-    private final OutboundCircuitBreakers circuitBreakers;
-    private final OutboundCallMetrics callMetrics;
-    private final Clock clock;
+    private final OutboundCallPipeline pipeline;
+    /**
+     * The client follows no redirect (the request carries the API token, application.yml), so a 3xx means Pact did not
+     * do what was asked, and the token went nowhere else. Retried along the ladder, as a maintenance redirect passes;
+     * one that stays means {@code connector.pact.api-url} is wrong.
+     */
+    private final OutboundApi<PactApiException> api = OutboundApi.of(TARGET, LOG,
+            (message, disposition, status, retryAfter, cause) ->
+                    new PactApiException(message, disposition, status, null, null, retryAfter, null, cause),
+            this::refused).hintingOnRedirect(": is connector.pact.api-url Pact's API address?");
     private final String host;
     private final Duration maxLimiterWait;
 
     public PactHttpClient(@Client(id = "pact") HttpClient httpClient,
                           ObjectMapper json,
                           OutboundRateLimiters rateLimiters,
-                          OutboundCircuitBreakers circuitBreakers,
-                          OutboundCallMetrics callMetrics,
-                          Clock clock,
+                          OutboundCallPipeline pipeline,
                           @Value("${connector.pact.api-url}") String apiUrl,
                           @Value("${connector.pact.max-limiter-wait:2s}") Duration maxLimiterWait) {
         this.httpClient = httpClient;
         this.json = json;
         this.rateLimiters = rateLimiters;
-        this.circuitBreakers = circuitBreakers;
-        this.callMetrics = callMetrics;
-        this.clock = clock;
+        this.pipeline = pipeline;
         this.host = URI.create(apiUrl).getHost();
         this.maxLimiterWait = maxLimiterWait;
     }
@@ -303,118 +298,48 @@ public class PactHttpClient implements PactGateway {
         }
     }
 
+    /** The answer's JSON; an empty object for an empty answer. */
     private JsonNode call(PactCredentials credentials, Operation operation, MutableHttpRequest<?> request) {
-        try (var permit = rateLimiters.acquire(TARGET, credentials.tokenKey(), operation.limiterName, maxLimiterWait)) {
-            request.header(TOKEN_HEADER, credentials.apiToken()).accept(MediaType.APPLICATION_JSON_TYPE);
-            return circuitBreakers.call(host, () -> exchange(credentials, operation, request));
-        } catch (PactApiException e) {
-            throw e;
-        } catch (OutboundCallException e) {
-            // Our own limiter or an open breaker: keep the gateway's promise of one exception type.
-            throw new PactApiException(e.getMessage(), e.disposition(), e.status(), null, null,
-                    e.retryAfter().orElse(null), null, e);
-        }
+        request.header(TOKEN_HEADER, credentials.apiToken()).accept(MediaType.APPLICATION_JSON_TYPE);
+        OutboundCall call = new OutboundCall(operation.limiterName, credentials.tokenKey(), host, httpClient, request,
+                describe(request), credentials.apiToken(), OutboundCall.changesState(request.getMethod()),
+                () -> rateLimiters.acquire(TARGET, credentials.tokenKey(), operation.limiterName, maxLimiterWait));
+        return pipeline.call(api, call, response -> pipeline.json(api, call, response).orElseGet(json::createObjectNode));
     }
 
-    private JsonNode exchange(PactCredentials credentials, Operation operation, MutableHttpRequest<?> request) {
-        long start = System.nanoTime();
-        try {
-            HttpResponse<String> response = httpClient.toBlocking().exchange(request, String.class);
-            if (response.code() >= 300) {
-                throw redirected(request, response);
-            }
-            JsonNode body = parseSuccess(request, response);
-            long millis = callMetrics.record(TARGET, operation.limiterName, "ok", start);
-            LOG.debug("event=pact_call_ok operation={} method={} status={} durationMs={}",
-                    operation.limiterName, request.getMethod(), response.code(), millis);
-            return body;
-        } catch (HttpClientResponseException e) {
-            throw failed(operation, start, fromResponse(credentials, operation, request, e));
-        } catch (HttpClientException e) {
-            throw failed(operation, start, fromTransport(credentials, request, e));
-        } catch (PactApiException e) {
-            throw failed(operation, start, e);
-        }
-    }
-
-    /**
-     * The client follows no redirect (the request carries the API token, application.yml), so a 3xx comes back as an
-     * answer: Pact did not do what was asked, and the token went nowhere else. Retried along the ladder, as a
-     * maintenance redirect passes; one that stays means {@code connector.pact.api-url} is wrong.
-     */
-    private static PactApiException redirected(HttpRequest<?> request, HttpResponse<String> response) {
-        return new PactApiException(describe(request) + " answered " + response.code() + ", a redirect to "
-                + OutboundFailures.hostOf(response.header(HttpHeaders.LOCATION)) + ", not followed: is connector.pact.api-url "
-                + "Pact's API address?", Disposition.RETRY, response.code(), null, null, null, null, null);
-    }
-
-    private JsonNode parseSuccess(HttpRequest<?> request, HttpResponse<String> response) {
-        String body = response.getBody().orElse("");
-        if (body.isBlank()) {
-            return json.createObjectNode();
-        }
-        try {
-            return json.readTree(body);
-        } catch (JsonProcessingException e) {
-            // The call reached Pact and succeeded, so a write may well have been applied.
-            throw new PactApiException(describe(request) + " answered " + response.code() + " with a body that is not JSON",
-                    ambiguousIfWrite(request), response.code(), null, null, null, null, e);
-        }
-    }
-
-    private PactApiException fromResponse(PactCredentials credentials, Operation operation, HttpRequest<?> request,
-                                          HttpClientResponseException e) {
-        int status = e.getStatus().getCode();
-        PactError error = PactError.parse(json, e.getResponse().getBody(String.class).orElse(null));
-        String message = redact(credentials, describe(request) + " answered " + status
+    /** Pact's refusals: {@code {"errors":[...]}} (see {@link PactError}), a 429's wait in its text. */
+    private PactApiException refused(OutboundCall call, OutboundApi.Refusal refusal) {
+        int status = refusal.status();
+        PactError error = PactError.parse(json, refusal.body());
+        String message = call.redact(call.description() + " answered " + status
                 + (error.code() == null ? "" : " " + error.code())
                 + (error.detail() == null ? "" : ": " + error.detail()));
-        String detail = redact(credentials, error.detail());
+        String detail = call.redact(error.detail());
         return switch (status) {
-            case 401 -> health(message, status, error, detail, "UNAUTHORIZED", e);
-            case 402 -> health(message, status, error, detail, "PAYMENT_REQUIRED", e);
+            case 401 -> health(message, status, error, detail, "UNAUTHORIZED", refusal.cause());
+            case 402 -> health(message, status, error, detail, "PAYMENT_REQUIRED", refusal.cause());
             // "Endpoint unavailable to you" (pact-im/api-doc content/ru/errors.md), e.g. a v2 send on a free
             // tariff: a plan or permission state that retrying cannot fix.
-            case 403 -> health(message, status, error, detail, "FORBIDDEN", e);
+            case 403 -> health(message, status, error, detail, "FORBIDDEN", refusal.cause());
             case 429 -> {
                 Duration wait = waitFrom(error.detail())
-                        .or(() -> retryAfterHeader(e.getResponse()))
+                        .or(refusal::retryAfter)
                         .orElse(DEFAULT_RATE_LIMIT_WAIT);
                 // Pact counts per token, so every caller of this token and operation must hold off, not just this one.
-                rateLimiters.pause(TARGET, credentials.tokenKey(), operation.limiterName, wait);
-                yield new PactApiException(message, Disposition.RATE_LIMITED, status, error.code(), detail, wait, null, e);
+                rateLimiters.pause(TARGET, call.account(), call.operation(), wait);
+                yield new PactApiException(message, Disposition.RATE_LIMITED, status, error.code(), detail, wait, null,
+                        refusal.cause());
             }
-            // A 502/504 comes from a proxy that may have handed the write on before giving up: look it up
-            // before sending again. 500/503 mean Pact itself failed or is in maintenance; a Retry-After is honoured.
-            case 502, 504 -> new PactApiException(message, ambiguousIfWrite(request), status, error.code(), detail,
-                    retryAfterHeader(e.getResponse()).orElse(null), null, e);
-            default -> status >= 500
-                    ? new PactApiException(message, Disposition.RETRY, status, error.code(), detail,
-                            retryAfterHeader(e.getResponse()).orElse(null), null, e)
-                    : new PactApiException(message, Disposition.PERMANENT, status, error.code(), detail, null, null, e);
+            // OutboundCall#dispositionOf: a 502/504 proxy may have handed a write on, so it is looked up before it
+            // is sent again; 500/503 mean Pact itself failed or is in maintenance. A Retry-After is honoured.
+            default -> new PactApiException(message, call.dispositionOf(status), status, error.code(), detail,
+                    status >= 500 ? refusal.retryAfter().orElse(null) : null, null, refusal.cause());
         };
     }
 
     private static PactApiException health(String message, int status, PactError error, String detail,
                                            String healthState, Throwable cause) {
         return new PactApiException(message, Disposition.HEALTH, status, error.code(), detail, null, healthState, cause);
-    }
-
-    private PactApiException fromTransport(PactCredentials credentials, HttpRequest<?> request, HttpClientException e) {
-        if (OutboundFailures.isTimeout(e)) {
-            // The request left us; Pact may have applied a write before we gave up waiting.
-            return new PactApiException(describe(request) + " timed out waiting for the response",
-                    ambiguousIfWrite(request), 0, null, null, null, null, e);
-        }
-        // Only a failure to connect proves the request never arrived; a connection lost later may follow a write.
-        return new PactApiException(redact(credentials, describe(request) + " failed: " + e.getMessage()),
-                OutboundFailures.neverSent(e) ? Disposition.RETRY : ambiguousIfWrite(request), 0, null, null, null,
-                null, e);
-    }
-
-
-    private static Disposition ambiguousIfWrite(HttpRequest<?> request) {
-        return request.getMethod() == HttpMethod.GET ? Disposition.RETRY : Disposition.RETRY_AMBIGUOUS;
     }
 
     static Optional<Duration> waitFrom(String detail) {
@@ -425,35 +350,9 @@ public class PactHttpClient implements PactGateway {
         return m.find() ? Optional.of(Duration.ofSeconds(Long.parseLong(m.group(1)))) : Optional.empty();
     }
 
-    private static Optional<Duration> retryAfterHeader(HttpResponse<?> response) {
-        return Optional.ofNullable(response.getHeaders().get("Retry-After"))
-                .map(String::strip)
-                .filter(v -> v.matches("\\d+"))
-                .map(v -> Duration.ofSeconds(Long.parseLong(v)));
-    }
-
-    private PactApiException failed(Operation operation, long start, PactApiException e) {
-        long millis = callMetrics.record(TARGET, operation.limiterName, OutboundCallMetrics.outcomeOf(e, OutboundFailures.isTimeout(e)), start);
-        LOG.warn("event=pact_call_failed operation={} status={} durationMs={} detail=\"{}\"",
-                operation.limiterName, e.status(), millis, e.getMessage());
-        return e;
-    }
-
-
-
     /** Method and path only: the query string carries nothing secret, but paths are enough to find the call. */
     private static String describe(HttpRequest<?> request) {
         return "Pact " + request.getMethod() + " " + request.getPath();
-    }
-
-    /** Pact's free-text {@code detail} is echoed into messages and logs; make sure it never carries the token. */
-    private static String redact(PactCredentials credentials, String text) {
-        if (text == null) {
-            return null;
-        }
-        String token = credentials.apiToken();
-        String withoutToken = token == null || token.isEmpty() ? text : text.replace(token, SecretMasker.maskValue(token));
-        return SecretMasker.mask(withoutToken);
     }
 
     /** Pact wraps single objects ({@code {"conversation":{...}}}); a bare object is accepted as well. */
@@ -478,9 +377,8 @@ public class PactHttpClient implements PactGateway {
         try {
             return json.treeToValue(node, type);
         } catch (JsonProcessingException e) {
-            // A 2xx we cannot read may still have applied a write: it must be looked up, never dead-lettered.
             throw new PactApiException("Pact answered a " + type.getSimpleName() + " we cannot read: "
-                    + e.getOriginalMessage(), Disposition.RETRY_AMBIGUOUS, 200, null, null, null, null, e);
+                    + e.getOriginalMessage(), OutboundCallPipeline.UNREADABLE_ANSWER, 200, null, null, null, null, e);
         }
     }
 

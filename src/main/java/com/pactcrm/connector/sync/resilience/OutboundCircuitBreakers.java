@@ -6,16 +6,19 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * One circuit breaker per target host. Only server-side trouble counts (5xx, timeouts, connection
- * errors): a 4xx is our request's fault and says nothing about the host's health. Windows are
- * small so that a quiet host's breaker can open at all (Resilience4j's default minimum is 100 calls).
+ * errors): a 4xx is our request's fault and says nothing about the host's health, so it is recorded as a
+ * successful call. Windows are small so that a quiet host's breaker can open at all (Resilience4j's default
+ * minimum is 100 calls). Each breaker's state and calls are on {@code /prometheus} as Resilience4j's own
+ * {@code resilience4j.circuitbreaker.*} meters, tagged {@code name=<host>}.
  */
 @Singleton
 public class OutboundCircuitBreakers {
@@ -24,6 +27,7 @@ public class OutboundCircuitBreakers {
     private final Duration openFor;
 
     public OutboundCircuitBreakers(
+            MeterRegistry meters,
             @Value("${connector.circuit-breaker.window:20}") int window,
             @Value("${connector.circuit-breaker.minimum-calls:10}") int minimumCalls,
             @Value("${connector.circuit-breaker.failure-rate:50}") float failureRate,
@@ -37,47 +41,37 @@ public class OutboundCircuitBreakers {
                 .waitDurationInOpenState(openFor)
                 .permittedNumberOfCallsInHalfOpenState(3)
                 .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                // An exception this predicate does not record counts as a successful call, not as an ignored one
+                // (Resilience4j CircuitBreakerConfig#recordException): the host answered, and answered sanely.
+                .recordException(OutboundCircuitBreakers::countsAgainstHost)
                 .build());
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry).bindTo(meters);
     }
 
     /**
      * Runs one call to {@code host} through its breaker.
      *
-     * @throws OutboundCallException {@link Disposition#RATE_LIMITED} after the open time when the breaker is
-     *                               open: the command waits without spending an attempt of its ladder
+     * @throws CallNotPermittedException while the breaker is open: the caller waits {@link #openFor()}
      */
     public <T> T call(String host, Supplier<T> call) {
-        CircuitBreaker breaker = registry.circuitBreaker(host);
-        try {
-            breaker.acquirePermission();
-        } catch (CallNotPermittedException e) {
-            throw new OutboundCallException("circuit open for " + host, Disposition.RATE_LIMITED, 0, openFor,
-                    null, null, e);
-        }
-        long start = System.nanoTime();
-        try {
-            T result = call.get();
-            breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-            return result;
-        } catch (OutboundCallException e) {
-            if (countsAgainstHost(e)) {
-                breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
-            } else {
-                breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-            }
-            throw e;
-        } catch (RuntimeException e) {
-            breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
-            throw e;
-        }
+        return registry.circuitBreaker(host).executeSupplier(call);
+    }
+
+    /** How long an open breaker refuses calls before it lets a few through to try the host again. */
+    public Duration openFor() {
+        return openFor;
     }
 
     public CircuitBreaker.State state(String host) {
         return registry.circuitBreaker(host).getState();
     }
 
-    private static boolean countsAgainstHost(OutboundCallException e) {
-        return (e.disposition() == Disposition.RETRY || e.disposition() == Disposition.RETRY_AMBIGUOUS)
-                && (e.status() == 0 || e.status() >= 500);
+    static boolean countsAgainstHost(Throwable e) {
+        if (e instanceof OutboundCallException call) {
+            return (call.disposition() == Disposition.RETRY || call.disposition() == Disposition.RETRY_AMBIGUOUS)
+                    && (call.status() == 0 || call.status() >= 500);
+        }
+        // Not classified by a client: a bug or an unexpected failure of the exchange; the host gets the blame.
+        return true;
     }
 }

@@ -602,6 +602,42 @@ class AmoCrmApiClientIT implements TestPropertyProvider {
     }
 
     @Test
+    void aRedirectIsNotFollowedWithTheTokenAndIsRetriedNotTakenForAnAnswer() {
+        AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/account")).willReturn(aResponse().withStatus(302)
+                .withHeader("Location", AMO.baseUrl() + "/moved")));
+        AMO.stubFor(delete(urlPathEqualTo("/api/v4/webhooks")).willReturn(aResponse().withStatus(301)
+                .withHeader("Location", "/moved")));
+
+        AmoCrmApiException read = assertThrows(AmoCrmApiException.class, () -> client.account(account));
+        AmoCrmApiException delete = assertThrows(AmoCrmApiException.class,
+                () -> client.unsubscribeWebhook(account, "https://connector.example.com/h"));
+
+        assertEquals(302, read.status());
+        assertEquals(301, delete.status());
+        for (AmoCrmApiException e : List.of(read, delete)) {
+            assertEquals(Disposition.RETRY, e.disposition(), "a redirect is answered before the request is taken");
+            assertTrue(e.getMessage().contains("redirect"), e.getMessage());
+            assertFalse(e.getMessage().contains(account.accessToken()), e.getMessage());
+        }
+        AMO.verify(0, anyRequestedFor(urlPathEqualTo("/moved")));
+    }
+
+    @Test
+    void anAnswerThatDoesNotFitIsRetriedAndAWriteLookedUpNeverDeadLettered() {
+        AMO.stubFor(WireMock.get(urlPathEqualTo("/api/v4/account")).willReturn(okJson("{\"id\":\"not a number\"}")));
+        AMO.stubFor(post(urlPathEqualTo("/api/v4/webhooks")).willReturn(okJson("{\"id\":\"not a number\"}")));
+
+        AmoCrmApiException read = assertThrows(AmoCrmApiException.class, () -> client.account(account));
+        AmoCrmApiException write = assertThrows(AmoCrmApiException.class,
+                () -> client.subscribeWebhook(account, "https://connector.example.com/h", List.of("add_lead")));
+
+        for (AmoCrmApiException e : List.of(read, write)) {
+            assertEquals(Disposition.RETRY_AMBIGUOUS, e.disposition(), e.getMessage());
+            assertEquals(200, e.status());
+        }
+    }
+
+    @Test
     void aRefusedConnectionIsRetried() throws IOException {
         AmoCrmAccount unreachable = new AmoCrmAccount("http://127.0.0.1:" + freePort(), account.accessToken());
 

@@ -25,8 +25,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
-import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
-import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
+import com.pactcrm.connector.sync.resilience.OutboundCallPipeline;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import com.pactcrm.connector.testsupport.StartedWireMock;
 import io.micrometer.core.instrument.Counter;
@@ -42,6 +41,8 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +66,7 @@ class PactHttpClientIT implements TestPropertyProvider {
     @Inject
     OutboundRateLimiters rateLimiters;
     @Inject
-    OutboundCircuitBreakers circuitBreakers;
+    OutboundCallPipeline pipeline;
     @Inject
     MeterRegistry meters;
     @Inject
@@ -458,6 +459,27 @@ class PactHttpClientIT implements TestPropertyProvider {
     }
 
     @Test
+    void aRetryAfterGivenAsAnHttpDateIsHonouredToo() {
+        String inTwoMinutes = DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().plusSeconds(120).atZone(ZoneOffset.UTC));
+        PACT.stubFor(post(urlPathEqualTo("/api/p2/messages"))
+                .willReturn(aResponse().withStatus(503).withHeader("Retry-After", inTwoMinutes).withBody("<html>maintenance")));
+        PactApiException maintenance = assertThrows(PactApiException.class, this::writeFirst);
+
+        PACT.resetAll();
+        PACT.stubFor(post(urlPathEqualTo("/api/p2/messages")).willReturn(aResponse().withStatus(429)
+                .withHeader("Retry-After", inTwoMinutes).withBody("")));
+        PactApiException limited = assertThrows(PactApiException.class, this::writeFirst);
+
+        assertEquals(Disposition.RETRY, maintenance.disposition());
+        assertEquals(Disposition.RATE_LIMITED, limited.disposition());
+        for (PactApiException e : List.of(maintenance, limited)) {
+            Duration wait = e.retryAfter().orElseThrow();
+            assertTrue(wait.compareTo(Duration.ofSeconds(110)) > 0 && wait.compareTo(Duration.ofSeconds(120)) <= 0,
+                    wait.toString());
+        }
+    }
+
+    @Test
     void aGatewayErrorOnAWriteIsAmbiguousButOnAReadIsAPlainRetry() {
         PACT.stubFor(post(urlPathEqualTo("/api/p2/messages")).willReturn(aResponse().withStatus(502).withBody("<html>")));
         PACT.stubFor(WireMock.get(urlPathEqualTo("/api/p2/conversations/2073572213")).willReturn(aResponse().withStatus(504)));
@@ -504,7 +526,7 @@ class PactHttpClientIT implements TestPropertyProvider {
     void aRefusedConnectionIsRetried() throws Exception {
         String closed = "http://localhost:" + freePort();
         try (HttpClient http = HttpClient.create(new URL(closed))) {
-            PactHttpClient unreachable = new PactHttpClient(http, json, rateLimiters, circuitBreakers, new OutboundCallMetrics(meters), clock,
+            PactHttpClient unreachable = new PactHttpClient(http, json, rateLimiters, pipeline,
                     closed, Duration.ofSeconds(2));
 
             PactApiException e = assertThrows(PactApiException.class,
