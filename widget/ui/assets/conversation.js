@@ -39,8 +39,7 @@ function when(iso) {
   if (!iso) {
     return '';
   }
-  var date = new Date(typeof iso === 'number' ? (iso < 1e11 ? iso * 1000 : iso) : iso);
-  return date.toLocaleString(language(), { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return new Date(iso).toLocaleString(language(), { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
 function authorText(m) {

@@ -49,10 +49,3 @@ export function errorText(error, t) {
   return t('common.error', { detail: reason(error.message) });
 }
 
-/** An instant as the API sends it: ISO text, or epoch seconds (with a fraction) as Jackson writes java.time.Instant. */
-export function toDate(value) {
-  if (typeof value === 'number') {
-    return new Date(value < 1e11 ? value * 1000 : value);
-  }
-  return new Date(value);
-}

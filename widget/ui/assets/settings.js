@@ -5,7 +5,7 @@
  */
 import { sessionReady, api } from './session.js';
 import { t, setLanguage, translate, LANGUAGES, language } from './i18n.js';
-import { el, clear, phoneDigits, errorText, toDate } from './dom.js';
+import { el, clear, phoneDigits, errorText } from './dom.js';
 
 var STAGE_CHANNELS = ['whatsapp', 'whatsapp_business', 'telegram_personal', 'default'];
 var DRY_RUN_CHANNELS = ['whatsapp', 'whatsapp_business', 'telegram_personal'];
@@ -25,7 +25,7 @@ function failed(id) {
 }
 
 function when(at) {
-  return at ? toDate(at).toLocaleString(language()) : t('health.never');
+  return at ? new Date(at).toLocaleString(language()) : t('health.never');
 }
 
 // ---------- tabs (arrow keys move between them, as the WAI-ARIA tabs pattern says) ----------

@@ -250,6 +250,8 @@ test('settings for an admin, in pt and en: every tab, the default phone country,
 
   await page.locator('#tab-journal').click();
   await page.locator('#journal tr').first().waitFor();
+  const when = await page.locator('#journal tr td').first().textContent();
+  assert.ok(when.includes('/' + new Date().getFullYear()), 'the API\'s ISO-8601 instant shown as today\'s date: ' + when);
   await shot(page, 'settings-journal-pt');
   await page.locator('#tab-health').click();
   await page.locator('#queue-outbox').waitFor();

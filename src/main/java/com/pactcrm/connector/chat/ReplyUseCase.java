@@ -1,6 +1,5 @@
 package com.pactcrm.connector.chat;
 
-import com.fasterxml.jackson.annotation.JsonFormat;
 import com.pactcrm.connector.crm.Phone;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.mapping.UserMapping;
@@ -38,8 +37,7 @@ public class ReplyUseCase {
      * What the card may send now. {@code templateRequired}: only an approved WABA template; {@code windowEndsAt}: when
      * free text stops being allowed (null when no window applies or none is open); {@code reason} says why, in words.
      */
-    public record ReplyRule(boolean templateRequired,
-                            @JsonFormat(shape = JsonFormat.Shape.STRING) @Nullable Instant windowEndsAt, String reason) {
+    public record ReplyRule(boolean templateRequired, @Nullable Instant windowEndsAt, String reason) {
     }
 
     /** Refused before anything is queued; the message tells the manager why. */

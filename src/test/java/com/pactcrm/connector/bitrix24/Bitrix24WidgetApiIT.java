@@ -15,6 +15,7 @@ import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,6 +99,7 @@ class Bitrix24WidgetApiIT extends Bitrix24TestBase {
         assertEquals(200, session.statusCode(), session.body());
         JsonNode json = JSON.readTree(session.body());
         assertTrue(json.at("/user/admin").asBoolean());
+        assertTrue(Instant.parse(json.get("expiresAt").asText()).isAfter(Instant.now()), "ISO-8601: " + json);
         return json.get("token").asText();
     }
 

@@ -99,6 +99,8 @@ class AmoCrmSessionIT {
         SessionTokens.Session session = sessions.verify(body.get("token").asText()).orElseThrow();
         assertEquals(installation.id().longValue(), session.installationId());
         assertTrue(session.admin());
+        assertTrue(body.get("expiresAt").isTextual(), "ISO-8601, as the widget's Date.parse reads it: " + body);
+        assertEquals(session.expiresAt().getEpochSecond(), Instant.parse(body.get("expiresAt").asText()).getEpochSecond());
     }
 
     @Test

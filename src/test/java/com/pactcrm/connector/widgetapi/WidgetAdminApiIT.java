@@ -25,6 +25,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -217,7 +218,9 @@ class WidgetAdminApiIT implements TestPropertyProvider {
 
         JsonNode health = ok(admin, "GET", "/api/v1/health", null);
         assertEquals(0, health.at("/journal/pending").asLong());
-        assertTrue(health.get("lastSyncAt").isTextual() || health.get("lastSyncAt").isNumber(), health.toString());
+        Instant lastSync = Instant.parse(health.get("lastSyncAt").asText());
+        assertTrue(lastSync.isAfter(Instant.now().minus(Duration.ofMinutes(5))), "ISO-8601, as every instant: " + health);
+        Instant.parse(byConversation.at("/entries/0/at").asText());
         JsonNode channel = null;
         for (JsonNode c : health.get("components")) {
             if (c.get("group").asText().equals("pact-channel")) {
