@@ -5,6 +5,7 @@ import com.pactcrm.connector.crm.CrmPayloads.MessageHistoryPayload;
 import com.pactcrm.connector.crm.CrmPayloads.MessageStatusPayload;
 import com.pactcrm.connector.crm.CrmPayloads.TaskPayload;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The words a CRM card's timeline shows for Pact (amoCRM notes, Bitrix24 timeline comments) and the tasks the connector
@@ -64,6 +65,29 @@ public final class TimelineTexts {
             return history(entry.history(), w);
         }
         return state(entry.state(), w);
+    }
+
+    /**
+     * What every status text of the entry's message starts with, whatever its status, as {@code render} writes it: the
+     * words naming the message, up to where the status words begin. Derived from two statuses' texts rather than from
+     * the wording, so a change of words can only make it longer (stricter), never match more. A lost write is looked
+     * up by it: the command may since carry a newer status of the same message than the note it wrote.
+     */
+    public static String messagePrefix(TimelineEntry entry, Function<TimelineEntry, String> render) {
+        String queued = render.apply(withStatus(entry, "SENT"));
+        String read = render.apply(withStatus(entry, "READ"));
+        int same = 0;
+        while (same < queued.length() && same < read.length() && queued.charAt(same) == read.charAt(same)) {
+            same++;
+        }
+        return queued.substring(0, same);
+    }
+
+    private static TimelineEntry withStatus(TimelineEntry entry, String status) {
+        MessageStatusPayload s = entry.status();
+        return new TimelineEntry(entry.entityType(), entry.entityId(), entry.existingEntryId(),
+                new MessageStatusPayload(s.messageId(), s.conversationId(), s.entityType(), s.entityId(), status, s.icon(),
+                        null, s.text(), s.at()), null, null, entry.ambiguous(), entry.language());
     }
 
     /** The task an unanswered conversation opens: who to answer. */

@@ -125,8 +125,10 @@ public class AmoCrmGateway implements CrmGateway {
 
     /**
      * A note batch whose answer never came may have been written (the entry is {@code ambiguous}): its
-     * entity's recent Pact notes are read, and an entry whose exact text is there counts as delivered
-     * (each found note matches one entry). Returns the entries still to add.
+     * entity's recent Pact notes are read, and an entry whose note is there counts as delivered (each found
+     * note matches one entry). A status entry matches its message's note whatever status that note shows: a
+     * newer status of the message may have been coalesced into the command since the lost write, and such a
+     * note is edited to it rather than written twice. Returns the entries still to add.
      */
     private List<Integer> alreadyWritten(AmoCrmAccount account, String entity, List<TimelineEntry> entries,
                                          List<Integer> indexes, DeliveryResult[] results) {
@@ -141,12 +143,23 @@ public class AmoCrmGateway implements CrmGateway {
             try {
                 List<AmoCrmNote> notes = new ArrayList<>(api.recentNotes(account, entity, Long.parseLong(entityId),
                         AmoCrmNoteType.SERVICE_MESSAGE, since));
+                List<AmoCrmNoteUpdate> stale = new ArrayList<>();
                 for (int i : candidates) {
-                    String text = TimelineTexts.textOf(entries.get(i));
-                    notes.stream().filter(n -> text.equals(n.text())).findFirst().ifPresent(found -> {
-                        notes.remove(found);
-                        results[i] = DeliveryResult.delivered(Long.toString(found.id()), "note found after an unanswered write");
-                    });
+                    TimelineEntry entry = entries.get(i);
+                    String text = TimelineTexts.textOf(entry);
+                    String sameMessage = entry.status() == null ? text : TimelineTexts.messagePrefix(entry, TimelineTexts::textOf);
+                    notes.stream().filter(n -> text.equals(n.text())).findFirst()
+                            .or(() -> notes.stream().filter(n -> n.text() != null && n.text().startsWith(sameMessage)).findFirst())
+                            .ifPresent(found -> {
+                                notes.remove(found);
+                                results[i] = DeliveryResult.delivered(Long.toString(found.id()), "note found after an unanswered write");
+                                if (!text.equals(found.text())) {
+                                    stale.add(AmoCrmNoteUpdate.serviceMessage(found.id(), Long.parseLong(entityId), SERVICE, text));
+                                }
+                            });
+                }
+                if (!stale.isEmpty()) {
+                    api.updateNotes(account, entity, stale);
                 }
             } catch (OutboundCallException e) {
                 candidates.forEach(i -> results[i] = DeliveryResult.failed(e));

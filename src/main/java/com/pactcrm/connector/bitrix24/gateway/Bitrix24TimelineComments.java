@@ -1,6 +1,5 @@
 package com.pactcrm.connector.bitrix24.gateway;
 
-import com.pactcrm.connector.crm.CrmPayloads.MessageStatusPayload;
 import com.pactcrm.connector.crm.TimelineEntry;
 import com.pactcrm.connector.crm.TimelineTexts;
 
@@ -29,19 +28,6 @@ public final class Bitrix24TimelineComments {
      * {@link TimelineTexts}' wording, so a change of words can only make it longer (stricter), never match more.
      */
     static String messagePrefix(TimelineEntry entry) {
-        String queued = textOf(withStatus(entry, "SENT"));
-        String read = textOf(withStatus(entry, "READ"));
-        int same = 0;
-        while (same < queued.length() && same < read.length() && queued.charAt(same) == read.charAt(same)) {
-            same++;
-        }
-        return queued.substring(0, same);
-    }
-
-    private static TimelineEntry withStatus(TimelineEntry entry, String status) {
-        MessageStatusPayload s = entry.status();
-        return new TimelineEntry(entry.entityType(), entry.entityId(), entry.existingEntryId(),
-                new MessageStatusPayload(s.messageId(), s.conversationId(), s.entityType(), s.entityId(), status, s.icon(),
-                        null, s.text(), s.at()), null, null, entry.ambiguous(), entry.language());
+        return TimelineTexts.messagePrefix(entry, Bitrix24TimelineComments::textOf);
     }
 }
