@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.pactcrm.connector.bitrix24.client.Bitrix24ApiClient;
 import com.pactcrm.connector.bitrix24.client.Bitrix24BatchResult;
 import com.pactcrm.connector.bitrix24.client.Bitrix24Portal;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import jakarta.inject.Singleton;
 import java.util.LinkedHashMap;
 import java.util.Map;

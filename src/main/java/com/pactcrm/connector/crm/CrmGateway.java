@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * The port every CRM adapter (amoCRM, Bitrix24) implements for the CRM-agnostic use-cases. Methods
- * throw {@link com.pactcrm.connector.sync.outbox.OutboundCallException} for failures that hit the
+ * throw {@link com.pactcrm.connector.sync.resilience.OutboundCallException} for failures that hit the
  * whole call; per-entry failures come back as {@link DeliveryResult.Failed}.
  */
 public interface CrmGateway {

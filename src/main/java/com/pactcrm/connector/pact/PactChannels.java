@@ -7,7 +7,7 @@ import com.pactcrm.connector.pact.client.PactAuth;
 import com.pactcrm.connector.pact.client.PactCredentials;
 import com.pactcrm.connector.pact.client.PactGateway;
 import com.pactcrm.connector.security.SecretCipher;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.time.Duration;

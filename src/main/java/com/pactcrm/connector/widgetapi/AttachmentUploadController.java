@@ -6,7 +6,7 @@ import com.pactcrm.connector.pact.client.PactAttachment;
 import com.pactcrm.connector.pact.client.PactCredentials;
 import com.pactcrm.connector.pact.client.PactGateway;
 import com.pactcrm.connector.security.SecretCipher;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import com.pactcrm.connector.widgetapi.WidgetAuth.Caller;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;

@@ -16,7 +16,7 @@ import com.pactcrm.connector.quickreply.QuickReplyTemplateRepository;
 import com.pactcrm.connector.quickreply.QuickReplyText;
 import com.pactcrm.connector.widgetapi.CardConversations.Conversation;
 import com.pactcrm.connector.widgetapi.WidgetAuth.Caller;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;

@@ -14,7 +14,7 @@ import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
 import com.pactcrm.connector.quickreply.QuickReplyTemplateRepository;
 import com.pactcrm.connector.quickreply.QuickReplyText;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import com.pactcrm.connector.widgetapi.CardConversations.Conversation;
 import com.pactcrm.connector.widgetapi.WidgetAuth.Caller;
 import io.micronaut.core.annotation.Nullable;

@@ -10,7 +10,7 @@ import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationSettings;
 import com.pactcrm.connector.installation.InstallationSettings.Stage;
 import com.pactcrm.connector.ops.problem.ProblemException;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;

@@ -14,7 +14,7 @@ import com.pactcrm.connector.installation.InstallationSettings.Stage;
 import com.pactcrm.connector.mapping.UserMapping;
 import com.pactcrm.connector.mapping.UserMappingRepository;
 import com.pactcrm.connector.ops.problem.ProblemException;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import com.pactcrm.connector.widgetapi.WidgetAuth.Caller;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;

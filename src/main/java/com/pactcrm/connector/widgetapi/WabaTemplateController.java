@@ -8,7 +8,7 @@ import com.pactcrm.connector.pact.client.PactGateway;
 import com.pactcrm.connector.pact.client.PactWabaTemplate;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.security.SecretCipher;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;

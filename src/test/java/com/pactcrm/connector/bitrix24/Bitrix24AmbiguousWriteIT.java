@@ -17,7 +17,7 @@ import com.pactcrm.connector.crm.CrmPayloads.MessageStatusPayload;
 import com.pactcrm.connector.crm.TimelineEntry;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.sync.outbox.DeliveryResult;
-import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallException.Disposition;
 import com.pactcrm.connector.testsupport.Http;
 import com.pactcrm.connector.testsupport.PactWebhooks;
 import com.sun.net.httpserver.HttpExchange;

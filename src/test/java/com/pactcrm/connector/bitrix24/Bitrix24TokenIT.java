@@ -10,7 +10,7 @@ import com.pactcrm.connector.bitrix24.oauth.Bitrix24TokenService;
 import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationStatus;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import com.pactcrm.connector.testsupport.Http;
 import com.pactcrm.connector.testsupport.PactWebhooks;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;

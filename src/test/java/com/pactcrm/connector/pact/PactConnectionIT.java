@@ -11,7 +11,7 @@ import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.pact.client.PactApiException;
 import com.pactcrm.connector.security.SecretCipher;
 import com.pactcrm.connector.security.SessionTokens;
-import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallException.Disposition;
 import com.pactcrm.connector.testsupport.PactFake;
 import com.pactcrm.connector.testsupport.TestInstallations;
 import com.pactcrm.connector.testsupport.TestSql;

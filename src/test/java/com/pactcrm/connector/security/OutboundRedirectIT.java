@@ -18,7 +18,7 @@ import com.pactcrm.connector.pact.client.PactApiException;
 import com.pactcrm.connector.pact.client.PactCredentials;
 import com.pactcrm.connector.pact.client.PactGateway;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
-import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallException.Disposition;
 import com.pactcrm.connector.testsupport.StartedWireMock;
 import com.pactcrm.connector.testsupport.TestInstallations;
 import com.pactcrm.connector.testsupport.TestSql;

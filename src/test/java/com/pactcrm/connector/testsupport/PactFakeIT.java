@@ -21,7 +21,7 @@ import com.pactcrm.connector.pact.client.PactSendMessageRequest;
 import com.pactcrm.connector.pact.client.PactWabaTemplate;
 import com.pactcrm.connector.pact.client.PactWebhook;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
-import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallException.Disposition;
 import com.pactcrm.connector.testsupport.PactFake.FakeConversation;
 import com.pactcrm.connector.testsupport.PactFake.FakeMessage;
 import com.pactcrm.connector.testsupport.PactFake.Fault;

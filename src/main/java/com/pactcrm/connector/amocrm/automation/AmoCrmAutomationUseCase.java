@@ -10,7 +10,7 @@ import com.pactcrm.connector.crm.CrmEntity;
 import com.pactcrm.connector.crm.CrmGateway;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Optional;

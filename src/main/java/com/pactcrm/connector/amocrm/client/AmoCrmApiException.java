@@ -1,7 +1,7 @@
 package com.pactcrm.connector.amocrm.client;
 
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmProblem;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import java.time.Duration;
 import java.util.Optional;
 

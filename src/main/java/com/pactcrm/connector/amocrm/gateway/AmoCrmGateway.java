@@ -29,7 +29,7 @@ import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationSettings;
 import com.pactcrm.connector.sync.outbox.CommandKind;
 import com.pactcrm.connector.sync.outbox.DeliveryResult;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;

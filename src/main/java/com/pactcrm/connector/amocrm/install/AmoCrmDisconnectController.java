@@ -9,7 +9,7 @@ import com.pactcrm.connector.installation.InstallationDeactivated;
 import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.security.SecretCipher;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;

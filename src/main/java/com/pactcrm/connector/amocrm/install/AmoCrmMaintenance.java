@@ -9,7 +9,7 @@ import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationHealthRepository;
 import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.installation.InstallationStatus;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.scheduling.annotation.Scheduled;

@@ -6,7 +6,7 @@ import com.pactcrm.connector.amocrm.oauth.AmoCrmOAuthException;
 import com.pactcrm.connector.amocrm.oauth.AmoCrmTokenRevokedException;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.security.InboundCallLimiter;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;

@@ -1,6 +1,6 @@
 package com.pactcrm.connector.amocrm.oauth;
 
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 
 /** The account host is not one of {@code connector.amocrm.allowed-host-suffixes}: no request was sent. */
 public class AmoCrmHostNotAllowedException extends OutboundCallException {

@@ -1,6 +1,6 @@
 package com.pactcrm.connector.amocrm.oauth;
 
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 
 /**
  * amoCRM refused the grant ({@code invalid_grant}, "Token has been revoked"): the refresh token or

@@ -16,7 +16,7 @@ import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.security.InboundCallLimiter;
 import com.pactcrm.connector.sync.EventSource;
 import com.pactcrm.connector.sync.inbound.WebhookIntake;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.core.annotation.Nullable;

@@ -7,7 +7,7 @@ import com.pactcrm.connector.bitrix24.placement.Bitrix24Frames;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.security.InboundCallLimiter;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;

@@ -1,6 +1,6 @@
 package com.pactcrm.connector.bitrix24.oauth;
 
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 
 /**
  * The Bitrix24 OAuth server refused or failed a grant (bitrix24.md §2, "OAuth server errors";

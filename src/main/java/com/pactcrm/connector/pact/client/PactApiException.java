@@ -1,6 +1,6 @@
 package com.pactcrm.connector.pact.client;
 
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import java.time.Duration;
 
 /**

@@ -1,18 +1,11 @@
 package com.pactcrm.connector.pact.outbox;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
-import com.pactcrm.connector.chat.ConversationLinkRepository;
 import com.pactcrm.connector.chat.ConversationChanged;
 import com.pactcrm.connector.chat.MessageLinkRepository;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import com.pactcrm.connector.pact.client.PactConversationUpdate;
-import com.pactcrm.connector.pact.webhook.PactWebhookTranslator;
 import com.pactcrm.connector.sync.outbox.Outbox;
-import com.pactcrm.connector.chat.ChatEvent.MessageObserved;
-import com.pactcrm.connector.chat.ConversationSnapshot;
-import com.pactcrm.connector.chat.MessageStatusUseCase;
-import com.pactcrm.connector.chat.MessageStatus;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.pact.client.PactCredentials;
 import com.pactcrm.connector.pact.client.PactGateway;
@@ -24,12 +17,11 @@ import com.pactcrm.connector.pact.outbox.PactCommandPayloads.WriteFirst;
 import com.pactcrm.connector.security.SecretCipher;
 import com.pactcrm.connector.sync.outbox.CommandKind;
 import com.pactcrm.connector.sync.outbox.DeliveryResult;
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
-import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.outbox.OutboxCommand;
 import com.pactcrm.connector.sync.outbox.OutboxDeliverer;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
+import com.pactcrm.connector.sync.resilience.OutboundCallException.Disposition;
 import jakarta.inject.Singleton;
-import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -50,25 +42,23 @@ class PactOutboxDeliverer implements OutboxDeliverer {
     private final PactGateway pact;
     private final PactSentMessageFinder finder;
     private final SecretCipher cipher;
-    private final ConversationLinkRepository conversations;
-    private final MessageStatusUseCase statuses;
     private final ObjectMapper json;
     private final MessageLinkRepository messages;
     private final Outbox outbox;
     private final ApplicationEventPublisher<ConversationChanged> changed;
+    private final ApplicationEventPublisher<PactMessageSent> sentMessages;
 
-    PactOutboxDeliverer(PactGateway pact, PactSentMessageFinder finder, SecretCipher cipher,
-                        ConversationLinkRepository conversations, MessageStatusUseCase statuses, ObjectMapper json,
+    PactOutboxDeliverer(PactGateway pact, PactSentMessageFinder finder, SecretCipher cipher, ObjectMapper json,
                         MessageLinkRepository messages, Outbox outbox,
-                        ApplicationEventPublisher<ConversationChanged> changed) {
+                        ApplicationEventPublisher<ConversationChanged> changed,
+                        ApplicationEventPublisher<PactMessageSent> sentMessages) {
         this.changed = changed;
+        this.sentMessages = sentMessages;
         this.messages = messages;
         this.outbox = outbox;
         this.pact = pact;
         this.finder = finder;
         this.cipher = cipher;
-        this.conversations = conversations;
-        this.statuses = statuses;
         this.json = json;
     }
 
@@ -135,24 +125,15 @@ class PactOutboxDeliverer implements OutboxDeliverer {
     }
 
     /**
-     * Links the conversation to its CRM entity, follows the message's status from now on and writes its
-     * first status note (the clock) in the entity's timeline. The
-     * message is already sent: a failure here must not fail the command, or its retry would send
-     * the message a second time.
+     * Announces the sent message; the chat side's listener, synchronous and in this thread, links the conversation
+     * to its CRM entity, follows the message's status from now on and writes its first status note (the clock) in
+     * the entity's timeline. The message is already sent: a failure here must not fail the command, or its retry
+     * would send the message a second time.
      */
     private void remember(Installation installation, PactMessage sent, String entityType, String entityId,
                           String provider, String recipient) {
         try {
-            long conversationId = sent.conversationId() == null ? 0 : sent.conversationId();
-            if (entityType != null && entityId != null && conversationId != 0) {
-                conversations.link(installation.id(), conversationId, entityType, entityId, provider, recipient, null);
-            }
-            MessageStatus status = MessageStatus.fromPact(sent.status()).orElse(MessageStatus.SENT);
-            statuses.apply(installation, new MessageObserved(true, sent.id(), conversationId, false, status, null,
-                    sent.externalId(), sent.message(), Instant.now(), null, null, null,
-                    new ConversationSnapshot(conversationId, provider, null, null, recipient, null, null),
-                    PactWebhookTranslator.attachments(sent.attachments() == null ? MissingNode.getInstance()
-                            : sent.attachments())), null);
+            sentMessages.publishEvent(new PactMessageSent(installation, sent, entityType, entityId, provider, recipient));
         } catch (RuntimeException e) {
             LOG.error("event=pact_sent_bookkeeping_failed messageId={} error=\"{}\"", sent.id(), e.toString());
         }

@@ -1,5 +1,7 @@
 package com.pactcrm.connector.sync.outbox;
 
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
+
 /** What became of one command of a batch. */
 public sealed interface DeliveryResult {
 

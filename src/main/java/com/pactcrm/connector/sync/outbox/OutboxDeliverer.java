@@ -1,6 +1,7 @@
 package com.pactcrm.connector.sync.outbox;
 
 import com.pactcrm.connector.installation.Installation;
+import com.pactcrm.connector.sync.resilience.OutboundCallException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;

@@ -1,7 +1,6 @@
 package com.pactcrm.connector.sync.resilience;
 
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
-import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallException.Disposition;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MutableHttpRequest;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;

@@ -1,7 +1,7 @@
 package com.pactcrm.connector.sync.resilience;
 
 import com.pactcrm.connector.security.SecretMasker;
-import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallException.Disposition;
 import io.micronaut.http.HttpMethod;
 import io.micronaut.http.MutableHttpRequest;
 import io.micronaut.http.client.HttpClient;

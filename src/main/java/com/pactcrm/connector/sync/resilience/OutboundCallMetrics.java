@@ -1,7 +1,6 @@
 package com.pactcrm.connector.sync.resilience;
 
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
-import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallException.Disposition;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

@@ -1,7 +1,6 @@
 package com.pactcrm.connector.sync.resilience;
 
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
-import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallException.Disposition;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;

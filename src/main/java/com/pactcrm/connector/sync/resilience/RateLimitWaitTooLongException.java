@@ -1,6 +1,5 @@
 package com.pactcrm.connector.sync.resilience;
 
-import com.pactcrm.connector.sync.outbox.OutboundCallException;
 import java.time.Duration;
 
 /** Our own limiter has no permit soon enough: the command waits in the outbox instead of a thread. */

@@ -44,7 +44,7 @@ import com.pactcrm.connector.amocrm.client.dto.AmoCrmPage;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmProblem;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmUser;
 import com.pactcrm.connector.amocrm.client.dto.AmoCrmWebhook;
-import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.resilience.OutboundCallMetrics;
 import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
 import com.pactcrm.connector.sync.resilience.OutboundFailures;

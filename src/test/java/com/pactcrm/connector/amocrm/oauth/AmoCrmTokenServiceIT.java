@@ -30,7 +30,7 @@ import com.pactcrm.connector.installation.InstallationHealthRepository;
 import com.pactcrm.connector.installation.InstallationRepository;
 import com.pactcrm.connector.installation.InstallationStatus;
 import com.pactcrm.connector.security.SecretCipher;
-import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallException.Disposition;
 import com.pactcrm.connector.testsupport.StartedWireMock;
 import com.pactcrm.connector.testsupport.TestSql;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;

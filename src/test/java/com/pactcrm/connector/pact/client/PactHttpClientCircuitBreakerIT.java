@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.github.tomakehurst.wiremock.client.WireMock;
-import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.resilience.OutboundCircuitBreakers;
 import com.pactcrm.connector.testsupport.StartedWireMock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;

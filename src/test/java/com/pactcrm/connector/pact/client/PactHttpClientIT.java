@@ -24,7 +24,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.client.WireMock;
-import com.pactcrm.connector.sync.outbox.OutboundCallException.Disposition;
+import com.pactcrm.connector.sync.resilience.OutboundCallException.Disposition;
 import com.pactcrm.connector.sync.resilience.OutboundCallPipeline;
 import com.pactcrm.connector.sync.resilience.OutboundRateLimiters;
 import com.pactcrm.connector.testsupport.StartedWireMock;

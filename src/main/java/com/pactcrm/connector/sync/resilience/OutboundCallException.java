@@ -1,4 +1,4 @@
-package com.pactcrm.connector.sync.outbox;
+package com.pactcrm.connector.sync.resilience;
 
 import java.time.Duration;
 import java.util.Optional;
