@@ -13,6 +13,7 @@ import com.pactcrm.connector.crm.event.CrmEvent.NoteAdded;
 import com.pactcrm.connector.crm.event.CrmEvent.ResponsibleChanged;
 import com.pactcrm.connector.crm.event.CrmEvent.StageChanged;
 import com.pactcrm.connector.crm.event.NoteKind;
+import com.pactcrm.connector.crm.form.BracketedForm;
 import com.pactcrm.connector.sync.inbound.UnprocessableEventException;
 import java.io.IOException;
 import java.time.Instant;
@@ -47,7 +48,7 @@ public final class AmoCrmWebhookTranslator {
     }
 
     public static AmoCrmWebhook translate(byte[] body, AmoCrmNoteOrigin noteOrigin) {
-        Map<String, Object> form = AmoCrmFormBody.parse(body);
+        Map<String, Object> form = BracketedForm.parse(body).tree();
         Map<String, Object> account = group(form.get("account"));
         String accountId = account == null ? null : optionalId(account, "id", "account[id]");
         String subdomain = account == null ? null : text(account, "subdomain");

@@ -17,6 +17,7 @@ import com.pactcrm.connector.crm.event.CrmEvent.NoteAdded;
 import com.pactcrm.connector.crm.event.CrmEvent.ResponsibleChanged;
 import com.pactcrm.connector.crm.event.CrmEvent.StageChanged;
 import com.pactcrm.connector.crm.event.NoteKind;
+import com.pactcrm.connector.crm.form.BracketedForm;
 import com.pactcrm.connector.sync.inbound.UnprocessableEventException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -239,7 +240,7 @@ class AmoCrmWebhookTranslatorTest {
 
     @Test
     void formBodyIsParsedIntoNestedGroupsInBodyOrder() {
-        Map<String, Object> form = AmoCrmFormBody.parse(fixture("note-lead-common"));
+        Map<String, Object> form = BracketedForm.parse(fixture("note-lead-common")).tree();
         assertEquals(List.of("leads", "account"), List.copyOf(form.keySet()));
         @SuppressWarnings("unchecked")
         Map<String, Object> note = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
