@@ -1,6 +1,6 @@
 package com.pactcrm.connector.amocrm.automation;
 
-import com.pactcrm.connector.amocrm.webhook.AmoCrmFormBody;
+import com.pactcrm.connector.crm.form.BracketedForm;
 import com.pactcrm.connector.sync.inbound.UnprocessableEventException;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +25,7 @@ public record AmoCrmDigitalPipelineAction(String key, String accountId, String l
     }
 
     public static AmoCrmDigitalPipelineAction of(byte[] body) {
-        Map<String, Object> form = AmoCrmFormBody.parse(body);
+        Map<String, Object> form = BracketedForm.parse(body).tree();
         if (!isAction(form)) {
             throw new UnprocessableEventException("not a digital-pipeline action");
         }

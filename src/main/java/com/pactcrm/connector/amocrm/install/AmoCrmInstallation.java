@@ -28,10 +28,13 @@ import org.slf4j.LoggerFactory;
 @Singleton
 class AmoCrmInstallation {
 
-    /** The events the use-cases need (amocrm.md §2.2): responsible, notes, and entity life cycle. */
+    /**
+     * The events a use-case reads (amocrm.md §2.2): a responsible change sets the Pact assignee, a note becomes
+     * the Pact card comment. Hooks registered before also carry add, update and delete, until registered again
+     * (a re-install, or the maintenance check finding the hook missing or disabled); the translator ignores those.
+     */
     static final List<String> WEBHOOK_EVENTS = List.of(
-            "responsible_lead", "note_lead", "update_lead", "add_lead", "delete_lead",
-            "responsible_contact", "note_contact", "update_contact", "add_contact", "delete_contact");
+            "responsible_lead", "note_lead", "responsible_contact", "note_contact");
 
     private static final Logger LOG = LoggerFactory.getLogger(AmoCrmInstallation.class);
 

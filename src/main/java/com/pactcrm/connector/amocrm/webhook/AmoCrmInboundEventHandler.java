@@ -9,6 +9,7 @@ import com.pactcrm.connector.crm.event.CrmEntityType;
 import com.pactcrm.connector.crm.event.CrmEvent;
 import com.pactcrm.connector.crm.event.CrmEvent.NoteAdded;
 import com.pactcrm.connector.crm.event.CrmEvent.ResponsibleChanged;
+import com.pactcrm.connector.crm.form.BracketedForm;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.mapping.UserMapping;
 import com.pactcrm.connector.mapping.UserMappingRepository;
@@ -56,7 +57,7 @@ class AmoCrmInboundEventHandler implements InboundEventHandler {
         if (event.body().length > 0 && event.body()[0] == '{') {
             return automation.salesbot(installation, AmoCrmSalesbotRequest.of(event.body()));
         }
-        if (AmoCrmDigitalPipelineAction.isAction(AmoCrmFormBody.parse(event.body()))) {
+        if (AmoCrmDigitalPipelineAction.isAction(BracketedForm.parse(event.body()).tree())) {
             return automation.apply(installation, AmoCrmDigitalPipelineAction.of(event.body()));
         }
         AmoCrmWebhook webhook = AmoCrmWebhookTranslator.translate(event.body(), ownNotes);

@@ -1,5 +1,6 @@
 package com.pactcrm.connector.amocrm.webhook;
 
+import com.pactcrm.connector.crm.form.BracketedForm;
 import com.pactcrm.connector.installation.InstallationHookKeys;
 import com.pactcrm.connector.installation.InstallationHookKeys.ActiveInstallation;
 import com.pactcrm.connector.ops.problem.ProblemException;
@@ -69,7 +70,7 @@ class AmoCrmWebhookController {
 
     private String accountIdOf(byte[] body) {
         try {
-            return AmoCrmFormBody.parse(body).get("account") instanceof Map<?, ?> account && account.get("id") != null
+            return BracketedForm.parse(body).tree().get("account") instanceof Map<?, ?> account && account.get("id") != null
                     ? account.get("id").toString() : null;
         } catch (UnprocessableEventException e) {
             intake.count(EventSource.AMOCRM, "rejected");

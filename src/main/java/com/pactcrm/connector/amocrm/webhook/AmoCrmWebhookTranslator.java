@@ -4,15 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pactcrm.connector.crm.event.CrmEntityType;
 import com.pactcrm.connector.crm.event.CrmEvent;
-import com.pactcrm.connector.crm.event.CrmEvent.EntityAdded;
-import com.pactcrm.connector.crm.event.CrmEvent.EntityDeleted;
-import com.pactcrm.connector.crm.event.CrmEvent.EntityRestored;
-import com.pactcrm.connector.crm.event.CrmEvent.EntityUpdated;
 import com.pactcrm.connector.crm.event.CrmEvent.Ignored;
 import com.pactcrm.connector.crm.event.CrmEvent.NoteAdded;
 import com.pactcrm.connector.crm.event.CrmEvent.ResponsibleChanged;
-import com.pactcrm.connector.crm.event.CrmEvent.StageChanged;
 import com.pactcrm.connector.crm.event.NoteKind;
+import com.pactcrm.connector.crm.form.BracketedForm;
 import com.pactcrm.connector.sync.inbound.UnprocessableEventException;
 import java.io.IOException;
 import java.time.Instant;
@@ -20,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,17 +24,25 @@ import org.slf4j.LoggerFactory;
  * Pure translation of an amoCRM/Kommo account webhook into {@link CrmEvent}s (amocrm.md §2.3;
  * P: https://www.amocrm.ru/developers/content/crm_platform/webhooks-format). The body is
  * form-urlencoded with v2-style field names, {@code {entity}[{action}][{i}][{field}]}, and one body
- * can carry several entities and actions: every item becomes one event, entities and actions in the
- * order they first appear, items in index order.
+ * can carry several entities and actions: every item of a followed action (responsible, note) becomes
+ * one event and any other action one {@link Ignored}, entities and actions in the order they first appear,
+ * items in index order.
  *
  * <p>Most of the wire format is known only from captured payloads in third-party code, so unknown
  * entities and actions become {@link Ignored} rather than errors; only a body that is not a form, or an
- * item without a usable id, is {@link UnprocessableEventException}.
+ * item of a followed action without a usable id, is {@link UnprocessableEventException}.
  */
 public final class AmoCrmWebhookTranslator {
 
     private static final Logger LOG = LoggerFactory.getLogger(AmoCrmWebhookTranslator.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Entity life-cycle actions no use-case reads (amocrm.md §2.2). They are no longer subscribed
+     * ({@code AmoCrmInstallation.WEBHOOK_EVENTS}), but a hook registered before keeps sending them until it is
+     * registered again, and amoCRM disables a hook that keeps failing (§2.4): each action is one {@link Ignored},
+     * its items unread.
+     */
+    private static final Set<String> UNFOLLOWED_ACTIONS = Set.of("add", "update", "delete", "restore", "status");
 
     private AmoCrmWebhookTranslator() {
     }
@@ -47,7 +52,7 @@ public final class AmoCrmWebhookTranslator {
     }
 
     public static AmoCrmWebhook translate(byte[] body, AmoCrmNoteOrigin noteOrigin) {
-        Map<String, Object> form = AmoCrmFormBody.parse(body);
+        Map<String, Object> form = BracketedForm.parse(body).tree();
         Map<String, Object> account = group(form.get("account"));
         String accountId = account == null ? null : optionalId(account, "id", "account[id]");
         String subdomain = account == null ? null : text(account, "subdomain");
@@ -85,8 +90,8 @@ public final class AmoCrmWebhookTranslator {
             case "companies" -> CrmEntityType.COMPANY;
             default -> null;
         };
-        if (envelopeType == null) {
-            // unsorted, catalogs, customers, tasks, talks: not followed by the connector.
+        // Unsorted, catalogs, customers, tasks, talks, and every entity's life cycle: not followed by the connector.
+        if (envelopeType == null || UNFOLLOWED_ACTIONS.contains(action)) {
             out.add(new Ignored("amoCRM " + entityKey + "[" + action + "] x" + items.size()));
             return;
         }
@@ -108,18 +113,6 @@ public final class AmoCrmWebhookTranslator {
         CrmEntityType type = envelopeType == CrmEntityType.CONTACT && "company".equalsIgnoreCase(text(f, "type"))
                 ? CrmEntityType.COMPANY : envelopeType;
         return switch (action) {
-            case "add" -> new EntityAdded(type, requiredId(f, "id", where), text(f, "name"),
-                    optionalId(f, "responsible_user_id", where), firstId(f, where, "created_user_id", "created_by"),
-                    phones(f), epoch(f, "created_at", "date_create", "last_modified", "updated_at"));
-            case "update" -> new EntityUpdated(type, requiredId(f, "id", where), text(f, "name"),
-                    optionalId(f, "responsible_user_id", where), firstId(f, where, "modified_user_id", "updated_by"),
-                    phones(f), epoch(f, "updated_at", "last_modified"));
-            case "delete" -> new EntityDeleted(type, requiredId(f, "id", where), epoch(f, "updated_at", "last_modified"));
-            case "restore" -> new EntityRestored(type, requiredId(f, "id", where), epoch(f, "updated_at", "last_modified"));
-            case "status" -> new StageChanged(type, requiredId(f, "id", where), optionalId(f, "status_id", where),
-                    optionalId(f, "old_status_id", where), optionalId(f, "pipeline_id", where),
-                    optionalId(f, "old_pipeline_id", where), firstId(f, where, "modified_user_id", "updated_by"),
-                    epoch(f, "updated_at", "last_modified"));
             case "responsible" -> new ResponsibleChanged(type, requiredId(f, "id", where),
                     requiredId(f, "responsible_user_id", where), optionalId(f, "old_responsible_user_id", where),
                     firstId(f, where, "modified_user_id", "updated_by"), epoch(f, "updated_at", "last_modified"));
@@ -189,33 +182,6 @@ public final class AmoCrmWebhookTranslator {
             case "1", "2", "3", "12", "13" -> NoteKind.SYSTEM;
             default -> NoteKind.OTHER;
         };
-    }
-
-    /** {@code custom_fields[i][code]=PHONE} with the numbers in {@code [values][j][value]} (amocrm.md §2.3). */
-    private static List<String> phones(Map<String, Object> f) {
-        Map<String, Object> fields = group(f.get("custom_fields"));
-        if (fields == null) {
-            return List.of();
-        }
-        List<String> phones = new ArrayList<>();
-        for (Map.Entry<String, Object> field : ordered(fields)) {
-            Map<String, Object> cf = group(field.getValue());
-            if (cf == null || !"PHONE".equalsIgnoreCase(text(cf, "code"))) {
-                continue;
-            }
-            Map<String, Object> values = group(cf.get("values"));
-            if (values == null) {
-                continue;
-            }
-            for (Map.Entry<String, Object> v : ordered(values)) {
-                Map<String, Object> value = group(v.getValue());
-                String phone = value == null ? (v.getValue() instanceof String s ? s : null) : text(value, "value");
-                if (phone != null && !phone.isBlank()) {
-                    phones.add(phone.strip());
-                }
-            }
-        }
-        return phones;
     }
 
     /** Items in index order: {@code [0], [1], ..., [10]}, not the string order {@code [10]} before {@code [2]}. */

@@ -1,12 +1,14 @@
 package com.pactcrm.connector.bitrix24.event;
 
-import com.pactcrm.connector.bitrix24.Bitrix24Form;
+import com.pactcrm.connector.bitrix24.Bitrix24Callbacks;
 import com.pactcrm.connector.bitrix24.Bitrix24InstallationRepository;
 import com.pactcrm.connector.bitrix24.Bitrix24MemberId;
 import com.pactcrm.connector.bitrix24.Bitrix24TokenVerifier;
 import com.pactcrm.connector.bitrix24.Bitrix24TokenVerifier.TokenOwner;
 import com.pactcrm.connector.bitrix24.client.Bitrix24Portal;
 import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
+import com.pactcrm.connector.crm.form.BracketedForm;
+import com.pactcrm.connector.crm.form.MalformedFormException;
 import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.installation.InstallationDeactivated;
@@ -99,7 +101,7 @@ class Bitrix24EventController {
         }
     }
 
-    private Map<String, String> handle(Bitrix24Form form, HttpRequest<?> request) {
+    private Map<String, String> handle(BracketedForm form, HttpRequest<?> request) {
         String event = form.get("event");
         String memberId = Bitrix24MemberId.canonicalOrNull(form.get("auth[member_id]"));
         String applicationToken = form.get("auth[application_token]");
@@ -132,12 +134,12 @@ class Bitrix24EventController {
             intake.count(EventSource.BITRIX24, "not_followed");
             return Map.of("status", "ignored");
         }
-        boolean stored = intake.accept(installation.id(), EventSource.BITRIX24, form.withoutSecrets(), request.getHeaders());
+        boolean stored = intake.accept(installation.id(), EventSource.BITRIX24, Bitrix24Callbacks.withoutSecrets(form), request.getHeaders());
         LOG.debug("event=bitrix24_event_journaled installationId={} name={} stored={}", installation.id(), name, stored);
         return Map.of("status", stored ? "accepted" : "duplicate");
     }
 
-    private Map<String, String> install(Bitrix24Form form, String memberId, String applicationToken,
+    private Map<String, String> install(BracketedForm form, String memberId, String applicationToken,
                                         HttpRequest<?> request) {
         String refreshToken = form.get("auth[refresh_token]");
         if (refreshToken == null) {
@@ -156,7 +158,7 @@ class Bitrix24EventController {
         return Map.of("status", "installed");
     }
 
-    private Map<String, String> update(Bitrix24Form form, Installation installation, String applicationToken,
+    private Map<String, String> update(BracketedForm form, Installation installation, String applicationToken,
                                        HttpRequest<?> request) {
         if (!installation.active()) {
             throw refused(installation.crmAccountId(), "ONAPPUPDATE", "installation_inactive");
@@ -221,14 +223,14 @@ class Bitrix24EventController {
         return new ProblemException(HttpStatus.UNAUTHORIZED, "Unauthorized", "the event is not authenticated");
     }
 
-    private Bitrix24Form parse(byte[] body) {
+    private BracketedForm parse(byte[] body) {
         try {
-            Bitrix24Form form = Bitrix24Form.parse(body);
+            BracketedForm form = BracketedForm.parse(body);
             if (form.isEmpty()) {
                 throw ProblemException.badRequest("empty event body");
             }
             return form;
-        } catch (IllegalArgumentException e) {
+        } catch (MalformedFormException e) {
             intake.count(EventSource.BITRIX24, "rejected");
             throw ProblemException.badRequest("the event body is not form-urlencoded");
         }

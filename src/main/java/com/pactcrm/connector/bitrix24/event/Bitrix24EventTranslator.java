@@ -1,7 +1,8 @@
 package com.pactcrm.connector.bitrix24.event;
 
-import com.pactcrm.connector.bitrix24.Bitrix24Form;
 import com.pactcrm.connector.crm.CrmEntityIds;
+import com.pactcrm.connector.crm.form.BracketedForm;
+import com.pactcrm.connector.crm.form.MalformedFormException;
 import com.pactcrm.connector.sync.inbound.UnprocessableEventException;
 import java.util.Locale;
 
@@ -17,10 +18,10 @@ final class Bitrix24EventTranslator {
     }
 
     static Bitrix24Event translate(byte[] body) {
-        Bitrix24Form form;
+        BracketedForm form;
         try {
-            form = Bitrix24Form.parse(body);
-        } catch (IllegalArgumentException e) {
+            form = BracketedForm.parse(body);
+        } catch (MalformedFormException e) {
             throw new UnprocessableEventException("Bitrix24 event body is not form-urlencoded");
         }
         String event = form.get("event");
@@ -47,7 +48,7 @@ final class Bitrix24EventTranslator {
      * A robot's call (bizproc.robot.add handler; apidocs.bitrix24.com api-reference/bizproc/bizproc-robot/): {@code code},
      * {@code event_token}, {@code document_id[2]} ("DEAL_12") and {@code properties[...]} as the workflow filled them.
      */
-    private static Bitrix24Event robot(Bitrix24Form form) {
+    private static Bitrix24Event robot(BracketedForm form) {
         java.util.regex.Matcher m = DOCUMENT.matcher(String.valueOf(form.get("document_id[2]")));
         if (!m.matches() || !CrmEntityIds.valid(m.group(2))) {
             throw new UnprocessableEventException("robot call without a lead, deal or contact document");
@@ -62,7 +63,7 @@ final class Bitrix24EventTranslator {
                 form.get("properties[text]"), wabaId, substitutions);
     }
 
-    private static String id(Bitrix24Form form, String event, String key) {
+    private static String id(BracketedForm form, String event, String key) {
         String id = form.get(key);
         if (!CrmEntityIds.valid(id)) {
             throw new UnprocessableEventException(event + " without a positive 64-bit " + key);

@@ -1,8 +1,8 @@
 package com.pactcrm.connector.bitrix24.event;
 
 import com.pactcrm.connector.bitrix24.Bitrix24Callbacks;
-import com.pactcrm.connector.bitrix24.Bitrix24Form;
 import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
+import com.pactcrm.connector.crm.form.BracketedForm;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.sync.EventSource;
@@ -39,14 +39,14 @@ class Bitrix24RobotController {
 
     @Post(consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
     Map<String, String> run(@Nullable @Body byte[] body, HttpRequest<?> request) {
-        Bitrix24Form form = Bitrix24Callbacks.form(body);
+        BracketedForm form = Bitrix24Callbacks.form(body);
         Installation installation = callbacks.installation(form, "robot");
         String token = form.get("event_token");
         if (!Bitrix24Installer.ROBOT_CODE.equals(form.get("code")) || token == null || token.isBlank() || token.length() > 200
                 || form.get("document_id[2]") == null) {
             throw ProblemException.badRequest("code, event_token and document_id are required");
         }
-        boolean stored = intake.accept(installation.id(), EventSource.BITRIX24, form.withoutSecrets(), request.getHeaders());
+        boolean stored = intake.accept(installation.id(), EventSource.BITRIX24, Bitrix24Callbacks.withoutSecrets(form), request.getHeaders());
         return Map.of("status", stored ? "accepted" : "duplicate");
     }
 }

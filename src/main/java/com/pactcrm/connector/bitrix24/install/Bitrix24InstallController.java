@@ -1,9 +1,10 @@
 package com.pactcrm.connector.bitrix24.install;
 
 import com.pactcrm.connector.bitrix24.Bitrix24Configuration;
-import com.pactcrm.connector.bitrix24.Bitrix24Form;
 import com.pactcrm.connector.bitrix24.Bitrix24MemberId;
 import com.pactcrm.connector.bitrix24.placement.Bitrix24Frames;
+import com.pactcrm.connector.crm.form.BracketedForm;
+import com.pactcrm.connector.crm.form.MalformedFormException;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.security.InboundCallLimiter;
@@ -57,7 +58,7 @@ class Bitrix24InstallController {
             throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable",
                     "the Bitrix24 application is not configured");
         }
-        Bitrix24Form form = parse(body);
+        BracketedForm form = parse(body);
         boolean event = "ONAPPINSTALL".equalsIgnoreCase(form.get("event"));
         String memberId = Bitrix24MemberId.canonicalOrNull(event ? form.get("auth[member_id]") : form.get("member_id"));
         String refreshToken = event ? form.get("auth[refresh_token]") : form.get("REFRESH_ID");
@@ -84,14 +85,14 @@ class Bitrix24InstallController {
         return Bitrix24Frames.framable(HttpResponse.ok(finishPage()), config, installation.crmHost());
     }
 
-    private static Bitrix24Form parse(byte[] body) {
+    private static BracketedForm parse(byte[] body) {
         try {
-            Bitrix24Form form = Bitrix24Form.parse(body);
+            BracketedForm form = BracketedForm.parse(body);
             if (form.isEmpty()) {
                 throw ProblemException.badRequest("the install request has no form body");
             }
             return form;
-        } catch (IllegalArgumentException e) {
+        } catch (MalformedFormException e) {
             throw ProblemException.badRequest("the body is not form-urlencoded");
         }
     }

@@ -2,8 +2,9 @@ package com.pactcrm.connector.bitrix24.placement;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.pactcrm.connector.bitrix24.Bitrix24Form;
 import com.pactcrm.connector.crm.CrmEntityIds;
+import com.pactcrm.connector.crm.form.BracketedForm;
+import com.pactcrm.connector.crm.form.MalformedFormException;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.security.SessionTokens;
 import io.micronaut.core.annotation.Nullable;
@@ -60,7 +61,7 @@ class Bitrix24PlacementController {
     @Post(uri = "/placement", consumes = MediaType.ALL)
     HttpResponse<?> placement(@Nullable @QueryValue("DOMAIN") String domain, @Nullable @QueryValue("LANG") String lang,
                               @Nullable @Body byte[] body, HttpRequest<?> request) {
-        Bitrix24Form form = parse(body);
+        BracketedForm form = parse(body);
         String placement = form.get("PLACEMENT");
         Matcher m = placement == null ? null : PLACEMENT.matcher(placement);
         if (m == null || !m.matches()) {
@@ -77,7 +78,7 @@ class Bitrix24PlacementController {
         return open(parse(body), domain, lang, "/ui/settings?", request);
     }
 
-    private HttpResponse<?> open(Bitrix24Form form, String domain, String lang, String page, HttpRequest<?> request) {
+    private HttpResponse<?> open(BracketedForm form, String domain, String lang, String page, HttpRequest<?> request) {
         Bitrix24FrameUser user = verifier.verify(form.get("AUTH_ID"), domain, form.get("member_id"), request);
         String token = sessions.issue(user.installation().id(), user.userId(), user.name(), user.admin());
         LOG.info("event=bitrix24_frame_opened installationId={} crmUser={} page=\"{}\"", user.installation().id(),
@@ -107,10 +108,10 @@ class Bitrix24PlacementController {
         return id;
     }
 
-    private static Bitrix24Form parse(byte[] body) {
+    private static BracketedForm parse(byte[] body) {
         try {
-            return Bitrix24Form.parse(body);
-        } catch (IllegalArgumentException e) {
+            return BracketedForm.parse(body);
+        } catch (MalformedFormException e) {
             throw ProblemException.badRequest("the body is not form-urlencoded");
         }
     }

@@ -1,12 +1,12 @@
 package com.pactcrm.connector.bitrix24.sender;
 
 import com.pactcrm.connector.bitrix24.Bitrix24Callbacks;
-import com.pactcrm.connector.bitrix24.Bitrix24Form;
 import com.pactcrm.connector.bitrix24.install.Bitrix24Installer;
 import com.pactcrm.connector.crm.CrmEntityIds;
 import com.pactcrm.connector.crm.Phone;
-import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.crm.PhoneNumbers;
+import com.pactcrm.connector.crm.form.BracketedForm;
+import com.pactcrm.connector.installation.CrmKind;
 import com.pactcrm.connector.installation.Installation;
 import com.pactcrm.connector.ops.problem.ProblemException;
 import com.pactcrm.connector.pact.client.PactWriteFirstRequest;
@@ -50,7 +50,7 @@ class Bitrix24SenderController {
 
     @Post(consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
     Map<String, String> send(@Nullable @Body byte[] body) {
-        Bitrix24Form form = Bitrix24Callbacks.form(body);
+        BracketedForm form = Bitrix24Callbacks.form(body);
         Installation installation = callbacks.installation(form, "sender");
         MDC.put("installationId", Long.toString(installation.id()));
         try {
@@ -60,7 +60,7 @@ class Bitrix24SenderController {
         }
     }
 
-    private Map<String, String> accept(Installation installation, Bitrix24Form form) {
+    private Map<String, String> accept(Installation installation, BracketedForm form) {
         String messageId = form.get("message_id");
         String text = form.get("message_body");
         if (!Bitrix24Installer.SENDER_CODE.equals(form.get("code")) || messageId == null || messageId.length() > 64 || text == null) {
@@ -84,7 +84,7 @@ class Bitrix24SenderController {
     }
 
     /** From the CRM binding (OWNER_TYPE_ID 1 lead, 2 deal, 3 contact) or a workflow's {@code document_id[2]} ("DEAL_12"). */
-    private static String[] entity(Bitrix24Form form) {
+    private static String[] entity(BracketedForm form) {
         String type = switch (String.valueOf(form.get("bindings[0][OWNER_TYPE_ID]"))) {
             case "1" -> "lead";
             case "2" -> "deal";

@@ -2,56 +2,17 @@ package com.pactcrm.connector.crm.event;
 
 import io.micronaut.core.annotation.Nullable;
 import java.time.Instant;
-import java.util.List;
 
 /**
  * What a CRM webhook means for the connector, free of the CRM's wire format. Produced by the CRM
  * translators (amoCRM now, Bitrix24 later); ids are strings because the CRMs' ids are, on some
  * paths, and {@code user_mapping.crm_user_id} stores them as such. {@code at} is when the CRM says
- * the change happened, or null when the webhook does not say.
+ * the change happened, or null when the webhook does not say. Only what a use-case reads is here:
+ * the rest of a webhook is {@link Ignored}.
  */
 public sealed interface CrmEvent {
 
-    /** An entity was created. {@code actorUserId} is the CRM user who created it, when known. */
-    record EntityAdded(
-            CrmEntityType entityType,
-            String entityId,
-            @Nullable String name,
-            @Nullable String responsibleUserId,
-            @Nullable String actorUserId,
-            List<String> phones,
-            @Nullable Instant at) implements CrmEvent {
-    }
-
-    /** An entity was changed; the webhook does not say which fields, so this carries its current state. */
-    record EntityUpdated(
-            CrmEntityType entityType,
-            String entityId,
-            @Nullable String name,
-            @Nullable String responsibleUserId,
-            @Nullable String actorUserId,
-            List<String> phones,
-            @Nullable Instant at) implements CrmEvent {
-    }
-
-    record EntityDeleted(CrmEntityType entityType, String entityId, @Nullable Instant at) implements CrmEvent {
-    }
-
-    record EntityRestored(CrmEntityType entityType, String entityId, @Nullable Instant at) implements CrmEvent {
-    }
-
-    /** A lead moved to another stage (and perhaps another pipeline). */
-    record StageChanged(
-            CrmEntityType entityType,
-            String entityId,
-            @Nullable String stageId,
-            @Nullable String oldStageId,
-            @Nullable String pipelineId,
-            @Nullable String oldPipelineId,
-            @Nullable String actorUserId,
-            @Nullable Instant at) implements CrmEvent {
-    }
-
+    /** Who is responsible for an entity changed; the Pact assignee follows ({@code ResponsibleUseCase}). */
     record ResponsibleChanged(
             CrmEntityType entityType,
             String entityId,

@@ -112,6 +112,9 @@ class AmoCrmInstallAndTimelineIT implements TestPropertyProvider {
         assertTrue(subscribe.getBodyAsString().contains("https://connector.example.com/amocrm/webhooks/" + installation.hookKey()),
                 subscribe.getBodyAsString());
         assertTrue(subscribe.getBodyAsString().contains("responsible_lead") && subscribe.getBodyAsString().contains("note_contact"));
+        for (String unread : List.of("\"add_", "\"update_", "\"delete_", "\"restore_", "\"status_")) {
+            assertFalse(subscribe.getBodyAsString().contains(unread), "only the events a use-case reads: " + subscribe.getBodyAsString());
+        }
         AMO.verify(postRequestedFor(urlPathEqualTo("/oauth2/access_token"))
                 .withRequestBody(matchingJsonPath("$.grant_type", equalTo("authorization_code"))));
 

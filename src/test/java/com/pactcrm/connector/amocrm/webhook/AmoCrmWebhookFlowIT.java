@@ -25,6 +25,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -129,6 +130,26 @@ class AmoCrmWebhookFlowIT implements TestPropertyProvider {
                 installation.id());
         assertEquals(255, event.get("outcome").toString().length(), event.get("outcome").toString());
         assertEquals(1, ((Number) event.get("attempts")).intValue());
+    }
+
+    /**
+     * Hooks registered before the connector stopped subscribing to add, update, delete and status keep sending them
+     * until registered again; a 4xx would count towards amoCRM disabling the hook (amocrm.md §2.4).
+     */
+    @Test
+    void lifeCycleEventsOfAnEarlierSubscriptionAreAcknowledgedAndIgnored() throws Exception {
+        Installation installation = installations.create(CrmKind.AMOCRM, "pact-token-" + UUID.randomUUID(), 1L, null);
+
+        for (String fixture : List.of("multi-entity", "lead-delete", "company-update")) {
+            HttpResponse<String> r = post(installation.hookKey(), fixture(fixture, installation));
+            assertEquals(200, r.statusCode(), fixture + " → " + r.body());
+        }
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> sql.count(
+                "SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? AND state = 'DONE'", installation.id()) == 3);
+        assertEquals(3, sql.count("SELECT COUNT(*) FROM inbound_event WHERE installation_id = ? AND attempts = 1"
+                + " AND outcome LIKE '%Ignored ignored%'", installation.id()), "done at the first attempt, as ignored");
+        assertEquals(0, sql.count("SELECT COUNT(*) FROM outbox_command WHERE installation_id = ?", installation.id()));
     }
 
     @Test

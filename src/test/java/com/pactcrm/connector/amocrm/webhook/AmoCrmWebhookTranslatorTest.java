@@ -9,14 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pactcrm.connector.crm.event.CrmEntityType;
 import com.pactcrm.connector.crm.event.CrmEvent;
-import com.pactcrm.connector.crm.event.CrmEvent.EntityAdded;
-import com.pactcrm.connector.crm.event.CrmEvent.EntityDeleted;
-import com.pactcrm.connector.crm.event.CrmEvent.EntityUpdated;
 import com.pactcrm.connector.crm.event.CrmEvent.Ignored;
 import com.pactcrm.connector.crm.event.CrmEvent.NoteAdded;
 import com.pactcrm.connector.crm.event.CrmEvent.ResponsibleChanged;
-import com.pactcrm.connector.crm.event.CrmEvent.StageChanged;
 import com.pactcrm.connector.crm.event.NoteKind;
+import com.pactcrm.connector.crm.form.BracketedForm;
 import com.pactcrm.connector.sync.inbound.UnprocessableEventException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -155,56 +152,47 @@ class AmoCrmWebhookTranslatorTest {
     }
 
     @Test
-    void aCompanyUnderContactsIsACompanyWithItsPhone() {
-        EntityUpdated u = assertInstanceOf(EntityUpdated.class, single(translate("company-update")));
-        assertEquals(CrmEntityType.COMPANY, u.entityType());
-        assertEquals("40512990", u.entityId());
-        assertEquals("ООО «Ромашка»", u.name());
-        assertEquals("938348", u.responsibleUserId());
-        assertEquals("938348", u.actorUserId());
-        assertEquals(List.of("+7 495 123-45-67"), u.phones());
-        assertEquals(Instant.ofEpochSecond(1763636000), u.at());
+    void aResponsibleChangeUnderContactsOnACompanyIsACompanys() {
+        ResponsibleChanged r = assertInstanceOf(ResponsibleChanged.class, single(translateText(
+                "contacts[responsible][0][id]=40512990&contacts[responsible][0][type]=company"
+                        + "&contacts[responsible][0][responsible_user_id]=938348&account[id]=1")));
+        assertEquals(CrmEntityType.COMPANY, r.entityType());
+        assertEquals("40512990", r.entityId());
     }
 
     @Test
-    void everyEntityAndActionOfAMultiEntityBodyBecomesAnEventInOrder() {
+    void lifeCycleActionsFromAnEarlierSubscriptionAreOneIgnoredEventPerActionInOrder() {
         List<CrmEvent> events = translate("multi-entity").events();
-        assertEquals(5, events.size(), events.toString());
-        EntityAdded lead1 = assertInstanceOf(EntityAdded.class, events.get(0));
-        assertEquals(CrmEntityType.LEAD, lead1.entityType());
-        assertEquals("31926601", lead1.entityId());
-        assertEquals("Сделка #1", lead1.name());
-        assertEquals("938348", lead1.actorUserId());
-        EntityAdded lead2 = assertInstanceOf(EntityAdded.class, events.get(1));
-        assertEquals("31926602", lead2.entityId());
-        assertEquals("102525", lead2.responsibleUserId());
-        StageChanged stage = assertInstanceOf(StageChanged.class, events.get(2));
-        assertEquals("143", stage.stageId());
-        assertEquals("142", stage.oldStageId());
-        assertEquals("5521340", stage.pipelineId());
-        EntityAdded contact = assertInstanceOf(EntityAdded.class, events.get(3));
-        assertEquals(CrmEntityType.CONTACT, contact.entityType());
-        assertEquals(List.of("+79001234567", "+7 (900) 765-43-21"), contact.phones());
-        assertInstanceOf(Ignored.class, events.get(4));
+        assertEquals(List.of(new Ignored("amoCRM leads[add] x2"), new Ignored("amoCRM leads[status] x1"),
+                new Ignored("amoCRM contacts[add] x1"), new Ignored("amoCRM unsorted[add] x1")), events);
+        assertEquals(List.of(new Ignored("amoCRM leads[delete] x2")), translate("lead-delete").events());
+        assertEquals(List.of(new Ignored("amoCRM contacts[update] x1")), translate("company-update").events());
+        assertEquals(List.of(new Ignored("amoCRM leads[restore] x1")),
+                translateText("leads[restore][0][id]=not-read&account[id]=1").events(), "the items are not read");
     }
 
     @Test
-    void deletesOfSeveralLeads() {
-        List<CrmEvent> events = translate("lead-delete").events();
-        assertEquals(List.of(new EntityDeleted(CrmEntityType.LEAD, "31926433", null),
-                new EntityDeleted(CrmEntityType.LEAD, "31926434", null)), events);
+    void everyFollowedEntityAndActionOfAMultiEntityBodyBecomesAnEventInOrder() {
+        List<CrmEvent> events = translateText("leads[update][0][id]=1&contacts[note][0][note][element_id]=7"
+                + "&contacts[note][0][note][note_type]=4&leads[responsible][0][id]=5"
+                + "&leads[responsible][0][responsible_user_id]=9&account[id]=1").events();
+        assertEquals(3, events.size(), events.toString());
+        assertEquals(new Ignored("amoCRM leads[update] x1"), events.get(0));
+        assertEquals("5", assertInstanceOf(ResponsibleChanged.class, events.get(1)).entityId(), "entities in first-seen order");
+        assertEquals("7", assertInstanceOf(NoteAdded.class, events.get(2)).entityId());
     }
 
     @Test
     void itemsFollowTheirIndexNotTheirPositionInTheBody() {
         StringBuilder body = new StringBuilder("account[id]=1");
         for (int i = 11; i >= 0; i--) {
-            body.append("&leads[delete][").append(i).append("][id]=").append(100 + i);
+            body.append("&leads[responsible][").append(i).append("][id]=").append(100 + i)
+                    .append("&leads[responsible][").append(i).append("][responsible_user_id]=9");
         }
         List<CrmEvent> events = translateText(body.toString()).events();
         assertEquals(12, events.size());
         for (int i = 0; i < 12; i++) {
-            assertEquals(String.valueOf(100 + i), ((EntityDeleted) events.get(i)).entityId());
+            assertEquals(String.valueOf(100 + i), ((ResponsibleChanged) events.get(i)).entityId());
         }
     }
 
@@ -239,7 +227,7 @@ class AmoCrmWebhookTranslatorTest {
 
     @Test
     void formBodyIsParsedIntoNestedGroupsInBodyOrder() {
-        Map<String, Object> form = AmoCrmFormBody.parse(fixture("note-lead-common"));
+        Map<String, Object> form = BracketedForm.parse(fixture("note-lead-common")).tree();
         assertEquals(List.of("leads", "account"), List.copyOf(form.keySet()));
         @SuppressWarnings("unchecked")
         Map<String, Object> note = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
@@ -259,10 +247,10 @@ class AmoCrmWebhookTranslatorTest {
                 "[add][0][id]=5&account[id]=1",
                 "leads=5&account[id]=1",
                 "leads[add]=5&account[id]=1",
-                "leads[add][0]=5&account[id]=1",
+                "leads[responsible][0]=5&account[id]=1",
                 "leads[add][0][id]=5&leads[add][0][id][x]=6&account[id]=1",
-                "leads[add][0][name]=no-id&account[id]=1",
-                "leads[add][0][id]=abc&account[id]=1",
+                "leads[responsible][0][responsible_user_id]=9&account[id]=1",
+                "leads[responsible][0][id]=abc&leads[responsible][0][responsible_user_id]=9&account[id]=1",
                 "leads[responsible][0][id]=5&account[id]=1",
                 "leads[note][0][note][text]=no-element&account[id]=1",
                 "leads[delete][0][id]=5&account[id]=acme")) {

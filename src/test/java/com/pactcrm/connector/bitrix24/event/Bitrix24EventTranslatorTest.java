@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.pactcrm.connector.bitrix24.Bitrix24Fake;
-import com.pactcrm.connector.bitrix24.Bitrix24Form;
+import com.pactcrm.connector.bitrix24.Bitrix24Callbacks;
+import com.pactcrm.connector.crm.form.BracketedForm;
 import com.pactcrm.connector.sync.inbound.UnprocessableEventException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.Test;
 class Bitrix24EventTranslatorTest {
 
     private static Bitrix24Event translate(String fixture, String id) {
-        byte[] journaled = Bitrix24Form.parse(Bitrix24Fake.event(fixture, id).getBytes(StandardCharsets.UTF_8)).withoutSecrets();
+        byte[] journaled = Bitrix24Callbacks.withoutSecrets(
+                BracketedForm.parse(Bitrix24Fake.event(fixture, id).getBytes(StandardCharsets.UTF_8)));
         return Bitrix24EventTranslator.translate(journaled);
     }
 
@@ -46,8 +48,8 @@ class Bitrix24EventTranslatorTest {
 
     @Test
     void theJournaledBodyKeepsTheEventButNoToken() {
-        String journaled = new String(Bitrix24Form.parse(Bitrix24Fake.event("deal-update", "8061")
-                .getBytes(StandardCharsets.UTF_8)).withoutSecrets(), StandardCharsets.UTF_8);
+        String journaled = new String(Bitrix24Callbacks.withoutSecrets(BracketedForm.parse(Bitrix24Fake.event("deal-update", "8061")
+                .getBytes(StandardCharsets.UTF_8))), StandardCharsets.UTF_8);
         assertEquals(-1, journaled.indexOf("access_token"));
         assertEquals(-1, journaled.indexOf(Bitrix24Fake.APPLICATION_TOKEN));
         assertEquals(true, journaled.contains("auth%5Bmember_id%5D=" + Bitrix24Fake.MEMBER_ID));
