@@ -1,9 +1,11 @@
 package com.pactcrm.connector.bitrix24.client;
 
+import static com.pactcrm.connector.sync.resilience.SharedLimiterStates.micros;
+import static com.pactcrm.connector.sync.resilience.SharedLimiterStates.ofMicros;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -141,13 +143,5 @@ final class Bitrix24LeakyBucket {
             level = Math.max(0, level - seconds * drainPerSecond);
             drainedAt = now;
         }
-    }
-
-    private static long micros(Instant at) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, at);
-    }
-
-    private static Instant ofMicros(long micros) {
-        return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
     }
 }

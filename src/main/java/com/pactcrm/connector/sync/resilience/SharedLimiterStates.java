@@ -13,6 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -101,6 +102,16 @@ public class SharedLimiterStates {
         } catch (SQLException e) {
             LOG.warn("event=rate_limiter_cleanup_failed error={}", e.getMessage());
         }
+    }
+
+    /** An instant as the limiters' stored states write it: microseconds, the database clock's precision. */
+    public static long micros(Instant at) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, at);
+    }
+
+    /** The instant {@link #micros} wrote. */
+    public static Instant ofMicros(long micros) {
+        return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
     }
 
     private record Stored(@Nullable String state, long version, Instant now) {

@@ -3,7 +3,6 @@ package com.pactcrm.connector.sync.resilience;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
@@ -141,10 +140,10 @@ public final class SlidingWindowRateLimiter {
     public synchronized String state() {
         forgetOlderThan(clock.instant().minus(longest));
         StringBuilder out = new StringBuilder()
-                .append(pausedUntil.equals(Instant.MIN) ? "-" : Long.toString(micros(pausedUntil)))
+                .append(pausedUntil.equals(Instant.MIN) ? "-" : Long.toString(SharedLimiterStates.micros(pausedUntil)))
                 .append('|').append(nextPermitId).append('|');
         for (Permit p : recent) {
-            out.append(p.id).append(':').append(micros(p.countedAt)).append(p.inFlight ? 'f' : 'd').append(';');
+            out.append(p.id).append(':').append(SharedLimiterStates.micros(p.countedAt)).append(p.inFlight ? 'f' : 'd').append(';');
         }
         return out.toString();
     }
@@ -159,7 +158,7 @@ public final class SlidingWindowRateLimiter {
             return limiter;
         }
         String[] parts = state.split("\\|", -1);
-        limiter.pausedUntil = "-".equals(parts[0]) ? Instant.MIN : ofMicros(Long.parseLong(parts[0]));
+        limiter.pausedUntil = "-".equals(parts[0]) ? Instant.MIN : SharedLimiterStates.ofMicros(Long.parseLong(parts[0]));
         limiter.nextPermitId = Long.parseLong(parts[1]);
         Instant abandonedBefore = clock.instant().minus(maxInFlight);
         for (String entry : parts[2].split(";")) {
@@ -168,7 +167,7 @@ public final class SlidingWindowRateLimiter {
             }
             int colon = entry.indexOf(':');
             long id = Long.parseLong(entry.substring(0, colon));
-            Instant at = ofMicros(Long.parseLong(entry.substring(colon + 1, entry.length() - 1)));
+            Instant at = SharedLimiterStates.ofMicros(Long.parseLong(entry.substring(colon + 1, entry.length() - 1)));
             boolean inFlight = entry.charAt(entry.length() - 1) == 'f';
             if (inFlight && at.isBefore(abandonedBefore)) {
                 limiter.recent.addLast(limiter.new Permit(id, at.plus(maxInFlight), false));
@@ -177,14 +176,6 @@ public final class SlidingWindowRateLimiter {
             }
         }
         return limiter;
-    }
-
-    private static long micros(Instant at) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, at);
-    }
-
-    private static Instant ofMicros(long micros) {
-        return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
     }
 
     private Duration waitFor(RateLimit limit, Instant now) {
